@@ -1,0 +1,1 @@
+//! The ractor supervision tree, events, store and public client API of wa-actors.

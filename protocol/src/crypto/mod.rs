@@ -1,0 +1,3 @@
+//! Cryptographic primitives shared by Noise, Signal and pairing.
+
+pub mod xeddsa;

@@ -1,0 +1,176 @@
+//! XEdDSA signatures over Curve25519 keys (the Signal "curve25519 sign" scheme).
+//!
+//! A Montgomery private key is used directly as an Ed25519 scalar; the sign bit of the matching
+//! Edwards public key travels in the top bit of the signature's last byte, so a verifier that
+//! only knows the Montgomery `u` coordinate can rebuild the Edwards point.
+//!
+//! Two nonce derivations exist among peers and both produce signatures that verify everywhere:
+//! - [`sign`] (deterministic): `r = SHA-512(a ‖ msg)`, as `curve25519-js` does when no random
+//!   input is given (the npm `libsignal` package signs this way);
+//! - [`sign_with_random`]: `r = SHA-512(0xFE ‖ 0xFF×31 ‖ a ‖ msg ‖ Z)` with 64 random bytes `Z`,
+//!   as libsignal-protocol-c and the Rust libsignal do.
+
+use curve25519_dalek::constants::ED25519_BASEPOINT_TABLE;
+use curve25519_dalek::edwards::EdwardsPoint;
+use curve25519_dalek::montgomery::MontgomeryPoint;
+use curve25519_dalek::scalar::Scalar;
+use sha2::{Digest, Sha512};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
+
+/// Length of an XEdDSA signature in bytes.
+pub const SIGNATURE_LEN: usize = 64;
+
+fn finish(a: &Scalar, r: Scalar, message: &[u8]) -> [u8; SIGNATURE_LEN] {
+    let ed_public = (ED25519_BASEPOINT_TABLE * a).compress();
+    let sign_bit = ed_public.as_bytes()[31] & 0x80;
+    let cap_r = (ED25519_BASEPOINT_TABLE * &r).compress();
+    let mut hram = Sha512::new();
+    hram.update(cap_r.as_bytes());
+    hram.update(ed_public.as_bytes());
+    hram.update(message);
+    let h = Scalar::from_hash(hram);
+    let s = h * a + r;
+    let mut out = [0u8; SIGNATURE_LEN];
+    out[..32].copy_from_slice(cap_r.as_bytes());
+    out[32..].copy_from_slice(s.as_bytes());
+    out[63] &= 0x7f;
+    out[63] |= sign_bit;
+    out
+}
+
+fn private_scalar(private_key: &[u8; 32]) -> Scalar {
+    let mut clamped = *private_key;
+    clamped[0] &= 248;
+    clamped[31] &= 127;
+    clamped[31] |= 64;
+    let a = Scalar::from_bytes_mod_order(clamped);
+    clamped.zeroize();
+    a
+}
+
+/// Signs `message` with a Curve25519 private key, deterministically (no random input).
+pub fn sign(private_key: &[u8; 32], message: &[u8]) -> [u8; SIGNATURE_LEN] {
+    let mut clamped = *private_key;
+    clamped[0] &= 248;
+    clamped[31] &= 127;
+    clamped[31] |= 64;
+    let mut nonce = Sha512::new();
+    nonce.update(clamped);
+    nonce.update(message);
+    clamped.zeroize();
+    let r = Scalar::from_hash(nonce);
+    finish(&private_scalar(private_key), r, message)
+}
+
+/// Signs `message` with a Curve25519 private key and 64 bytes of caller-supplied randomness.
+pub fn sign_with_random(
+    private_key: &[u8; 32],
+    message: &[u8],
+    random: &[u8; 64],
+) -> [u8; SIGNATURE_LEN] {
+    let a = private_scalar(private_key);
+    let mut prefix = [0xffu8; 32];
+    prefix[0] = 0xfe;
+    let mut nonce = Sha512::new();
+    nonce.update(prefix);
+    nonce.update(a.as_bytes());
+    nonce.update(message);
+    nonce.update(random);
+    let r = Scalar::from_hash(nonce);
+    finish(&a, r, message)
+}
+
+/// Verifies an XEdDSA `signature` over `message` by the Curve25519 public key `public_key`
+/// (32 raw bytes, no type prefix). Returns `false` for any malformed input.
+pub fn verify(public_key: &[u8; 32], message: &[u8], signature: &[u8]) -> bool {
+    let Ok(signature) = <&[u8; SIGNATURE_LEN]>::try_from(signature) else {
+        return false;
+    };
+    let sign_bit = (signature[63] & 0x80) >> 7;
+    let Some(ed_public) = MontgomeryPoint(*public_key).to_edwards(sign_bit) else {
+        return false;
+    };
+    let mut cap_r = [0u8; 32];
+    cap_r.copy_from_slice(&signature[..32]);
+    let mut s_bytes = [0u8; 32];
+    s_bytes.copy_from_slice(&signature[32..]);
+    s_bytes[31] &= 0x7f;
+    // Reject non-canonical S (above the group order's bit length) as libsignal does.
+    if s_bytes[31] & 0xe0 != 0 {
+        return false;
+    }
+    let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes)) else {
+        return false;
+    };
+    let mut hram = Sha512::new();
+    hram.update(cap_r);
+    hram.update(ed_public.compress().as_bytes());
+    hram.update(message);
+    let h = Scalar::from_hash(hram);
+    let check = EdwardsPoint::vartime_double_scalar_mul_basepoint(&h, &(-ed_public), &s).compress();
+    bool::from(check.as_bytes().ct_eq(&cap_r))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use x25519_dalek::{PublicKey, StaticSecret};
+
+    fn keypair(seed: u8) -> ([u8; 32], [u8; 32]) {
+        let secret = StaticSecret::from([seed; 32]);
+        let public = PublicKey::from(&secret);
+        (secret.to_bytes(), public.to_bytes())
+    }
+
+    #[test]
+    fn deterministic_signature_verifies() {
+        for seed in 1..20u8 {
+            let (private, public) = keypair(seed);
+            let sig = sign(&private, b"hello");
+            assert!(verify(&public, b"hello", &sig));
+            assert!(!verify(&public, b"hellp", &sig));
+            assert_eq!(sig, sign(&private, b"hello"));
+        }
+    }
+
+    #[test]
+    fn random_signature_verifies_and_tamper_fails() {
+        let (private, public) = keypair(7);
+        let sig = sign_with_random(&private, b"msg", &[9u8; 64]);
+        assert!(verify(&public, b"msg", &sig));
+        for i in 0..64 {
+            let mut bad = sig;
+            bad[i] ^= 1;
+            assert!(!verify(&public, b"msg", &bad), "flipped byte {i} still verified");
+        }
+        let (_, other) = keypair(8);
+        assert!(!verify(&other, b"msg", &sig));
+        assert!(!verify(&public, b"msg", &sig[..63]));
+    }
+}
+
+#[cfg(test)]
+mod peer_vector {
+    use super::*;
+
+    // An account signature from shared/vectors/pairing.json (pair_success[0]), made by the
+    // npm libsignal stack: our deterministic nonce must reproduce it byte for byte.
+    #[test]
+    fn reproduces_libsignal_node_signature() {
+        let private: [u8; 32] =
+            hex::decode("286df2dd6c3604fa7f3979e6fe66bc8f0db3c4027dd7f498ca101f9b52430e40")
+                .unwrap()
+                .try_into()
+                .unwrap();
+        let public: [u8; 32] =
+            hex::decode("e9bed9666bf82570922d786bb6806a4e9215c80e56ad27e2c023cdb24faa9748")
+                .unwrap()
+                .try_into()
+                .unwrap();
+        let msg = hex::decode("06000887ad4b1080e2cfaa061803a0186442b2d912c92668509f26d5b48f1b28ca385d8da65199c0863a8c0fad6c").unwrap();
+        let expected = hex::decode("c973d0dfe41e556a890a0abaca64ed91725591000516093bc14cb3dde4a5424eccbffc4cc43d86bd285b402c252b4f6309812260618f115881f49158a44a1d02").unwrap();
+        assert!(verify(&public, &msg, &expected));
+        assert_eq!(sign(&private, &msg).to_vec(), expected);
+    }
+}

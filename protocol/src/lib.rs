@@ -1,0 +1,14 @@
+//! Sans-IO WhatsApp Web multi-device protocol core.
+//!
+//! Every module here is a pure function or a state machine: bytes and events in, bytes and
+//! events out. Nothing performs I/O, reads a clock or draws from a global RNG; callers pass the
+//! current time and a random source in. That keeps every protocol path testable with two
+//! in-process parties and no sockets.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod binary;
+pub mod crypto;
+pub mod noise;
+pub mod signal;

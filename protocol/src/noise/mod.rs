@@ -1,0 +1,1 @@
+//! Noise XX handshake (client and server roles), certificate chain, transport cipher and frames.

@@ -1,0 +1,1 @@
+//! An in-process fake WhatsApp server speaking the real wire protocol, for offline tests.
