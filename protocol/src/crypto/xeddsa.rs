@@ -142,7 +142,10 @@ mod tests {
         for i in 0..64 {
             let mut bad = sig;
             bad[i] ^= 1;
-            assert!(!verify(&public, b"msg", &bad), "flipped byte {i} still verified");
+            assert!(
+                !verify(&public, b"msg", &bad),
+                "flipped byte {i} still verified"
+            );
         }
         let (_, other) = keypair(8);
         assert!(!verify(&other, b"msg", &sig));
