@@ -1,3 +1,6 @@
 //! Cryptographic primitives shared by Noise, Signal and pairing.
 
+pub mod keypair;
 pub mod xeddsa;
+
+pub use keypair::{KeyPair, PrivateKey, PublicKey};
