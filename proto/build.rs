@@ -25,7 +25,9 @@ fn main() {
     config.boxed(".wa.DeviceSentMessage.message");
     config.boxed(".wa.ProtocolMessage.editedMessage");
     config.boxed(".wa.WebMessageInfo.message");
-    config.boxed(".wa.PeerDataOperationRequestResponseMessage.PeerDataOperationResult.stickerMessage");
+    config.boxed(
+        ".wa.PeerDataOperationRequestResponseMessage.PeerDataOperationResult.stickerMessage",
+    );
     config
         .compile_fds(fds)
         .expect("prost code generation succeeds");

@@ -89,7 +89,10 @@ fn app_state_patches_roundtrip() {
     for p in patches {
         let label = s(&p["label"]);
         let sent: wa::SyncdPatch = roundtrip(label, &hex_of(&p["patch_as_sent"]));
-        assert!(sent.version.is_none(), "{label}: as-sent patch has no version");
+        assert!(
+            sent.version.is_none(),
+            "{label}: as-sent patch has no version"
+        );
         let with: wa::SyncdPatch = roundtrip(label, &hex_of(&p["patch_with_version"]));
         let version = with.version.as_ref().and_then(|v| v.version);
         let want: u64 = p["state_after"]["version"].as_u64().expect("version");
@@ -112,7 +115,11 @@ fn app_state_patches_roundtrip() {
             i64::from(data.version.expect("version")),
             p["api_version"].as_i64().expect("api_version")
         );
-        check_sync_action(label, data.value.as_ref().expect("value"), &p["sync_action"]);
+        check_sync_action(
+            label,
+            data.value.as_ref().expect("value"),
+            &p["sync_action"],
+        );
     }
 }
 
@@ -121,12 +128,17 @@ fn check_sync_action(label: &str, got: &wa::SyncActionValue, want: &Value) {
     let ts: i64 = s(&want["timestamp"]).parse().expect("timestamp");
     assert_eq!(got.timestamp, Some(ts), "{label}: timestamp");
     if let Some(pin) = want.get("pinAction") {
-        assert_eq!(got.pin_action.as_ref().and_then(|a| a.pinned), pin["pinned"].as_bool());
+        assert_eq!(
+            got.pin_action.as_ref().and_then(|a| a.pinned),
+            pin["pinned"].as_bool()
+        );
     }
     if let Some(mute) = want.get("muteAction") {
         let a = got.mute_action.as_ref().expect("muteAction");
         assert_eq!(a.muted, mute["muted"].as_bool(), "{label}: muted");
-        let end = mute.get("muteEndTimestamp").map(|t| s(t).parse::<i64>().expect("i64"));
+        let end = mute
+            .get("muteEndTimestamp")
+            .map(|t| s(t).parse::<i64>().expect("i64"));
         assert_eq!(a.mute_end_timestamp, end, "{label}: muteEndTimestamp");
     }
     if let Some(c) = want.get("contactAction") {
@@ -140,7 +152,14 @@ fn check_sync_action(label: &str, got: &wa::SyncActionValue, want: &Value) {
     }
     let range = want
         .get("archiveChatAction")
-        .map(|a| (&a["messageRange"], got.archive_chat_action.as_ref().and_then(|x| x.message_range.as_ref())))
+        .map(|a| {
+            (
+                &a["messageRange"],
+                got.archive_chat_action
+                    .as_ref()
+                    .and_then(|x| x.message_range.as_ref()),
+            )
+        })
         .or_else(|| {
             want.get("markChatAsReadAction").map(|a| {
                 (
@@ -191,7 +210,10 @@ fn history_sync_blob_roundtrips_and_matches_object() {
         got.sync_type(),
         wa::history_sync::HistorySyncType::InitialBootstrap
     );
-    assert_eq!(got.chunk_order, obj["chunkOrder"].as_u64().map(|x| x as u32));
+    assert_eq!(
+        got.chunk_order,
+        obj["chunkOrder"].as_u64().map(|x| x as u32)
+    );
     assert_eq!(got.progress, obj["progress"].as_u64().map(|x| x as u32));
 
     let convs = obj["conversations"].as_array().expect("conversations");
@@ -199,12 +221,20 @@ fn history_sync_blob_roundtrips_and_matches_object() {
     for (c, want) in got.conversations.iter().zip(convs) {
         assert_eq!(c.id.as_deref(), want["id"].as_str());
         assert_eq!(c.name.as_deref(), want["name"].as_str());
-        assert_eq!(c.unread_count, want["unreadCount"].as_u64().map(|x| x as u32));
+        assert_eq!(
+            c.unread_count,
+            want["unreadCount"].as_u64().map(|x| x as u32)
+        );
         assert_eq!(c.archived, want["archived"].as_bool());
         assert_eq!(c.pinned, want["pinned"].as_u64().map(|x| x as u32));
-        let ts: Option<u64> = want["conversationTimestamp"].as_str().map(|t| t.parse().expect("u64"));
+        let ts: Option<u64> = want["conversationTimestamp"]
+            .as_str()
+            .map(|t| t.parse().expect("u64"));
         assert_eq!(c.conversation_timestamp, ts);
-        let msgs = want["messages"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+        let msgs = want["messages"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         assert_eq!(c.messages.len(), msgs.len());
         for (m, wm) in c.messages.iter().zip(msgs) {
             let order: Option<u64> = wm["msgOrderId"].as_str().map(|t| t.parse().expect("u64"));
@@ -215,14 +245,21 @@ fn history_sync_blob_roundtrips_and_matches_object() {
             assert_eq!(key.remote_jid.as_deref(), wi["key"]["remoteJid"].as_str());
             assert_eq!(key.id.as_deref(), wi["key"]["id"].as_str());
             assert_eq!(key.from_me, wi["key"]["fromMe"].as_bool());
-            assert_eq!(key.participant.as_deref(), wi["key"]["participant"].as_str());
             assert_eq!(
-                info.message.as_ref().and_then(|m| m.conversation.as_deref()),
+                key.participant.as_deref(),
+                wi["key"]["participant"].as_str()
+            );
+            assert_eq!(
+                info.message
+                    .as_ref()
+                    .and_then(|m| m.conversation.as_deref()),
                 wi["message"]["conversation"].as_str()
             );
             assert_eq!(info.status().as_str_name(), s(&wi["status"]));
             assert_eq!(info.push_name.as_deref(), wi["pushName"].as_str());
-            let ts: Option<u64> = wi["messageTimestamp"].as_str().map(|t| t.parse().expect("u64"));
+            let ts: Option<u64> = wi["messageTimestamp"]
+                .as_str()
+                .map(|t| t.parse().expect("u64"));
             assert_eq!(info.message_timestamp, ts);
         }
     }
@@ -246,7 +283,10 @@ fn history_notification_message_roundtrips() {
     );
     let n = pm.history_sync_notification.as_ref().expect("notification");
     assert_eq!(n.media_key.as_deref(), Some(&hex_of(&h["media_key"])[..]));
-    assert_eq!(n.file_sha256.as_deref(), Some(&hex_of(&h["file_sha256"])[..]));
+    assert_eq!(
+        n.file_sha256.as_deref(),
+        Some(&hex_of(&h["file_sha256"])[..])
+    );
     assert_eq!(
         n.file_enc_sha256.as_deref(),
         Some(&hex_of(&h["file_enc_sha256"])[..])
@@ -266,13 +306,23 @@ fn pairing_adv_roundtrips() {
         // Rejected cases may carry tampered details; only accepted ones must match the inputs.
         if case["accepted"].as_bool() == Some(true) {
             let want = &case["inputs"]["device_identity"];
-            assert_eq!(details.raw_id.map(u64::from), want["raw_id"].as_u64(), "{name}");
-            assert_eq!(details.timestamp, want["timestamp"].as_u64(), "{name}");
-            assert_eq!(details.key_index.map(u64::from), want["key_index"].as_u64(), "{name}");
             assert_eq!(
-                details.device_type.map(|t| wa::AdvEncryptionType::try_from(t)
-                    .expect("known")
-                    .as_str_name()),
+                details.raw_id.map(u64::from),
+                want["raw_id"].as_u64(),
+                "{name}"
+            );
+            assert_eq!(details.timestamp, want["timestamp"].as_u64(), "{name}");
+            assert_eq!(
+                details.key_index.map(u64::from),
+                want["key_index"].as_u64(),
+                "{name}"
+            );
+            assert_eq!(
+                details
+                    .device_type
+                    .map(|t| wa::AdvEncryptionType::try_from(t)
+                        .expect("known")
+                        .as_str_name()),
                 want["device_type"].as_str(),
                 "{name}"
             );
@@ -287,15 +337,23 @@ fn pairing_adv_roundtrips() {
             roundtrip(name, &hex_of(&adv["signed_device_identity_hmac"]));
         assert_eq!(wrapped.hmac.as_deref(), Some(&hex_of(&adv["hmac"])[..]));
         assert_eq!(
-            wrapped.account_type.map(|t| wa::AdvEncryptionType::try_from(t)
-                .expect("known")
-                .as_str_name()),
+            wrapped
+                .account_type
+                .map(|t| wa::AdvEncryptionType::try_from(t)
+                    .expect("known")
+                    .as_str_name()),
             case["inputs"]["hmac_account_type"].as_str(),
             "{name}"
         );
-        if let Some(reply) = case.get("expected").and_then(|e| e.get("reply_device_identity")) {
+        if let Some(reply) = case
+            .get("expected")
+            .and_then(|e| e.get("reply_device_identity"))
+        {
             let r: wa::AdvSignedDeviceIdentity = roundtrip(name, &hex_of(reply));
-            assert!(r.account_signature_key.is_none(), "{name}: reply drops the key");
+            assert!(
+                r.account_signature_key.is_none(),
+                "{name}: reply drops the key"
+            );
             assert_eq!(
                 r.device_signature.as_deref(),
                 Some(&hex_of(&case["expected"]["device_signature"])[..])
@@ -315,7 +373,10 @@ fn noise_payloads_roundtrip() {
         assert_eq!(cp.username, user, "{name}: username");
         assert_eq!(cp.device, obj["device"].as_u64().map(|d| d as u32));
         let ua = cp.user_agent.as_ref().expect("userAgent");
-        assert_eq!(ua.platform().as_str_name(), s(&obj["userAgent"]["platform"]));
+        assert_eq!(
+            ua.platform().as_str_name(),
+            s(&obj["userAgent"]["platform"])
+        );
         if let Some(reg) = cp.device_pairing_data.as_ref() {
             let props = reg.device_props.as_deref().expect("deviceProps");
             let dp: wa::DeviceProps = roundtrip(name, props);
