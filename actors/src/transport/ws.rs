@@ -68,12 +68,12 @@ impl WsTransport {
 impl Transport for WsTransport {
     fn connect<'a>(&'a self, url: &'a str) -> BoxFuture<'a, Result<Connection, TransportError>> {
         Box::pin(async move {
-            let mut request = url
-                .into_client_request()
-                .map_err(|e| TransportError::InvalidUrl {
-                    url: url.to_string(),
-                    reason: e.to_string(),
-                })?;
+            let mut request =
+                url.into_client_request()
+                    .map_err(|e| TransportError::InvalidUrl {
+                        url: url.to_string(),
+                        reason: e.to_string(),
+                    })?;
             let origin =
                 HeaderValue::from_str(&self.origin).map_err(|e| TransportError::InvalidUrl {
                     url: url.to_string(),
