@@ -39,7 +39,11 @@ fn device_identity_cases() {
             let got = result.unwrap_or_else(|e| panic!("{name}: rejected: {e}"));
             let exp = &case["expected"];
             let acc = &exp["account"];
-            assert_eq!(got.account.details, Some(hex_field(acc, "details")), "{name}");
+            assert_eq!(
+                got.account.details,
+                Some(hex_field(acc, "details")),
+                "{name}"
+            );
             assert_eq!(
                 got.account.account_signature_key,
                 Some(hex_field(acc, "account_signature_key")),

@@ -80,8 +80,8 @@ pub fn verify_device_identity(
     let signed_bytes = wrapper.details.as_deref().unwrap_or_default();
     let tag = wrapper.hmac.as_deref().ok_or(PairError::HmacMismatch)?;
 
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(adv_secret)
-        .map_err(|_| PairError::HmacMismatch)?;
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(adv_secret).map_err(|_| PairError::HmacMismatch)?;
     if is_hosted(wrapper.account_type) {
         mac.update(&HOSTED_SIGNATURE_PREFIX);
     }
@@ -118,11 +118,8 @@ pub fn verify_device_identity(
         return Err(PairError::AccountSignatureInvalid);
     }
 
-    let device_signature_message = device_signature_message(
-        &details_bytes,
-        identity.public.as_bytes(),
-        &account_key,
-    );
+    let device_signature_message =
+        device_signature_message(&details_bytes, identity.public.as_bytes(), &account_key);
     let device_signature = identity.private.sign(&device_signature_message);
     signed.device_signature = Some(device_signature.to_vec());
 
@@ -213,8 +210,8 @@ mod tests {
                 .public
                 .verify(&v.device_signature_message, &v.device_signature));
             assert_eq!(v.primary_identity_key()[1..], f.phone.public.0);
-            let reply = AdvSignedDeviceIdentity::decode(&v.reply_device_identity()[..])
-                .expect("decodes");
+            let reply =
+                AdvSignedDeviceIdentity::decode(&v.reply_device_identity()[..]).expect("decodes");
             assert!(reply.account_signature_key.is_none());
             assert_eq!(reply.device_signature, Some(v.device_signature.to_vec()));
         }

@@ -103,9 +103,18 @@ pub fn wrap_ephemeral(
 pub fn unwrap_ephemeral(code: &str, wrapped: &[u8]) -> Result<[u8; 32], PairCodeError> {
     validate_code(code)?;
     let too_short = || PairCodeError::WrappedKeyTooShort(wrapped.len());
-    let salt: &[u8; 32] = wrapped.get(..32).and_then(|s| s.try_into().ok()).ok_or_else(too_short)?;
-    let iv: &[u8; 16] = wrapped.get(32..48).and_then(|s| s.try_into().ok()).ok_or_else(too_short)?;
-    let mut key: [u8; 32] = wrapped.get(48..80).and_then(|s| s.try_into().ok()).ok_or_else(too_short)?;
+    let salt: &[u8; 32] = wrapped
+        .get(..32)
+        .and_then(|s| s.try_into().ok())
+        .ok_or_else(too_short)?;
+    let iv: &[u8; 16] = wrapped
+        .get(32..48)
+        .and_then(|s| s.try_into().ok())
+        .ok_or_else(too_short)?;
+    let mut key: [u8; 32] = wrapped
+        .get(48..80)
+        .and_then(|s| s.try_into().ok())
+        .ok_or_else(too_short)?;
     ctr_apply(&code_key(code, salt), iv, &mut key);
     Ok(key)
 }
@@ -176,8 +185,9 @@ pub fn companion_finish(
     primary_identity_public: &[u8],
     random: &FinishRandom,
 ) -> Result<CompanionFinish, PairCodeError> {
-    let primary_identity = PublicKey::from_slice(primary_identity_public)
-        .ok_or(PairCodeError::BadPrimaryIdentity(primary_identity_public.len()))?;
+    let primary_identity = PublicKey::from_slice(primary_identity_public).ok_or(
+        PairCodeError::BadPrimaryIdentity(primary_identity_public.len()),
+    )?;
     let primary_ephemeral = PublicKey(unwrap_ephemeral(code, wrapped_primary_ephemeral)?);
 
     let ephemeral_shared = Zeroizing::new(companion_ephemeral.private.dh(&primary_ephemeral));
@@ -319,8 +329,15 @@ mod tests {
         assert_eq!(fin.wrapped_key_bundle.len(), 32 + 12 + 96 + 16);
 
         assert_eq!(
-            companion_finish(CODE, &companion_eph, &companion_id, &wrapped_phone, &[0; 31], &random)
-                .map(|_| ()),
+            companion_finish(
+                CODE,
+                &companion_eph,
+                &companion_id,
+                &wrapped_phone,
+                &[0; 31],
+                &random
+            )
+            .map(|_| ()),
             Err(PairCodeError::BadPrimaryIdentity(31))
         );
     }

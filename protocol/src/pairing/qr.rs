@@ -47,7 +47,10 @@ pub fn qr_4field(reference: &str, keys: &QrKeys<'_>) -> String {
 
 /// The current QR text: the URL form with the companion platform id as a fifth field.
 pub fn qr_url(reference: &str, keys: &QrKeys<'_>, platform_id: &str) -> String {
-    format!("{QR_URL_PREFIX}{},{platform_id}", qr_4field(reference, keys))
+    format!(
+        "{QR_URL_PREFIX}{},{platform_id}",
+        qr_4field(reference, keys)
+    )
 }
 
 #[cfg(test)]
@@ -76,6 +79,9 @@ mod tests {
         assert_eq!(parts[0], "2@r+/=");
         assert!(parts[1].starts_with("+/") && parts[1].ends_with('='));
         assert_eq!(parts[2], "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
-        assert_eq!(qr_url("2@r+/=", &keys, "1"), format!("{QR_URL_PREFIX}{four},1"));
+        assert_eq!(
+            qr_url("2@r+/=", &keys, "1"),
+            format!("{QR_URL_PREFIX}{four},1")
+        );
     }
 }
