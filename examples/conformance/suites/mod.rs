@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod noise;
+
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -42,6 +44,7 @@ type SuiteFn = fn(&Value, &mut Report) -> Result<(), String>;
 
 /// Every suite: name, default file in the vector folder, checker.
 pub const SUITES: &[(&str, &str, SuiteFn)] = &[
+    ("noise", "noise.json", noise::check),
     ("signal-1to1", "signal-1to1.json", signal_1to1::check),
     ("sender-keys", "sender-keys.json", sender_keys::check),
 ];
