@@ -4,4 +4,6 @@
 #![warn(missing_docs)]
 
 pub mod store;
+pub mod supervision;
+pub mod transport;
 mod wire;
