@@ -7,3 +7,4 @@ pub mod store;
 pub mod supervision;
 pub mod transport;
 mod wire;
+pub mod events;
