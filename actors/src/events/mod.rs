@@ -37,8 +37,8 @@ pub use handler::EventHandler;
 pub use history::{HistorySync, OfflineSyncCompleted, OfflineSyncPreview};
 pub use kind::{EventKind, EventKindSet};
 pub use messages::{
-    DecryptFailMode, MessageId, MessageInfo, MessageSource, Receipt, ReceiptType,
-    UnavailableType, UndecryptableMessage,
+    DecryptFailMode, MessageId, MessageInfo, MessageSource, Receipt, ReceiptType, UnavailableType,
+    UndecryptableMessage,
 };
 pub use pairing::{ClientOutdated, LoggedOut, PairError, PairSuccess, QrScannedWithoutMultidevice};
 pub use presence::{ChatPresence, ChatPresenceMedia, ChatPresenceUpdate, PresenceUpdate};

@@ -10,7 +10,10 @@ fn jid(s: &str) -> Jid {
 }
 
 fn ts() -> chrono::DateTime<chrono::Utc> {
-    chrono::Utc.timestamp_opt(1_700_000_000, 0).single().expect("valid time")
+    chrono::Utc
+        .timestamp_opt(1_700_000_000, 0)
+        .single()
+        .expect("valid time")
 }
 
 fn source(chat: &str) -> MessageSource {
@@ -213,7 +216,10 @@ fn every_kind_has_a_variant_and_serializes() {
     for event in &events {
         let json = serde_json::to_value(event).expect("serializes");
         let obj = json.as_object().expect("externally tagged");
-        assert_eq!(obj.keys().next().map(String::as_str), Some(event.kind().name()));
+        assert_eq!(
+            obj.keys().next().map(String::as_str),
+            Some(event.kind().name())
+        );
         // Debug and Clone exist for every payload.
         assert!(!format!("{:?}", event.clone()).is_empty());
     }
@@ -256,13 +262,22 @@ fn receipt_types_map_to_and_from_the_wire() {
     for t in all {
         assert_eq!(ReceiptType::from_wire(t.as_wire()), Some(t));
     }
-    assert_eq!(ReceiptType::from_wire("read-self"), Some(ReceiptType::ReadSelf));
+    assert_eq!(
+        ReceiptType::from_wire("read-self"),
+        Some(ReceiptType::ReadSelf)
+    );
     assert_eq!(ReceiptType::from_wire("peer_msg"), None);
-    assert_eq!(UnavailableType::from_wire("view_once"), UnavailableType::ViewOnce);
+    assert_eq!(
+        UnavailableType::from_wire("view_once"),
+        UnavailableType::ViewOnce
+    );
     assert_eq!(DecryptFailMode::from_wire("hide"), DecryptFailMode::Hide);
     assert_eq!(DecryptFailMode::from_wire(""), DecryptFailMode::Show);
     assert_eq!(ChatPresence::from_tag("paused"), Some(ChatPresence::Paused));
-    assert_eq!(ChatPresenceMedia::from_wire("audio"), ChatPresenceMedia::Audio);
+    assert_eq!(
+        ChatPresenceMedia::from_wire("audio"),
+        ChatPresenceMedia::Audio
+    );
     assert_eq!(
         DeviceListUpdateType::from_tag("remove"),
         Some(DeviceListUpdateType::Remove)
@@ -271,7 +286,10 @@ fn receipt_types_map_to_and_from_the_wire() {
         BusinessUpdateType::from_tag("verified_name_hash"),
         BusinessUpdateType::VerifiedNameChanged
     );
-    assert_eq!(BusinessUpdateType::from_tag("x"), BusinessUpdateType::Unknown);
+    assert_eq!(
+        BusinessUpdateType::from_tag("x"),
+        BusinessUpdateType::Unknown
+    );
 }
 
 #[test]
@@ -297,7 +315,9 @@ fn lazy_conversation_parses_once_and_hides_empty_ids() {
         .encode_to_vec(),
     );
     assert!(empty.get().is_none());
-    assert!(LazyConversation::new(vec![0xff, 0xff, 0xff]).get().is_none());
+    assert!(LazyConversation::new(vec![0xff, 0xff, 0xff])
+        .get()
+        .is_none());
     assert!(LazyConversation::new(Vec::new()).get().is_none());
 }
 

@@ -45,7 +45,12 @@ impl Batch {
     }
 
     /// Adds an insert-or-replace.
-    pub fn put(mut self, ns: Namespace, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) -> Self {
+    pub fn put(
+        mut self,
+        ns: Namespace,
+        key: impl Into<Vec<u8>>,
+        value: impl Into<Vec<u8>>,
+    ) -> Self {
         self.ops.push(WriteOp::Put {
             ns,
             key: key.into(),
@@ -56,7 +61,10 @@ impl Batch {
 
     /// Adds a delete.
     pub fn delete(mut self, ns: Namespace, key: impl Into<Vec<u8>>) -> Self {
-        self.ops.push(WriteOp::Delete { ns, key: key.into() });
+        self.ops.push(WriteOp::Delete {
+            ns,
+            key: key.into(),
+        });
         self
     }
 

@@ -8,7 +8,11 @@ use crate::wire::Jid;
 
 fn paired_device() -> DeviceData {
     let mut d = DeviceData::generate(&mut OsRng);
-    d.jid = Some("15551234567:12@s.whatsapp.net".parse::<Jid>().expect("valid jid"));
+    d.jid = Some(
+        "15551234567:12@s.whatsapp.net"
+            .parse::<Jid>()
+            .expect("valid jid"),
+    );
     d.lid = Some("987654321:12@lid".parse::<Jid>().expect("valid jid"));
     d.platform = "android".into();
     d.push_name = "Tester".into();
@@ -45,14 +49,26 @@ pub(crate) async fn keyed_tables(store: &dyn Store) {
     store.put(&a, ns, b"k1", b"v1").await.unwrap();
     store.put(&a, ns, b"k2", b"v2").await.unwrap();
     store.put(&a, ns, b"x1", b"vx").await.unwrap();
-    store.put(&a, Namespace::PRE_KEYS, b"k1", b"other table").await.unwrap();
+    store
+        .put(&a, Namespace::PRE_KEYS, b"k1", b"other table")
+        .await
+        .unwrap();
     store.put(&b, ns, b"k1", b"other account").await.unwrap();
-    assert_eq!(store.get(&a, ns, b"k1").await.unwrap(), Some(b"v1".to_vec()));
+    assert_eq!(
+        store.get(&a, ns, b"k1").await.unwrap(),
+        Some(b"v1".to_vec())
+    );
     store.put(&a, ns, b"k1", b"v1b").await.unwrap();
-    assert_eq!(store.get(&a, ns, b"k1").await.unwrap(), Some(b"v1b".to_vec()));
+    assert_eq!(
+        store.get(&a, ns, b"k1").await.unwrap(),
+        Some(b"v1b".to_vec())
+    );
     assert_eq!(
         store.scan_prefix(&a, ns, b"k").await.unwrap(),
-        vec![(b"k1".to_vec(), b"v1b".to_vec()), (b"k2".to_vec(), b"v2".to_vec())]
+        vec![
+            (b"k1".to_vec(), b"v1b".to_vec()),
+            (b"k2".to_vec(), b"v2".to_vec())
+        ]
     );
     assert_eq!(store.scan_prefix(&a, ns, b"").await.unwrap().len(), 3);
     assert!(store.delete(&a, ns, b"k2").await.unwrap());
@@ -76,9 +92,18 @@ pub(crate) async fn batches_and_wipe(store: &dyn Store) {
     let a = AccountId::from("a");
     let keep = AccountId::from("keep");
     let device = paired_device();
-    store.put(&a, Namespace::PRE_KEYS, b"1", b"pk1").await.unwrap();
-    store.put(&a, Namespace::PRE_KEYS, b"2", b"pk2").await.unwrap();
-    store.put(&keep, Namespace::PRE_KEYS, b"1", b"keep").await.unwrap();
+    store
+        .put(&a, Namespace::PRE_KEYS, b"1", b"pk1")
+        .await
+        .unwrap();
+    store
+        .put(&a, Namespace::PRE_KEYS, b"2", b"pk2")
+        .await
+        .unwrap();
+    store
+        .put(&keep, Namespace::PRE_KEYS, b"1", b"keep")
+        .await
+        .unwrap();
     let batch = Batch::new()
         .save_device(device.clone())
         .put(Namespace::SESSIONS, b"peer.0".to_vec(), b"ratchet".to_vec())
@@ -89,7 +114,10 @@ pub(crate) async fn batches_and_wipe(store: &dyn Store) {
         store.get(&a, Namespace::SESSIONS, b"peer.0").await.unwrap(),
         Some(b"ratchet".to_vec())
     );
-    assert_eq!(store.get(&a, Namespace::PRE_KEYS, b"1").await.unwrap(), None);
+    assert_eq!(
+        store.get(&a, Namespace::PRE_KEYS, b"1").await.unwrap(),
+        None
+    );
     store
         .apply(&a, Batch::new().clear(Namespace::PRE_KEYS))
         .await
@@ -102,7 +130,10 @@ pub(crate) async fn batches_and_wipe(store: &dyn Store) {
 
     store.delete_account(&a).await.unwrap();
     assert_eq!(store.load_device(&a).await.unwrap(), None);
-    assert_eq!(store.get(&a, Namespace::SESSIONS, b"peer.0").await.unwrap(), None);
+    assert_eq!(
+        store.get(&a, Namespace::SESSIONS, b"peer.0").await.unwrap(),
+        None
+    );
     assert_eq!(
         store.get(&keep, Namespace::PRE_KEYS, b"1").await.unwrap(),
         Some(b"keep".to_vec())
@@ -130,7 +161,11 @@ pub(crate) async fn prune(store: &dyn Store) {
         1
     );
     assert_eq!(store.get(&a, ns, b"old").await.unwrap(), None);
-    assert!(store.get(&a, Namespace::SESSIONS, b"s").await.unwrap().is_some());
+    assert!(store
+        .get(&a, Namespace::SESSIONS, b"s")
+        .await
+        .unwrap()
+        .is_some());
 }
 
 pub(crate) async fn load_or_create(store: &dyn Store) {

@@ -82,9 +82,9 @@ impl Store for MemoryStore {
         &'a self,
         account: &'a AccountId,
     ) -> BoxFuture<'a, StoreResult<Option<DeviceData>>> {
-        Self::ready(Ok(self.with(|m| {
-            m.get(account).and_then(|a| a.device.clone())
-        })))
+        Self::ready(Ok(
+            self.with(|m| m.get(account).and_then(|a| a.device.clone()))
+        ))
     }
 
     fn save_device<'a>(
@@ -184,11 +184,7 @@ impl Store for MemoryStore {
         Self::ready(Ok(entries))
     }
 
-    fn apply<'a>(
-        &'a self,
-        account: &'a AccountId,
-        batch: Batch,
-    ) -> BoxFuture<'a, StoreResult<()>> {
+    fn apply<'a>(&'a self, account: &'a AccountId, batch: Batch) -> BoxFuture<'a, StoreResult<()>> {
         // One lock for the whole batch: readers see all of it or none of it.
         self.with(|m| {
             let acc = m.entry(account.clone()).or_default();

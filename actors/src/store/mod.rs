@@ -142,8 +142,7 @@ pub trait Store: Send + Sync + 'static {
     ) -> BoxFuture<'a, StoreResult<Vec<Entry>>>;
 
     /// Applies every write of `batch` atomically.
-    fn apply<'a>(&'a self, account: &'a AccountId, batch: Batch)
-        -> BoxFuture<'a, StoreResult<()>>;
+    fn apply<'a>(&'a self, account: &'a AccountId, batch: Batch) -> BoxFuture<'a, StoreResult<()>>;
 
     /// Deletes entries of a table last written before `before`; returns how many were removed.
     /// Keeps de-duplication tables from growing forever.

@@ -17,7 +17,6 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use super::{AccountId, Batch, DeviceData, Entry, Namespace, Store, StoreResult, WriteOp};
 use worker::Worker;
 
-
 /// A [`Store`] backed by one SQLite file. Cheap to share as `Arc<dyn Store>`.
 pub struct SqliteStore {
     worker: Worker,
@@ -51,7 +50,9 @@ impl SqliteStore {
 
     /// The schema version of the open database.
     pub async fn schema_version(&self) -> StoreResult<i64> {
-        self.worker.run(|conn| migrations::current_version(conn)).await
+        self.worker
+            .run(|conn| migrations::current_version(conn))
+            .await
     }
 }
 
@@ -113,7 +114,10 @@ impl Store for SqliteStore {
         account: &'a AccountId,
     ) -> BoxFuture<'a, StoreResult<Option<DeviceData>>> {
         let account = account.0.clone();
-        Box::pin(self.worker.run(move |conn| device_row::load(conn, &account)))
+        Box::pin(
+            self.worker
+                .run(move |conn| device_row::load(conn, &account)),
+        )
     }
 
     fn save_device<'a>(
@@ -237,11 +241,7 @@ impl Store for SqliteStore {
         }))
     }
 
-    fn apply<'a>(
-        &'a self,
-        account: &'a AccountId,
-        batch: Batch,
-    ) -> BoxFuture<'a, StoreResult<()>> {
+    fn apply<'a>(&'a self, account: &'a AccountId, batch: Batch) -> BoxFuture<'a, StoreResult<()>> {
         let account = account.0.clone();
         Box::pin(self.worker.run(move |conn| {
             let tx = conn.transaction()?;

@@ -1,6 +1,6 @@
-use rusqlite::Connection;
 use super::migrations::LATEST_VERSION;
 use crate::store::StoreError;
+use rusqlite::Connection;
 
 use super::*;
 use crate::store::conformance;
@@ -28,13 +28,10 @@ async fn identity_is_created_once_and_reused_after_reopening() {
     let account = AccountId::from("main");
     let first = {
         let store = SqliteStore::open(&path).await.unwrap();
-        let (device, created) = crate::store::Device::load_or_create(
-            &store,
-            &account,
-            &mut rand::rngs::OsRng,
-        )
-        .await
-        .unwrap();
+        let (device, created) =
+            crate::store::Device::load_or_create(&store, &account, &mut rand::rngs::OsRng)
+                .await
+                .unwrap();
         assert!(created);
         device
     };
@@ -79,7 +76,10 @@ async fn migrates_a_version_1_file_keeping_its_rows() {
     assert_eq!(store.schema_version().await.unwrap(), LATEST_VERSION);
     let a = AccountId::from("a");
     assert_eq!(
-        store.get(&a, Namespace::PROCESSED_MESSAGES, b"k").await.unwrap(),
+        store
+            .get(&a, Namespace::PROCESSED_MESSAGES, b"k")
+            .await
+            .unwrap(),
         Some(b"v".to_vec())
     );
     // Version-1 rows count as written at time 0, so any cutoff prunes them.
@@ -139,6 +139,9 @@ async fn corrupt_key_length_is_a_typed_error() {
         .unwrap();
     assert!(matches!(
         store.load_device(&a).await,
-        Err(StoreError::Corrupt { what: "noise key", .. })
+        Err(StoreError::Corrupt {
+            what: "noise key",
+            ..
+        })
     ));
 }
