@@ -5,6 +5,9 @@
 
 #![allow(dead_code)]
 
+pub mod binary_node;
+pub mod node_json;
+
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -37,7 +40,8 @@ impl Report {
 type SuiteFn = fn(&Value, &mut Report) -> Result<(), String>;
 
 /// Every suite: name, default file in the vector folder, checker.
-pub const SUITES: &[(&str, &str, SuiteFn)] = &[];
+pub const SUITES: &[(&str, &str, SuiteFn)] =
+    &[("binary-node", "binary-node.json", binary_node::check)];
 
 /// `../shared/vectors` relative to the workspace root, overridable with `WA_VECTORS_DIR`.
 pub fn default_vector_dir() -> PathBuf {
