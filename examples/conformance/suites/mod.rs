@@ -5,7 +5,10 @@
 
 #![allow(dead_code)]
 
+pub mod binary_node;
+pub mod node_json;
 pub mod noise;
+pub mod pairing;
 
 use std::path::{Path, PathBuf};
 
@@ -39,7 +42,11 @@ impl Report {
 type SuiteFn = fn(&Value, &mut Report) -> Result<(), String>;
 
 /// Every suite: name, default file in the vector folder, checker.
-pub const SUITES: &[(&str, &str, SuiteFn)] = &[("noise", "noise.json", noise::check)];
+pub const SUITES: &[(&str, &str, SuiteFn)] = &[
+    ("noise", "noise.json", noise::check),
+    ("binary-node", "binary-node.json", binary_node::check),
+    ("pairing", "pairing.json", pairing::check),
+];
 
 /// `../shared/vectors` relative to the workspace root, overridable with `WA_VECTORS_DIR`.
 pub fn default_vector_dir() -> PathBuf {

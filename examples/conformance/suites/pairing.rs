@@ -59,7 +59,11 @@ fn check_output(case: &Value, got: &Node, want_key: &str, encoded_key: &str) -> 
 
 fn key_pair(v: &Value) -> Result<KeyPair, String> {
     let pair = KeyPair::from_private_bytes(json::hex_n::<32>(v, "private")?);
-    json::eq_bytes("public key", pair.public.as_bytes(), &json::hex(v, "public")?)?;
+    json::eq_bytes(
+        "public key",
+        pair.public.as_bytes(),
+        &json::hex(v, "public")?,
+    )?;
     Ok(pair)
 }
 
@@ -88,7 +92,9 @@ fn check_pair_success(case: &Value) -> Result<(), String> {
             ("missing_node", Err(PairError::MissingNode(_)))
             | ("hmac_mismatch", Err(PairError::HmacMismatch))
             | ("account_signature_invalid", Err(PairError::AccountSignatureInvalid)) => Ok(()),
-            (_, Err(e)) => Err(format!("rejected for the wrong reason: want {failure}, got {e}")),
+            (_, Err(e)) => Err(format!(
+                "rejected for the wrong reason: want {failure}, got {e}"
+            )),
         };
     }
 
@@ -113,7 +119,11 @@ fn check_pair_success(case: &Value) -> Result<(), String> {
     let acc = field(exp, "account")?;
     let account = got.account();
     let bytes = |v: &Option<Vec<u8>>| v.clone().unwrap_or_default();
-    json::eq_bytes("account.details", &bytes(&account.details), &json::hex(acc, "details")?)?;
+    json::eq_bytes(
+        "account.details",
+        &bytes(&account.details),
+        &json::hex(acc, "details")?,
+    )?;
     json::eq_bytes(
         "account.account_signature_key",
         &bytes(&account.account_signature_key),
@@ -142,7 +152,10 @@ fn check_pair_success(case: &Value) -> Result<(), String> {
 
     let identities = json::arr(exp, "signal_identities")?;
     let [want_identity] = identities.as_slice() else {
-        return Err(format!("want one signal identity, vector has {}", identities.len()));
+        return Err(format!(
+            "want one signal identity, vector has {}",
+            identities.len()
+        ));
     };
     let primary = got.primary_identity();
     let name = primary.name.as_ref().map(ToString::to_string);
@@ -150,7 +163,10 @@ fn check_pair_success(case: &Value) -> Result<(), String> {
         return Err(format!("signal_identities.name: got {name:?}"));
     }
     if u64::from(primary.device_id) != json::u64(want_identity, "device_id")? {
-        return Err(format!("signal_identities.device_id: got {}", primary.device_id));
+        return Err(format!(
+            "signal_identities.device_id: got {}",
+            primary.device_id
+        ));
     }
     json::eq_bytes(
         "signal_identities.identifier_key",

@@ -56,7 +56,11 @@ pub fn companion_hello_iq(id: &str, hello: &CompanionHello<'_>) -> Result<Node, 
         .attr("stage", "companion_hello")
         .attr(
             "should_show_push_notification",
-            if hello.show_push_notification { "true" } else { "false" },
+            if hello.show_push_notification {
+                "true"
+            } else {
+                "false"
+            },
         )
         .children([
             bytes_child(
@@ -65,7 +69,10 @@ pub fn companion_hello_iq(id: &str, hello: &CompanionHello<'_>) -> Result<Node, 
             ),
             bytes_child("companion_server_auth_key_pub", hello.noise_public.to_vec()),
             bytes_child("companion_platform_id", hello.platform_id.as_bytes()),
-            bytes_child("companion_platform_display", hello.platform_display.as_bytes()),
+            bytes_child(
+                "companion_platform_display",
+                hello.platform_display.as_bytes(),
+            ),
             // Baileys and whatsapp-rust send ASCII "0" here; whatsmeow a single zero byte.
             bytes_child("link_code_pairing_nonce", b"0".to_vec()),
         ])
@@ -110,8 +117,8 @@ pub fn parse_primary_hello(
         return Err(PairCodeError::WrappedKeyTooShort(wrapped.len()));
     }
     let identity = child_bytes(reg, "primary_identity_pub")?;
-    let primary_identity_public =
-        <[u8; 32]>::try_from(identity).map_err(|_| PairCodeError::BadPrimaryIdentity(identity.len()))?;
+    let primary_identity_public = <[u8; 32]>::try_from(identity)
+        .map_err(|_| PairCodeError::BadPrimaryIdentity(identity.len()))?;
     Ok(PrimaryHello {
         wrapped_primary_ephemeral: wrapped.to_vec(),
         primary_identity_public,

@@ -14,6 +14,9 @@ pub mod success;
 
 pub use adv::{verify_device_identity, VerifiedIdentity};
 pub use error::{PairCodeError, PairError};
-pub use qr::{companion_platform_id, qr_4field, qr_url, QrKeys};
 pub use pair_device::{parse_pair_device, PairDevice};
+pub use qr::{companion_platform_id, qr_4field, qr_url, QrKeys};
 pub use success::{handle_pair_success, pair_error_reply, PairSuccess, PrimaryIdentity};
+
+#[cfg(test)]
+mod tests;
