@@ -16,12 +16,18 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let fds = protox::compile(&files, [&dir]).expect("our .proto files compile");
     let mut config = prost_build::Config::new();
-    // Recursive messages (Message <-> ContextInfo.quotedMessage) need boxing; prost boxes
-    // directly recursive fields itself, the indirect ones are listed here.
+    // Recursive messages (Message <-> ContextInfo.quotedMessage) need boxing. prost-build boxes
+    // every field that lies on a cycle by itself (so `Message.extendedTextMessage` and every
+    // `contextInfo` are `Option<Box<_>>` too); the fields that close the cycles back to
+    // `Message` are listed explicitly so they stay boxed whatever prost's heuristic does.
     config.boxed(".wa.ContextInfo.quotedMessage");
     config.boxed(".wa.FutureProofMessage.message");
     config.boxed(".wa.DeviceSentMessage.message");
     config.boxed(".wa.ProtocolMessage.editedMessage");
+    config.boxed(".wa.WebMessageInfo.message");
+    config.boxed(
+        ".wa.PeerDataOperationRequestResponseMessage.PeerDataOperationResult.stickerMessage",
+    );
     config
         .compile_fds(fds)
         .expect("prost code generation succeeds");

@@ -1,1 +1,7 @@
 //! The ractor supervision tree, events, store and public client API of wa-actors.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod supervision;
+pub mod transport;

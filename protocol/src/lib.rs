@@ -12,3 +12,4 @@ pub mod binary;
 pub mod crypto;
 pub mod noise;
 pub mod signal;
+pub mod stanza;

@@ -1,0 +1,3 @@
+//! Typed views of stanzas and the pure tables that classify them.
+
+pub mod codes;
