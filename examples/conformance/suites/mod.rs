@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod binary_node;
+pub mod node_json;
 pub mod noise;
 
 use std::path::{Path, PathBuf};
@@ -39,7 +41,10 @@ impl Report {
 type SuiteFn = fn(&Value, &mut Report) -> Result<(), String>;
 
 /// Every suite: name, default file in the vector folder, checker.
-pub const SUITES: &[(&str, &str, SuiteFn)] = &[("noise", "noise.json", noise::check)];
+pub const SUITES: &[(&str, &str, SuiteFn)] = &[
+    ("binary-node", "binary-node.json", binary_node::check),
+    ("noise", "noise.json", noise::check),
+];
 
 /// `../shared/vectors` relative to the workspace root, overridable with `WA_VECTORS_DIR`.
 pub fn default_vector_dir() -> PathBuf {
