@@ -67,7 +67,10 @@ fn sample_events() -> Vec<Event> {
                 is_from_me: false,
                 is_bot: false,
             },
-            timestamp: chrono::Utc.timestamp_opt(1_700_000_000, 0).single().expect("t"),
+            timestamp: chrono::Utc
+                .timestamp_opt(1_700_000_000, 0)
+                .single()
+                .expect("t"),
             push_name: "Bench".into(),
             is_group: false,
             category: String::new(),
@@ -143,7 +146,9 @@ fn fan_out(c: &mut Criterion) {
     let mut group = c.benchmark_group("broadcaster_fan_out");
     group.sample_size(10);
     for subscribers in [1u64, 10, 100] {
-        group.throughput(Throughput::Elements(delivered_per_subscriber() * subscribers));
+        group.throughput(Throughput::Elements(
+            delivered_per_subscriber() * subscribers,
+        ));
         group.bench_with_input(
             BenchmarkId::new("actor_subscribers", subscribers),
             &subscribers,
