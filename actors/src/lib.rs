@@ -3,5 +3,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod client;
+pub mod conn;
 pub mod supervision;
 pub mod transport;
+
+pub use client::{Client, ClientBuilder, ClientConfig, ClientError};
