@@ -86,20 +86,25 @@ pub(crate) async fn run(
     shared.notify();
 }
 
-impl Conn {
-    /// The next whole frame from the client; `None` when it closed.
-    async fn next_frame(&mut self) -> Result<Option<Vec<u8>>, String> {
-        loop {
-            if let Some(frame) = self.decoder.next_frame().map_err(|e| e.to_string())? {
-                return Ok(Some(frame));
-            }
-            match self.ws.next().await {
-                Some(Ok(Message::Binary(data))) => self.decoder.push(&data),
-                Some(Ok(Message::Close(_))) | None => return Ok(None),
-                Some(Ok(_)) => continue,
-                Some(Err(e)) => return Err(e.to_string()),
-            }
+/// The next whole frame from the client; `None` when it closed. Cancel-safe: a message is
+/// only taken off the socket together with pushing it into the decoder.
+async fn next_frame(decoder: &mut FrameDecoder, ws: &mut Ws) -> Result<Option<Vec<u8>>, String> {
+    loop {
+        if let Some(frame) = decoder.next_frame().map_err(|e| e.to_string())? {
+            return Ok(Some(frame));
         }
+        match ws.next().await {
+            Some(Ok(Message::Binary(data))) => decoder.push(&data),
+            Some(Ok(Message::Close(_))) | None => return Ok(None),
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => return Err(e.to_string()),
+        }
+    }
+}
+
+impl Conn {
+    async fn next_frame(&mut self) -> Result<Option<Vec<u8>>, String> {
+        next_frame(&mut self.decoder, &mut self.ws).await
     }
 
     async fn send_frame(&mut self, payload: &[u8]) -> Result<(), String> {
@@ -203,7 +208,7 @@ impl Conn {
 
         loop {
             tokio::select! {
-                frame = self.next_frame() => {
+                frame = next_frame(&mut self.decoder, &mut self.ws) => {
                     let Some(frame) = frame? else { return Ok(()) };
                     let plain = cipher.decrypt(&frame).map_err(|e| e.to_string())?;
                     let node = binary::unpack(&plain).map_err(|e| e.to_string())?;

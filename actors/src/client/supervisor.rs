@@ -295,12 +295,17 @@ impl Actor for ClientSup {
         match msg {
             ClientSupMsg::ConnUp {
                 generation,
-                success: _,
+                success,
             } => {
                 if generation != state.generation || state.conn.is_none() {
                     return Ok(());
                 }
-                tracing::info!(parent: &state.span, generation, "connected");
+                tracing::info!(
+                    parent: &state.span,
+                    generation,
+                    lid = success.attr_str("lid").as_deref().unwrap_or(""),
+                    "connected"
+                );
                 state.counters.connected();
                 state.backoff.reset();
                 state.connection = ConnectionState::Connected;
