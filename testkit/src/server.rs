@@ -361,6 +361,19 @@ impl FakeServer {
         .await
     }
 
+    /// Waits until clients sent at least `n` nodes matching `pred`.
+    pub async fn wait_for_nodes(
+        &self,
+        n: usize,
+        timeout: Duration,
+        pred: impl Fn(&Node) -> bool,
+    ) -> Result<(), TestkitError> {
+        self.wait_until(&format!("{n} matching nodes"), timeout, |st| {
+            st.received.iter().filter(|(_, node)| pred(node)).count() >= n
+        })
+        .await
+    }
+
     /// Waits until some client sent a node matching `pred`; returns the first such node.
     pub async fn wait_for_node(
         &self,

@@ -12,7 +12,8 @@ use wa_protocol::crypto::PublicKey;
 use super::config::ClientConfig;
 use super::counters::{CounterSnapshot, Counters};
 use super::supervisor::{ClientStatus, ClientSup, ClientSupArgs, ClientSupMsg};
-use crate::broadcaster::BroadcasterMsg;
+use crate::broadcaster::{BroadcasterError, BroadcasterHandle, EventStream, SubscriptionId};
+use crate::events::{EventFilter, EventHandler};
 use crate::conn::{ConnActorIds, IqError, KeepaliveConfig};
 use crate::store::{MemoryStore, SqliteStore, Store};
 use crate::supervision::{BackoffConfig, MeltdownConfig};
@@ -46,7 +47,7 @@ pub enum ClientError {
 #[derive(Clone)]
 pub struct Client {
     sup: ActorRef<ClientSupMsg>,
-    broadcaster: ActorRef<BroadcasterMsg>,
+    broadcaster: BroadcasterHandle,
     counters: Arc<Counters>,
     config: Arc<ClientConfig>,
 }
@@ -77,13 +78,65 @@ impl Client {
     }
 
     /// The broadcaster that delivers this client's events.
-    pub fn broadcaster(&self) -> &ActorRef<BroadcasterMsg> {
+    pub fn broadcaster(&self) -> &BroadcasterHandle {
         &self.broadcaster
     }
 
     /// The broadcaster's actor id; it stays the same across reconnects.
     pub fn broadcaster_id(&self) -> ActorId {
-        self.broadcaster.get_id()
+        self.broadcaster.actor().get_id()
+    }
+
+    /// Every event of this client as a bounded [`Stream`](futures::Stream); a consumer that
+    /// falls behind is told how many it missed instead of slowing the client.
+    pub fn events(&self) -> EventStream {
+        self.broadcaster.events()
+    }
+
+    /// Filtered events as a stream with room for `capacity` unread events.
+    pub fn events_with(&self, capacity: usize, filter: EventFilter) -> EventStream {
+        self.broadcaster.events_with(capacity, filter)
+    }
+
+    /// Subscribes an actor (its message type is built from an [`Event`](crate::events::Event))
+    /// to the events passing `filter`. The subscription outlives reconnects; it ends when the
+    /// actor stops or on [`Client::unsubscribe`].
+    pub async fn subscribe_actor<M>(
+        &self,
+        actor: ActorRef<M>,
+        filter: EventFilter,
+    ) -> Result<SubscriptionId, BroadcasterError>
+    where
+        M: ractor::Message + From<crate::events::Event>,
+    {
+        self.broadcaster.subscribe_actor(actor, filter).await
+    }
+
+    /// Runs `f(event, client)` for every event passing `filter`, one at a time, in its own
+    /// actor (a panic there removes the subscription, nothing else).
+    pub async fn on_event<F, Fut>(
+        &self,
+        filter: EventFilter,
+        f: F,
+    ) -> Result<SubscriptionId, BroadcasterError>
+    where
+        F: Fn(crate::events::Event, Client) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.broadcaster.on_event(self.clone(), filter, f).await
+    }
+
+    /// Registers a callback-style [`EventHandler`] (the old event-bus interface).
+    pub async fn add_handler(
+        &self,
+        handler: Arc<dyn EventHandler>,
+    ) -> Result<SubscriptionId, BroadcasterError> {
+        self.broadcaster.add_handler(handler).await
+    }
+
+    /// Ends a subscription.
+    pub fn unsubscribe(&self, id: SubscriptionId) {
+        self.broadcaster.unsubscribe(id);
     }
 
     /// Whether the root actor is still running.

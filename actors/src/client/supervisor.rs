@@ -18,7 +18,7 @@ use super::config::ClientConfig;
 use super::counters::Counters;
 use super::events_map::{events_for_down, offline_events};
 use super::payload::client_payload;
-use crate::broadcaster::{Broadcaster, BroadcasterMsg};
+use crate::broadcaster::BroadcasterHandle;
 use crate::conn::{ConnActorIds, ConnDown, ConnParams, ConnSup, ConnSupArgs, ConnSupMsg, IqError};
 use crate::events::Event;
 use crate::store::{AccountId, DeviceData, Store};
@@ -85,7 +85,7 @@ pub(crate) enum ClientSupMsg {
     /// API: start connecting (no-op unless idle or stopped by the user).
     Connect(RpcReplyPort<()>),
     /// API: the broadcaster's ref.
-    Broadcaster(RpcReplyPort<ActorRef<BroadcasterMsg>>),
+    Broadcaster(RpcReplyPort<BroadcasterHandle>),
     /// API: disconnect and stay disconnected.
     Disconnect(RpcReplyPort<()>),
 }
@@ -109,7 +109,7 @@ pub(crate) struct ClientSupState {
     device: Option<DeviceData>,
     account: AccountState,
     connection: ConnectionState,
-    broadcaster: ActorRef<BroadcasterMsg>,
+    broadcaster: BroadcasterHandle,
     conn: Option<ActorRef<ConnSupMsg>>,
     generation: u64,
     backoff: Backoff,
@@ -119,7 +119,9 @@ pub(crate) struct ClientSupState {
 
 impl ClientSupState {
     fn publish(&self, event: Event) {
-        let _ = self.broadcaster.cast(BroadcasterMsg::Publish(event));
+        if !self.broadcaster.publish(event) {
+            tracing::warn!(parent: &self.span, "broadcaster is gone; event dropped");
+        }
     }
 
     async fn start_connection(&mut self, myself: &ActorRef<ClientSupMsg>) {
@@ -259,14 +261,10 @@ impl Actor for ClientSup {
         } else {
             AccountState::Unpaired
         };
-        let (broadcaster, _) = Actor::spawn_linked(
-            None,
-            Broadcaster,
-            Default::default(),
-            myself.get_cell(),
-        )
-        .await
-        .map_err(|e| format!("spawn broadcaster: {e}"))?;
+        let (broadcaster, _) =
+            BroadcasterHandle::spawn_linked(account_id.clone(), myself.get_cell())
+                .await
+                .map_err(|e| format!("spawn broadcaster: {e}"))?;
         Ok(ClientSupState {
             backoff: Backoff::new(args.config.backoff),
             restarts: RestartWindow::new(args.config.meltdown),
@@ -421,13 +419,14 @@ impl Actor for ClientSup {
             _ => return Ok(()),
         };
         let id = cell.get_id();
-        if id == state.broadcaster.get_id() {
+        if id == state.broadcaster.actor().get_id() {
             // Permanent child: bring it back at once. Subscribers registered with the dead
             // one are lost and logged; the client itself stays up.
             tracing::error!(parent: &state.span, %reason, "broadcaster exited; restarting it");
-            let (b, _) = Actor::spawn_linked(None, Broadcaster, Default::default(), myself.get_cell())
-                .await
-                .map_err(|e| format!("respawn broadcaster: {e}"))?;
+            let (b, _) =
+                BroadcasterHandle::spawn_linked(state.account_id.clone(), myself.get_cell())
+                    .await
+                    .map_err(|e| format!("respawn broadcaster: {e}"))?;
             state.broadcaster = b;
         } else if state.conn.as_ref().is_some_and(|c| c.get_id() == id) {
             // ConnSup itself died without reporting (a bug or a panic): treat as a loss.
