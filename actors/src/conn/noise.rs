@@ -41,7 +41,7 @@ enum Phase {
     /// Waiting for the socket.
     Idle,
     /// ClientHello sent; waiting for the ServerHello.
-    Handshake(ClientHandshake),
+    Handshake(Box<ClientHandshake>),
     /// Transport keys in place.
     Transport(TransportCipher),
     /// The handshake failed or the state was consumed by an error.
@@ -161,7 +161,7 @@ impl Actor for Noise {
                     std::mem::take(&mut state.args.payload),
                 );
                 let hello = hs.client_hello();
-                state.phase = Phase::Handshake(hs);
+                state.phase = Phase::Handshake(Box::new(hs));
                 state.send_frame(&hello)?;
                 myself.send_after(state.args.handshake_timeout, || NoiseMsg::HandshakeDeadline);
             }
