@@ -43,7 +43,7 @@ enum Phase {
     /// ClientHello sent; waiting for the ServerHello.
     Handshake(Box<ClientHandshake>),
     /// Transport keys in place.
-    Transport(TransportCipher),
+    Transport(Box<TransportCipher>),
     /// The handshake failed or the state was consumed by an error.
     Broken,
 }
@@ -96,7 +96,7 @@ impl NoiseState {
                 let finished = hs
                     .read_server_hello(&frame, unix_now())
                     .map_err(|e| format!("handshake: {e}"))?;
-                let cipher = finished.cipher();
+                let cipher = Box::new(finished.cipher());
                 self.send_frame(&finished.client_finish)?;
                 self.phase = Phase::Transport(cipher);
                 tracing::debug!(parent: &self.args.span, "noise handshake complete");
