@@ -80,7 +80,9 @@ async fn socket_drop_rebuilds_the_connection_subtree_only() {
     let broadcaster = h.client.broadcaster_id();
 
     assert_eq!(h.server.drop_connections(), 1);
-    h.events.wait_count(1, "Disconnected", is_disconnected).await;
+    h.events
+        .wait_count(1, "Disconnected", is_disconnected)
+        .await;
     h.connected(2).await;
     // Disconnected came before the second Connected.
     let all = h.events.all();
@@ -94,9 +96,17 @@ async fn socket_drop_rebuilds_the_connection_subtree_only() {
     assert_ne!(before.noise, after.noise);
     assert_ne!(before.router, after.router);
     assert!(after.socket.is_some() && after.noise.is_some() && after.router.is_some());
-    assert_eq!(h.client.broadcaster_id(), broadcaster, "broadcaster survives");
+    assert_eq!(
+        h.client.broadcaster_id(),
+        broadcaster,
+        "broadcaster survives"
+    );
     let c = h.client.counters();
-    assert_eq!((c.connections, c.reconnects, c.failures), (2, 1, 1), "{c:?}");
+    assert_eq!(
+        (c.connections, c.reconnects, c.failures),
+        (2, 1, 1),
+        "{c:?}"
+    );
     h.client.stop().await;
 }
 
@@ -130,10 +140,15 @@ async fn stream_error_401_logs_out_wipes_the_session_and_stays_down() {
         .events
         .wait_for("LoggedOut", |e| matches!(e, Event::LoggedOut(_)))
         .await;
-    let Event::LoggedOut(out) = ev else { unreachable!() };
+    let Event::LoggedOut(out) = ev else {
+        unreachable!()
+    };
     assert!(!out.on_connect);
     assert_no_reconnect(&h, 1).await;
-    assert_eq!(h.client.status().await.unwrap().account, AccountState::LoggedOut);
+    assert_eq!(
+        h.client.status().await.unwrap().account,
+        AccountState::LoggedOut
+    );
     let stored = h
         .store
         .load_device(&AccountId::new("default"))
@@ -165,7 +180,10 @@ async fn conflict_replaced_reports_stream_replaced_and_stays_down() {
         .await;
     assert_no_reconnect(&h, 1).await;
     // Replaced is not a logout: the identity is kept.
-    assert_eq!(h.client.status().await.unwrap().account, AccountState::Paired);
+    assert_eq!(
+        h.client.status().await.unwrap().account,
+        AccountState::Paired
+    );
     h.client.stop().await;
 }
 
@@ -186,7 +204,9 @@ async fn failure_402_is_a_temporary_ban_with_code_and_expiry() {
         .events
         .wait_for("TemporaryBan", |e| matches!(e, Event::TemporaryBan(_)))
         .await;
-    let Event::TemporaryBan(ban) = ev else { unreachable!() };
+    let Event::TemporaryBan(ban) = ev else {
+        unreachable!()
+    };
     assert_eq!(ban.code, TempBanReason::BlockedByUsers);
     assert_eq!(ban.expire, Duration::from_secs(7200));
     assert_no_reconnect(&h, 2).await;
@@ -214,7 +234,9 @@ async fn failure_with_other_reason_is_connect_failure() {
         .events
         .wait_for("ConnectFailure", |e| matches!(e, Event::ConnectFailure(_)))
         .await;
-    let Event::ConnectFailure(f) = ev else { unreachable!() };
+    let Event::ConnectFailure(f) = ev else {
+        unreachable!()
+    };
     assert_eq!(f.reason, ConnectFailureReason::BadUserAgent);
     assert_eq!(f.message, "bad agent");
     assert_no_reconnect(&h, 1).await;
@@ -234,7 +256,8 @@ async fn service_unavailable_reconnects_with_growing_delay() {
     .await;
     h.connected(1).await;
     // Every later login is answered with 503.
-    h.server.set_login_response(LoginResponse::StreamError { code: "503".into() });
+    h.server
+        .set_login_response(LoginResponse::StreamError { code: "503".into() });
     h.server.send_stream_error("503");
     h.server
         .wait_for_connections(6, WAIT)
@@ -298,7 +321,9 @@ async fn keepalive_misses_restart_the_connection() {
         .await
         .expect("a keepalive ping");
     h.server.set_reply_policy(ReplyPolicy::Swallow);
-    h.events.wait_count(1, "Disconnected", is_disconnected).await;
+    h.events
+        .wait_count(1, "Disconnected", is_disconnected)
+        .await;
     h.server.set_reply_policy(ReplyPolicy::Answer);
     h.connected(2).await;
     h.client.stop().await;
@@ -330,7 +355,10 @@ async fn iq_replies_are_routed_and_fail_fast_when_disconnected() {
         .await
         .expect("third request reached the server");
     h.server.drop_connections();
-    let r = tokio::time::timeout(WAIT, pending).await.expect("no hang").unwrap();
+    let r = tokio::time::timeout(WAIT, pending)
+        .await
+        .expect("no hang")
+        .unwrap();
     assert_eq!(r, Err(wa_actors_core::conn::IqError::Disconnected));
     h.client.stop().await;
 }
@@ -356,7 +384,10 @@ async fn a_second_client_on_the_same_sqlite_file_reuses_the_identity() {
     log2.wait_for("Connected", is_connected).await;
     let logins = h.server.logins();
     assert_eq!(logins.len(), 2);
-    assert!(logins[1].accepted, "the server recognised the stored static key");
+    assert!(
+        logins[1].accepted,
+        "the server recognised the stored static key"
+    );
     assert_eq!(logins[1].static_key, first_key);
     client2.stop().await;
 }

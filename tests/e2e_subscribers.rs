@@ -3,8 +3,8 @@
 
 mod common;
 
-use ractor::{Actor, ActorProcessingErr, ActorRef, ActorStatus};
 use common::{is_connected, is_disconnected, Harness, WAIT};
+use ractor::{Actor, ActorProcessingErr, ActorRef, ActorStatus};
 use wa_actors_core::events::{Event, EventFilter};
 
 /// Panics on the first event it gets.
@@ -42,11 +42,16 @@ async fn a_panicking_subscriber_is_removed_and_the_others_still_receive() {
 
     // Produce events: drop the socket → Disconnected, then Connected again.
     h.server.drop_connections();
-    h.events.wait_count(1, "Disconnected", is_disconnected).await;
+    h.events
+        .wait_count(1, "Disconnected", is_disconnected)
+        .await;
     h.connected(2).await;
 
     // The panicker died on its first event and is gone from the broadcaster.
-    tokio::time::timeout(WAIT, join).await.expect("panicker ended").ok();
+    tokio::time::timeout(WAIT, join)
+        .await
+        .expect("panicker ended")
+        .ok();
     assert_eq!(panicker.get_status(), ActorStatus::Stopped);
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
@@ -54,14 +59,20 @@ async fn a_panicking_subscriber_is_removed_and_the_others_still_receive() {
         if stats.subscribers < subscribers_with_panicker && stats.pruned >= 1 {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "not pruned: {stats:?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not pruned: {stats:?}"
+        );
         // Another event makes the broadcaster notice the dead subscriber on send.
         h.server.drop_connections();
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     // The collector kept receiving, in order, and the client is fine.
     let all = h.events.all();
-    assert!(all.iter().filter(|e| is_connected(e)).count() >= 2, "{all:?}");
+    assert!(
+        all.iter().filter(|e| is_connected(e)).count() >= 2,
+        "{all:?}"
+    );
     assert!(h.client.is_running());
     h.client.stop().await;
 }

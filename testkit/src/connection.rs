@@ -120,14 +120,21 @@ impl Conn {
         self.send_plain(cipher, &plain).await
     }
 
-    async fn send_plain(&mut self, cipher: &mut TransportCipher, plain: &[u8]) -> Result<(), String> {
+    async fn send_plain(
+        &mut self,
+        cipher: &mut TransportCipher,
+        plain: &[u8],
+    ) -> Result<(), String> {
         let sealed = cipher.encrypt(plain).map_err(|e| e.to_string())?;
         self.send_frame(&sealed).await
     }
 
     async fn serve(&mut self) -> Result<(), String> {
         // Handshake.
-        let hello = self.next_frame().await?.ok_or("closed before ClientHello")?;
+        let hello = self
+            .next_frame()
+            .await?
+            .ok_or("closed before ClientHello")?;
         let identity = &self.shared.identity;
         let hs = ServerHandshake::new(
             KeyPair::generate(&mut rand::rngs::OsRng),
@@ -136,7 +143,10 @@ impl Conn {
         );
         let (server_hello, awaiting) = hs.read_client_hello(&hello).map_err(|e| e.to_string())?;
         self.send_frame(&server_hello).await?;
-        let finish = self.next_frame().await?.ok_or("closed before ClientFinish")?;
+        let finish = self
+            .next_frame()
+            .await?
+            .ok_or("closed before ClientFinish")?;
         let finished = awaiting
             .read_client_finish(&finish)
             .map_err(|e| e.to_string())?;

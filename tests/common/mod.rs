@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use tokio::sync::watch;
+use wa_actors_core::conn::KeepaliveConfig;
 use wa_actors_core::events::{Event, EventFilter};
 use wa_actors_core::store::{AccountId, SqliteStore, Store};
 use wa_actors_core::supervision::BackoffConfig;
-use wa_actors_core::conn::KeepaliveConfig;
 use wa_actors_core::{Client, ClientBuilder};
 use wa_testkit::FakeServer;
 
@@ -48,7 +48,12 @@ impl EventLog {
     }
 
     pub fn count(&self, pred: impl Fn(&Event) -> bool) -> usize {
-        self.events.lock().unwrap().iter().filter(|e| pred(e)).count()
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| pred(e))
+            .count()
     }
 
     /// Waits until `n` events match `pred`; panics with the log after `WAIT`.
@@ -59,8 +64,14 @@ impl EventLog {
             if self.count(&pred) >= n {
                 return;
             }
-            if tokio::time::timeout_at(deadline, rx.changed()).await.is_err() {
-                panic!("timed out waiting for {n} × {what}; events so far: {:?}", self.all());
+            if tokio::time::timeout_at(deadline, rx.changed())
+                .await
+                .is_err()
+            {
+                panic!(
+                    "timed out waiting for {n} × {what}; events so far: {:?}",
+                    self.all()
+                );
             }
         }
     }

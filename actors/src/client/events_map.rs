@@ -28,7 +28,9 @@ pub(crate) fn events_for_down(down: &ConnDown) -> Vec<Event> {
                     reason: wa_protocol::stanza::codes::ConnectFailureReason::from_code(*code),
                 })]
             }
-            ConnectionOutcome::StreamReplaced => vec![Event::StreamReplaced(events::StreamReplaced)],
+            ConnectionOutcome::StreamReplaced => {
+                vec![Event::StreamReplaced(events::StreamReplaced)]
+            }
             ConnectionOutcome::ConnectFailure { reason, message } => {
                 vec![Event::ConnectFailure(events::ConnectFailure {
                     reason: *reason,
@@ -42,7 +44,9 @@ pub(crate) fn events_for_down(down: &ConnDown) -> Vec<Event> {
                     expire: *expire,
                 })]
             }
-            ConnectionOutcome::ClientOutdated => vec![Event::ClientOutdated(events::ClientOutdated)],
+            ConnectionOutcome::ClientOutdated => {
+                vec![Event::ClientOutdated(events::ClientOutdated)]
+            }
         },
     }
 }
@@ -52,7 +56,11 @@ pub(crate) fn offline_events(node: &Node) -> Vec<Event> {
     if node.tag != "ib" {
         return Vec::new();
     }
-    let int = |n: &Node, k: &str| n.attr_str(k).and_then(|v| v.parse::<i32>().ok()).unwrap_or(0);
+    let int = |n: &Node, k: &str| {
+        n.attr_str(k)
+            .and_then(|v| v.parse::<i32>().ok())
+            .unwrap_or(0)
+    };
     let mut out = Vec::new();
     if let Some(p) = node.child("offline_preview") {
         out.push(Event::OfflineSyncPreview(events::OfflineSyncPreview {

@@ -13,8 +13,8 @@ use super::config::ClientConfig;
 use super::counters::{CounterSnapshot, Counters};
 use super::supervisor::{ClientStatus, ClientSup, ClientSupArgs, ClientSupMsg};
 use crate::broadcaster::{BroadcasterError, BroadcasterHandle, EventStream, SubscriptionId};
-use crate::events::{EventFilter, EventHandler};
 use crate::conn::{ConnActorIds, IqError, KeepaliveConfig};
+use crate::events::{EventFilter, EventHandler};
 use crate::store::{MemoryStore, SqliteStore, Store};
 use crate::supervision::{BackoffConfig, MeltdownConfig};
 use crate::transport::{Transport, WsTransport};
@@ -185,7 +185,11 @@ impl Client {
 
     /// [`Client::iq`] with an explicit deadline.
     pub async fn iq_with_timeout(&self, node: Node, timeout: Duration) -> Result<Node, IqError> {
-        match self.sup.call(|p| ClientSupMsg::Iq(node, p), Some(timeout)).await {
+        match self
+            .sup
+            .call(|p| ClientSupMsg::Iq(node, p), Some(timeout))
+            .await
+        {
             Ok(CallResult::Success(r)) => r,
             Ok(CallResult::Timeout) => Err(IqError::Timeout),
             Ok(CallResult::SenderError) | Err(_) => Err(IqError::Disconnected),
@@ -315,7 +319,9 @@ impl ClientBuilder {
         };
         let transport: Arc<dyn Transport> = match self.transport {
             Some(t) => t,
-            None => Arc::new(WsTransport::new().map_err(|e| ClientError::Transport(e.to_string()))?),
+            None => {
+                Arc::new(WsTransport::new().map_err(|e| ClientError::Transport(e.to_string()))?)
+            }
         };
         let counters = Arc::new(Counters::default());
         let config = self.config;

@@ -379,8 +379,7 @@ impl Actor for ClientSup {
             }
             ClientSupMsg::Connect(port) => {
                 let idle = matches!(state.connection, ConnectionState::Idle)
-                    || (state.connection
-                        == ConnectionState::Stopped(DISCONNECTED_BY_USER.into())
+                    || (state.connection == ConnectionState::Stopped(DISCONNECTED_BY_USER.into())
                         && state.account != AccountState::LoggedOut);
                 if idle && state.conn.is_none() {
                     state.start_connection(&myself).await;
@@ -430,7 +429,11 @@ impl Actor for ClientSup {
             state.broadcaster = b;
         } else if state.conn.as_ref().is_some_and(|c| c.get_id() == id) {
             // ConnSup itself died without reporting (a bug or a panic): treat as a loss.
-            state.on_down(&myself, ConnDown::Lost(format!("connection supervisor {reason}")))
+            state
+                .on_down(
+                    &myself,
+                    ConnDown::Lost(format!("connection supervisor {reason}")),
+                )
                 .await;
         }
         // Anything else is an old ConnSup we stopped ourselves.

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use rand::Rng;
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
+use rand::Rng;
 use wa_protocol::stanza::iq;
 
 use super::router::RouterMsg;
@@ -56,7 +56,10 @@ pub(crate) struct KeepaliveState {
 }
 
 fn next_interval(config: &KeepaliveConfig) -> Duration {
-    let (lo, hi) = (config.interval_min, config.interval_max.max(config.interval_min));
+    let (lo, hi) = (
+        config.interval_min,
+        config.interval_max.max(config.interval_min),
+    );
     if hi == lo {
         lo
     } else {
@@ -93,7 +96,9 @@ impl Actor for Keepalive {
                 tokio::spawn(async move {
                     let ping = iq::keepalive_ping(String::new());
                     let answered = matches!(
-                        router.call(|port| RouterMsg::Iq(ping, port), Some(timeout)).await,
+                        router
+                            .call(|port| RouterMsg::Iq(ping, port), Some(timeout))
+                            .await,
                         Ok(CallResult::Success(Ok(_)))
                     );
                     let _ = me.cast(KeepaliveMsg::Answered(answered));

@@ -7,7 +7,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use wa_protocol::crypto::{KeyPair, PublicKey};
-use wa_protocol::noise::{ClientHandshake, FrameDecoder, FrameEncoder, NoiseConfig, TransportCipher};
+use wa_protocol::noise::{
+    ClientHandshake, FrameDecoder, FrameEncoder, NoiseConfig, TransportCipher,
+};
 
 use super::router::RouterMsg;
 use super::socket::SocketMsg;
@@ -84,9 +86,7 @@ impl NoiseState {
             self.pending.push(plain.to_vec());
             return Ok(());
         };
-        let sealed = cipher
-            .encrypt(plain)
-            .map_err(|e| format!("encrypt: {e}"))?;
+        let sealed = cipher.encrypt(plain).map_err(|e| format!("encrypt: {e}"))?;
         self.send_frame(&sealed)
     }
 

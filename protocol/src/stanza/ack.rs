@@ -51,7 +51,10 @@ mod tests {
         assert_eq!(ack.attr_str("class").as_deref(), Some("receipt"));
         assert_eq!(ack.attr_str("id").as_deref(), Some("ABC"));
         assert_eq!(ack.attr_str("to").as_deref(), Some("123@g.us"));
-        assert_eq!(ack.attr_str("participant").as_deref(), Some("5@s.whatsapp.net"));
+        assert_eq!(
+            ack.attr_str("participant").as_deref(),
+            Some("5@s.whatsapp.net")
+        );
         assert_eq!(ack.attr_str("type").as_deref(), Some("read"));
     }
 

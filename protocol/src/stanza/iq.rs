@@ -54,7 +54,13 @@ impl IqType {
 }
 
 /// Builds `<iq id type xmlns to>children</iq>`.
-pub fn build_iq(id: impl Into<String>, ty: IqType, xmlns: &str, to: &str, children: Vec<Node>) -> Node {
+pub fn build_iq(
+    id: impl Into<String>,
+    ty: IqType,
+    xmlns: &str,
+    to: &str,
+    children: Vec<Node>,
+) -> Node {
     let mut b = Node::build("iq")
         .attr("id", id.into())
         .attr("type", ty.as_str())
@@ -186,7 +192,10 @@ mod tests {
 
     #[test]
     fn replies_are_parsed() {
-        let ok = Node::build("iq").attr("id", "1").attr("type", "result").finish();
+        let ok = Node::build("iq")
+            .attr("id", "1")
+            .attr("type", "result")
+            .finish();
         assert_eq!(parse_reply(&ok), Some(("1".into(), IqReply::Result)));
         let err = Node::build("iq")
             .attr("id", "2")
@@ -208,7 +217,10 @@ mod tests {
                 })
             ))
         );
-        let bare_err = Node::build("iq").attr("id", "3").attr("type", "error").finish();
+        let bare_err = Node::build("iq")
+            .attr("id", "3")
+            .attr("type", "error")
+            .finish();
         assert_eq!(
             parse_reply(&bare_err),
             Some((

@@ -138,7 +138,9 @@ pub fn classify_stream_error(node: &Node) -> ConnectionOutcome {
 /// Classifies a `<failure reason=..>` node (a refused login).
 pub fn classify_failure(node: &Node) -> Result<ConnectionOutcome, StreamErrorParseError> {
     if node.tag != "failure" {
-        return Err(StreamErrorParseError::NotConnectionStanza(node.tag.to_string()));
+        return Err(StreamErrorParseError::NotConnectionStanza(
+            node.tag.to_string(),
+        ));
     }
     let reason = node
         .attr_str("reason")
@@ -218,7 +220,13 @@ mod tests {
         ] {
             let o = classify_stream_error(&node);
             assert!(
-                matches!(o, ConnectionOutcome::LoggedOut { on_connect: false, .. }),
+                matches!(
+                    o,
+                    ConnectionOutcome::LoggedOut {
+                        on_connect: false,
+                        ..
+                    }
+                ),
                 "{node:?} gave {o:?}"
             );
             assert!(!o.should_reconnect());
