@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod noise;
+
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -37,7 +39,7 @@ impl Report {
 type SuiteFn = fn(&Value, &mut Report) -> Result<(), String>;
 
 /// Every suite: name, default file in the vector folder, checker.
-pub const SUITES: &[(&str, &str, SuiteFn)] = &[];
+pub const SUITES: &[(&str, &str, SuiteFn)] = &[("noise", "noise.json", noise::check)];
 
 /// `../shared/vectors` relative to the workspace root, overridable with `WA_VECTORS_DIR`.
 pub fn default_vector_dir() -> PathBuf {
