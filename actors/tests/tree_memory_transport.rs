@@ -62,7 +62,10 @@ async fn a_peer_that_hangs_up_gets_reconnects_with_growing_gaps() {
     }
     assert!(gaps[2] > gaps[0], "gaps {gaps:?}");
     let c = client.counters();
-    assert!(c.failures >= 3 && c.reconnects >= 3 && c.connections == 0, "{c:?}");
+    assert!(
+        c.failures >= 3 && c.reconnects >= 3 && c.connections == 0,
+        "{c:?}"
+    );
     // Not connected: requests fail fast instead of hanging.
     let iq = wa_protocol::stanza::iq::keepalive_ping(String::new());
     assert_eq!(client.iq(iq).await, Err(IqError::Disconnected));

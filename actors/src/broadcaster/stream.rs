@@ -18,6 +18,9 @@ use crate::events::Event;
 pub const DEFAULT_STREAM_CAPACITY: usize = 1024;
 
 /// An item of an [`EventStream`].
+// `Lagged` is rare and items are moved, not stored in bulk: boxing every event to shrink it
+// would cost an allocation per delivery.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum StreamItem {
     /// The next event.
