@@ -22,7 +22,7 @@
 //!     .start()
 //!     .await?;
 //! server.wait_for_logins(1, std::time::Duration::from_secs(10)).await?;
-//! server.send_stream_error("503").await; // the client reconnects with backoff
+//! server.send_stream_error("503"); // the client reconnects with backoff
 //! # Ok(()) }
 //! ```
 
