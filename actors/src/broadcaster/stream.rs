@@ -18,8 +18,8 @@ use crate::events::Event;
 pub const DEFAULT_STREAM_CAPACITY: usize = 1024;
 
 /// An item of an [`EventStream`].
-// `Lagged` is rare and items are moved, not stored in bulk: boxing every event to shrink it
-// would cost an allocation per delivery.
+// Nearly every item is an event; boxing it to shrink the rare `Lagged` would add an
+// allocation per event.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum StreamItem {
