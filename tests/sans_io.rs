@@ -30,8 +30,14 @@ fn protocol_crate_depends_on_neither_tokio_nor_ractor() {
         .lines()
         .filter_map(|line| line.split_whitespace().next())
         .collect();
-    assert!(crates.contains(&"wa-protocol"), "unexpected tree output:\n{tree}");
-    assert!(crates.contains(&"wa-protobuf"), "unexpected tree output:\n{tree}");
+    assert!(
+        crates.contains(&"wa-protocol"),
+        "unexpected tree output:\n{tree}"
+    );
+    assert!(
+        crates.contains(&"wa-protobuf"),
+        "unexpected tree output:\n{tree}"
+    );
     for forbidden in ["tokio", "ractor", "mio", "async-std"] {
         assert!(
             !crates.contains(&forbidden),
