@@ -11,5 +11,6 @@
 pub mod binary;
 pub mod crypto;
 pub mod noise;
+pub mod pairing;
 pub mod signal;
 pub mod stanza;
