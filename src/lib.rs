@@ -5,5 +5,10 @@
 //! - [`proto`]: prost types of the WhatsApp and Signal protobufs;
 //! - [`protocol`]: binary nodes, JIDs, Noise, Signal and the rest of the wire logic, with no I/O.
 
+/// The actor side: events, the broadcaster, the store, transports and supervision helpers.
+pub use wa_actors_core as actors;
+pub use wa_actors_core::broadcaster::{BroadcasterHandle, EventStream, StreamItem};
+pub use wa_actors_core::events::{Event, EventFilter, EventHandler, EventKind};
+pub use wa_actors_core::store::{MemoryStore, SqliteStore, Store};
 pub use wa_protobuf as proto;
 pub use wa_protocol as protocol;

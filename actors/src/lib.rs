@@ -3,5 +3,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod broadcaster;
+pub mod events;
+pub mod store;
 pub mod supervision;
 pub mod transport;
+pub mod wire;

@@ -11,6 +11,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+pub mod scripted_rng;
+pub mod sender_keys;
+pub mod signal_1to1;
+
 /// Outcome of checking one or more vector files.
 #[derive(Debug, Default)]
 pub struct Report {
@@ -39,7 +43,11 @@ impl Report {
 type SuiteFn = fn(&Value, &mut Report) -> Result<(), String>;
 
 /// Every suite: name, default file in the vector folder, checker.
-pub const SUITES: &[(&str, &str, SuiteFn)] = &[("noise", "noise.json", noise::check)];
+pub const SUITES: &[(&str, &str, SuiteFn)] = &[
+    ("noise", "noise.json", noise::check),
+    ("signal-1to1", "signal-1to1.json", signal_1to1::check),
+    ("sender-keys", "sender-keys.json", sender_keys::check),
+];
 
 /// `../shared/vectors` relative to the workspace root, overridable with `WA_VECTORS_DIR`.
 pub fn default_vector_dir() -> PathBuf {

@@ -1,1 +1,58 @@
 //! The Signal protocol as WhatsApp uses it: keys, X3DH, Double Ratchet, sender keys.
+//!
+//! Pure and deterministic: no I/O, no clock, randomness passed in (`&mut impl CryptoRngCore`).
+//! Wire behaviour follows npm `libsignal` 6.0.0 (the library Baileys uses) so our ciphertexts
+//! match it byte for byte; where that peer skips a check (the signed-prekey signature) we do not.
+//!
+//! # State as values
+//!
+//! All state lives in plain values that serialize to versioned bytes for a store:
+//! [`SessionRecord`] (per peer device, keyed by its Signal address `user[_agent].device`),
+//! [`SenderKeyRecord`] (per group and sender address), [`LocalIdentity`], [`SignedPreKey`] and
+//! [`PreKey`]. Every operation borrows a record and returns a *new* record on success:
+//!
+//! ```text
+//! let d = record.decrypt(&identity, &prekeys, Incoming::Whisper(bytes), rng)?;
+//! store.save(address, d.record.to_bytes());       // persist first ...
+//! if let Some(id) = d.consumed_prekey { store.delete_prekey(id) }
+//! ack(); deliver(unpad(&d.plaintext)?);           // ... then acknowledge
+//! ```
+//!
+//! A failed decrypt (bad MAC, no session, old counter, bad signature, malformed bytes) returns a
+//! [`SignalError`] and leaves the caller's record untouched, since nothing was written to it.
+//! Prekeys are looked up through the [`PreKeyLookup`] trait (or the plain [`PreKeySet`]); the
+//! identity trust decision stays with the caller, which gets the sender's identity key back in
+//! [`Decrypted::remote_identity`].
+//!
+//! Sending to a device: `record.initiate(&identity, &bundle, rng)` once (X3DH; the bundle's
+//! signature is verified), then `record.encrypt(&pad(msg, rng))` which yields a `pkmsg` until the
+//! peer answers and `msg` afterwards. Groups: the sender keeps its own [`SenderKeyRecord`]
+//! (`generate_own`), sends `distribution_message()` to members over 1:1 sessions and
+//! `encrypt`s once per message; members `process_distribution` and `decrypt`.
+//!
+//! Private keys and chain secrets are zeroized on drop and never printed by `Debug`.
+
+mod codec;
+pub mod error;
+mod kdf;
+pub mod keys;
+pub mod padding;
+pub mod ratchet;
+pub mod sender_key;
+pub mod session;
+pub mod wire;
+
+pub use error::SignalError;
+pub use kdf::Secret32;
+pub use keys::{
+    generate_registration_id, parse_public, serialize_public, LocalIdentity, PreKey, PreKeyBundle,
+    PreKeyLookup, PreKeySet, SignedPreKey, DJB_TYPE,
+};
+pub use padding::{pad, pad_with, unpad};
+pub use ratchet::SessionState;
+pub use sender_key::{SenderKeyRecord, SenderKeyState};
+pub use session::{Ciphertext, Decrypted, Incoming, SessionRecord};
+pub use wire::{
+    PreKeyWhisperMessage, SenderKeyDistributionMessage, SenderKeyMessage, WhisperMessage,
+    VERSION_BYTE,
+};

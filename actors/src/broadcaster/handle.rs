@@ -1,0 +1,200 @@
+//! [`BroadcasterHandle`]: the typed front of the broadcaster actor that the client and users
+//! hold.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ractor::rpc::CallResult;
+use ractor::{Actor, ActorCell, ActorRef, Message};
+use tokio::task::JoinHandle;
+
+use super::{
+    Broadcaster, BroadcasterArgs, BroadcasterMetrics, BroadcasterMsg, BroadcasterStats,
+    EventStream, Sink, SubscriptionId, DEFAULT_STREAM_CAPACITY,
+};
+use crate::events::{Event, EventFilter, EventHandler};
+use crate::store::AccountId;
+
+/// How long a subscribe call waits for the broadcaster's answer.
+const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why a call to the broadcaster failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BroadcasterError {
+    /// The broadcaster actor has stopped.
+    #[error("the broadcaster has stopped")]
+    Stopped,
+    /// It did not answer in time.
+    #[error("the broadcaster did not answer in time")]
+    Timeout,
+    /// It could not be started.
+    #[error("the broadcaster could not start: {0}")]
+    Spawn(String),
+}
+
+/// A cloneable handle to a running [`Broadcaster`]: publish, subscribe, read counters.
+#[derive(Clone)]
+pub struct BroadcasterHandle {
+    actor: ActorRef<BroadcasterMsg>,
+    metrics: Arc<BroadcasterMetrics>,
+}
+
+impl std::fmt::Debug for BroadcasterHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BroadcasterHandle")
+            .field("actor", &self.actor.get_id())
+            .finish()
+    }
+}
+
+impl BroadcasterHandle {
+    /// Wraps an already spawned broadcaster (e.g. one a supervisor spawned linked) and the
+    /// metrics passed in its [`BroadcasterArgs`].
+    pub fn new(actor: ActorRef<BroadcasterMsg>, metrics: Arc<BroadcasterMetrics>) -> Self {
+        Self { actor, metrics }
+    }
+
+    /// Spawns an unsupervised broadcaster for `account`.
+    pub async fn spawn(account: AccountId) -> Result<(Self, JoinHandle<()>), BroadcasterError> {
+        let args = BroadcasterArgs::new(account);
+        let metrics = Arc::clone(&args.metrics);
+        let (actor, join) = Actor::spawn(None, Broadcaster, args)
+            .await
+            .map_err(|e| BroadcasterError::Spawn(e.to_string()))?;
+        Ok((Self::new(actor, metrics), join))
+    }
+
+    /// Spawns a broadcaster for `account` linked under `supervisor`.
+    pub async fn spawn_linked(
+        account: AccountId,
+        supervisor: ActorCell,
+    ) -> Result<(Self, JoinHandle<()>), BroadcasterError> {
+        let args = BroadcasterArgs::new(account);
+        let metrics = Arc::clone(&args.metrics);
+        let (actor, join) = Actor::spawn_linked(None, Broadcaster, args, supervisor)
+            .await
+            .map_err(|e| BroadcasterError::Spawn(e.to_string()))?;
+        Ok((Self::new(actor, metrics), join))
+    }
+
+    /// The broadcaster actor.
+    pub fn actor(&self) -> &ActorRef<BroadcasterMsg> {
+        &self.actor
+    }
+
+    /// Queues `event` for every matching subscriber; false when the broadcaster has stopped.
+    pub fn publish(&self, event: Event) -> bool {
+        self.actor
+            .send_message(BroadcasterMsg::Publish(event))
+            .is_ok()
+    }
+
+    /// Adds a subscriber and returns its id once the broadcaster has registered it (events
+    /// published after this returns reach it).
+    pub async fn subscribe(
+        &self,
+        sink: Sink,
+        filter: EventFilter,
+    ) -> Result<SubscriptionId, BroadcasterError> {
+        let answer = self
+            .actor
+            .call(
+                |reply| BroadcasterMsg::Subscribe {
+                    sink,
+                    filter,
+                    reply: Some(reply),
+                },
+                Some(CALL_TIMEOUT),
+            )
+            .await
+            .map_err(|_| BroadcasterError::Stopped)?;
+        match answer {
+            CallResult::Success(id) => Ok(id),
+            CallResult::Timeout => Err(BroadcasterError::Timeout),
+            CallResult::SenderError => Err(BroadcasterError::Stopped),
+        }
+    }
+
+    /// Subscribes an actor whose message type can be built from an [`Event`].
+    pub async fn subscribe_actor<M>(
+        &self,
+        actor: ActorRef<M>,
+        filter: EventFilter,
+    ) -> Result<SubscriptionId, BroadcasterError>
+    where
+        M: Message + From<Event>,
+    {
+        self.subscribe(Sink::actor(actor), filter).await
+    }
+
+    /// Every event as a [`Stream`](futures::Stream) with room for
+    /// [`DEFAULT_STREAM_CAPACITY`] unread events.
+    pub fn events(&self) -> EventStream {
+        self.events_with(DEFAULT_STREAM_CAPACITY, EventFilter::all())
+    }
+
+    /// Filtered events as a stream with room for `capacity` unread events. Registration is
+    /// queued before any event published after this call returns, so none are missed.
+    pub fn events_with(&self, capacity: usize, filter: EventFilter) -> EventStream {
+        let (sink, stream) = Sink::stream(capacity);
+        // If the broadcaster is gone, the sink is dropped and the stream ends at once.
+        let _ = self.actor.send_message(BroadcasterMsg::Subscribe {
+            sink,
+            filter,
+            reply: None,
+        });
+        stream
+    }
+
+    /// Runs `f(event, ctx.clone())` for every event matching `filter`, one at a time, in its
+    /// own actor. This is the mechanism behind the bot builder's `on_event`.
+    pub async fn on_event<C, F, Fut>(
+        &self,
+        ctx: C,
+        filter: EventFilter,
+        f: F,
+    ) -> Result<SubscriptionId, BroadcasterError>
+    where
+        C: Clone + Send + Sync + 'static,
+        F: Fn(Event, C) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.subscribe(Sink::handler(ctx, f), filter).await
+    }
+
+    /// Registers a callback-style [`EventHandler`] for every event.
+    pub async fn add_handler(
+        &self,
+        handler: Arc<dyn EventHandler>,
+    ) -> Result<SubscriptionId, BroadcasterError> {
+        self.subscribe(Sink::event_handler(handler), EventFilter::all())
+            .await
+    }
+
+    /// Removes a subscription.
+    pub fn unsubscribe(&self, id: SubscriptionId) {
+        let _ = self.actor.send_message(BroadcasterMsg::Unsubscribe(id));
+    }
+
+    /// The counters right now (no message round trip; dead subscribers not yet noticed are
+    /// still counted).
+    pub fn metrics(&self) -> BroadcasterStats {
+        self.metrics.snapshot()
+    }
+
+    /// Asks the broadcaster to prune dead subscribers, then returns the counters; ordered
+    /// after every message sent before it.
+    pub async fn stats(&self) -> Result<BroadcasterStats, BroadcasterError> {
+        match self
+            .actor
+            .call(BroadcasterMsg::Stats, Some(CALL_TIMEOUT))
+            .await
+            .map_err(|_| BroadcasterError::Stopped)?
+        {
+            CallResult::Success(stats) => Ok(stats),
+            CallResult::Timeout => Err(BroadcasterError::Timeout),
+            CallResult::SenderError => Err(BroadcasterError::Stopped),
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! [`Sink`]: where a subscriber wants its events delivered.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use ractor::{ActorId, ActorRef, ActorStatus, Message};
+
+use super::stream::{self, EventStream, StreamSink};
+use crate::events::{Event, EventHandler};
+
+/// An async event callback, type-erased. Built by [`Sink::handler`] and friends.
+pub type EventCallback = Arc<dyn Fn(Event) -> BoxFuture<'static, ()> + Send + Sync>;
+
+/// Delivery into an actor's mailbox; implemented for `ActorRef<M>` plus a conversion.
+pub(super) trait ActorSink: Send + Sync + 'static {
+    /// Sends; false when the actor is gone.
+    fn deliver(&self, event: Event) -> bool;
+    /// False once the actor is stopping or stopped.
+    fn is_alive(&self) -> bool;
+    /// The actor, for logs.
+    fn actor_id(&self) -> ActorId;
+}
+
+struct RefSink<M: Message, F> {
+    actor: ActorRef<M>,
+    map: F,
+}
+
+impl<M, F> ActorSink for RefSink<M, F>
+where
+    M: Message,
+    F: Fn(Event) -> M + Send + Sync + 'static,
+{
+    fn deliver(&self, event: Event) -> bool {
+        self.actor.send_message((self.map)(event)).is_ok()
+    }
+
+    fn is_alive(&self) -> bool {
+        !matches!(
+            self.actor.get_status(),
+            ActorStatus::Stopping | ActorStatus::Stopped
+        )
+    }
+
+    fn actor_id(&self) -> ActorId {
+        self.actor.get_id()
+    }
+}
+
+pub(super) enum SinkKind {
+    Actor(Box<dyn ActorSink>),
+    Stream(StreamSink),
+    Callback(EventCallback),
+}
+
+/// Where a subscriber's events go. Build one with the constructors below and pass it to
+/// [`BroadcasterMsg::Subscribe`](super::BroadcasterMsg::Subscribe) or the
+/// [`BroadcasterHandle`](super::BroadcasterHandle) methods.
+pub struct Sink(pub(super) SinkKind);
+
+impl std::fmt::Debug for Sink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            SinkKind::Actor(a) => write!(f, "Sink::Actor({})", a.actor_id()),
+            SinkKind::Stream(_) => f.write_str("Sink::Stream"),
+            SinkKind::Callback(_) => f.write_str("Sink::Callback"),
+        }
+    }
+}
+
+impl Sink {
+    /// An actor whose message type can be built from an [`Event`]. It is not linked to the
+    /// broadcaster (that would re-parent it); when it stops, it is pruned at the next delivery
+    /// attempt or sweep.
+    pub fn actor<M>(actor: ActorRef<M>) -> Self
+    where
+        M: Message + From<Event>,
+    {
+        Self::actor_with(actor, M::from)
+    }
+
+    /// An actor plus a function that wraps each event into its message type.
+    pub fn actor_with<M, F>(actor: ActorRef<M>, map: F) -> Self
+    where
+        M: Message,
+        F: Fn(Event) -> M + Send + Sync + 'static,
+    {
+        Self(SinkKind::Actor(Box::new(RefSink { actor, map })))
+    }
+
+    /// A bounded channel of `capacity` events and the [`EventStream`] reading it.
+    pub fn stream(capacity: usize) -> (Self, EventStream) {
+        let (sink, stream) = stream::channel(capacity);
+        (Self(SinkKind::Stream(sink)), stream)
+    }
+
+    /// An async closure run for every event, one at a time and in order, in its own actor
+    /// (a panic there removes this subscriber and nothing else). `ctx` is cloned into each
+    /// call: the bot builder passes its client handle here.
+    pub fn handler<C, F, Fut>(ctx: C, f: F) -> Self
+    where
+        C: Clone + Send + Sync + 'static,
+        F: Fn(Event, C) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        Self::callback(Arc::new(move |event| {
+            Box::pin(f(event, ctx.clone())) as BoxFuture<'static, ()>
+        }))
+    }
+
+    /// A type-erased async callback (what [`Sink::handler`] builds).
+    pub fn callback(callback: EventCallback) -> Self {
+        Self(SinkKind::Callback(callback))
+    }
+
+    /// An [`EventHandler`] of the callback-style API, run in its own actor.
+    pub fn event_handler(handler: Arc<dyn EventHandler>) -> Self {
+        Self::callback(Arc::new(move |event| {
+            handler.handle_event(&event);
+            Box::pin(futures::future::ready(())) as BoxFuture<'static, ()>
+        }))
+    }
+}

@@ -1,0 +1,69 @@
+//! [`EventFilter`]: which events a subscriber wants, checked in the broadcaster before any
+//! clone or send.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::{Event, EventKind, EventKindSet};
+use crate::wire::Jid;
+
+/// Selects events by kind and, optionally, by chat.
+///
+/// With a chat set, only events whose [`Event::chat`] is in the set pass; account-wide events
+/// (those without a chat, such as `Connected`) are then excluded too. JIDs are compared as
+/// given; put the chat JIDs (user or group, without device) in the set.
+#[derive(Clone, Debug, Default)]
+pub struct EventFilter {
+    kinds: EventKindSet,
+    chats: Option<Arc<HashSet<Jid>>>,
+}
+
+impl EventFilter {
+    /// Everything.
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    /// Only the given kinds, any chat.
+    pub fn kinds(kinds: impl IntoIterator<Item = EventKind>) -> Self {
+        Self {
+            kinds: kinds.into_iter().collect(),
+            chats: None,
+        }
+    }
+
+    /// Only events about the given chats (any kind unless narrowed with [`Self::kinds`]).
+    pub fn chats(chats: impl IntoIterator<Item = Jid>) -> Self {
+        Self::all().with_chats(chats)
+    }
+
+    /// Narrows this filter to the given chats.
+    #[must_use]
+    pub fn with_chats(mut self, chats: impl IntoIterator<Item = Jid>) -> Self {
+        self.chats = Some(Arc::new(chats.into_iter().collect()));
+        self
+    }
+
+    /// Narrows this filter to the given kinds.
+    #[must_use]
+    pub fn with_kinds(mut self, kinds: impl IntoIterator<Item = EventKind>) -> Self {
+        self.kinds = kinds.into_iter().collect();
+        self
+    }
+
+    /// The accepted kinds.
+    pub fn kind_set(&self) -> EventKindSet {
+        self.kinds
+    }
+
+    /// True when `event` passes.
+    pub fn matches(&self, event: &Event) -> bool {
+        if !self.kinds.contains(event.kind()) {
+            return false;
+        }
+        match &self.chats {
+            None => true,
+            Some(chats) => event.chat().is_some_and(|c| chats.contains(c)),
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! Behaviour every [`Store`] must have, run against each implementation.
+
+use chrono::{Duration, Utc};
+use rand::rngs::OsRng;
+
+use super::*;
+use crate::wire::Jid;
+
+fn paired_device() -> DeviceData {
+    let mut d = DeviceData::generate(&mut OsRng);
+    d.jid = Some(
+        "15551234567:12@s.whatsapp.net"
+            .parse::<Jid>()
+            .expect("valid jid"),
+    );
+    d.lid = Some("987654321:12@lid".parse::<Jid>().expect("valid jid"));
+    d.platform = "android".into();
+    d.push_name = "Tester".into();
+    d.business_name = String::new();
+    d.adv_signed_identity = Some(vec![1, 2, 3, 4]);
+    d
+}
+
+pub(crate) async fn device_round_trip(store: &dyn Store) {
+    let a = AccountId::from("a");
+    let b = AccountId::from("b");
+    assert_eq!(store.load_device(&a).await.unwrap(), None);
+    let da = paired_device();
+    let db = DeviceData::generate(&mut OsRng);
+    store.save_device(&a, &da).await.unwrap();
+    store.save_device(&b, &db).await.unwrap();
+    assert_eq!(store.load_device(&a).await.unwrap().as_ref(), Some(&da));
+    assert_eq!(store.load_device(&b).await.unwrap().as_ref(), Some(&db));
+    assert_eq!(store.accounts().await.unwrap(), vec![a.clone(), b.clone()]);
+    // The signature stored for the signed prekey still verifies after the round trip.
+    let back = store.load_device(&a).await.unwrap().unwrap();
+    let mut serialized = vec![0x05];
+    serialized.extend_from_slice(back.signed_pre_key.key_pair.public.as_bytes());
+    assert!(back
+        .identity_key
+        .public
+        .verify(&serialized, &back.signed_pre_key.signature));
+}
+
+pub(crate) async fn keyed_tables(store: &dyn Store) {
+    let a = AccountId::from("a");
+    let b = AccountId::from("b");
+    let ns = Namespace::SESSIONS;
+    store.put(&a, ns, b"k1", b"v1").await.unwrap();
+    store.put(&a, ns, b"k2", b"v2").await.unwrap();
+    store.put(&a, ns, b"x1", b"vx").await.unwrap();
+    store
+        .put(&a, Namespace::PRE_KEYS, b"k1", b"other table")
+        .await
+        .unwrap();
+    store.put(&b, ns, b"k1", b"other account").await.unwrap();
+    assert_eq!(
+        store.get(&a, ns, b"k1").await.unwrap(),
+        Some(b"v1".to_vec())
+    );
+    store.put(&a, ns, b"k1", b"v1b").await.unwrap();
+    assert_eq!(
+        store.get(&a, ns, b"k1").await.unwrap(),
+        Some(b"v1b".to_vec())
+    );
+    assert_eq!(
+        store.scan_prefix(&a, ns, b"k").await.unwrap(),
+        vec![
+            (b"k1".to_vec(), b"v1b".to_vec()),
+            (b"k2".to_vec(), b"v2".to_vec())
+        ]
+    );
+    assert_eq!(store.scan_prefix(&a, ns, b"").await.unwrap().len(), 3);
+    assert!(store.delete(&a, ns, b"k2").await.unwrap());
+    assert!(!store.delete(&a, ns, b"k2").await.unwrap());
+    assert_eq!(store.get(&a, ns, b"k2").await.unwrap(), None);
+    assert_eq!(
+        store.get(&b, ns, b"k1").await.unwrap(),
+        Some(b"other account".to_vec())
+    );
+    assert!(store
+        .put_if_absent(&a, Namespace::PROCESSED_MESSAGES, b"m1", b"")
+        .await
+        .unwrap());
+    assert!(!store
+        .put_if_absent(&a, Namespace::PROCESSED_MESSAGES, b"m1", b"")
+        .await
+        .unwrap());
+}
+
+pub(crate) async fn batches_and_wipe(store: &dyn Store) {
+    let a = AccountId::from("a");
+    let keep = AccountId::from("keep");
+    let device = paired_device();
+    store
+        .put(&a, Namespace::PRE_KEYS, b"1", b"pk1")
+        .await
+        .unwrap();
+    store
+        .put(&a, Namespace::PRE_KEYS, b"2", b"pk2")
+        .await
+        .unwrap();
+    store
+        .put(&keep, Namespace::PRE_KEYS, b"1", b"keep")
+        .await
+        .unwrap();
+    let batch = Batch::new()
+        .save_device(device.clone())
+        .put(Namespace::SESSIONS, b"peer.0".to_vec(), b"ratchet".to_vec())
+        .delete(Namespace::PRE_KEYS, b"1".to_vec());
+    store.apply(&a, batch).await.unwrap();
+    assert_eq!(store.load_device(&a).await.unwrap(), Some(device));
+    assert_eq!(
+        store.get(&a, Namespace::SESSIONS, b"peer.0").await.unwrap(),
+        Some(b"ratchet".to_vec())
+    );
+    assert_eq!(
+        store.get(&a, Namespace::PRE_KEYS, b"1").await.unwrap(),
+        None
+    );
+    store
+        .apply(&a, Batch::new().clear(Namespace::PRE_KEYS))
+        .await
+        .unwrap();
+    assert!(store
+        .scan_prefix(&a, Namespace::PRE_KEYS, b"")
+        .await
+        .unwrap()
+        .is_empty());
+
+    store.delete_account(&a).await.unwrap();
+    assert_eq!(store.load_device(&a).await.unwrap(), None);
+    assert_eq!(
+        store.get(&a, Namespace::SESSIONS, b"peer.0").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.get(&keep, Namespace::PRE_KEYS, b"1").await.unwrap(),
+        Some(b"keep".to_vec())
+    );
+}
+
+pub(crate) async fn prune(store: &dyn Store) {
+    let a = AccountId::from("a");
+    let ns = Namespace::PROCESSED_MESSAGES;
+    store.put(&a, ns, b"old", b"").await.unwrap();
+    store.put(&a, Namespace::SESSIONS, b"s", b"").await.unwrap();
+    // Nothing is older than an hour ago; everything is older than a minute from now.
+    assert_eq!(
+        store
+            .prune_older_than(&a, ns, Utc::now() - Duration::hours(1))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .prune_older_than(&a, ns, Utc::now() + Duration::minutes(1))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(store.get(&a, ns, b"old").await.unwrap(), None);
+    assert!(store
+        .get(&a, Namespace::SESSIONS, b"s")
+        .await
+        .unwrap()
+        .is_some());
+}
+
+pub(crate) async fn load_or_create(store: &dyn Store) {
+    let a = AccountId::from("a");
+    let (first, created) = Device::load_or_create(store, &a, &mut OsRng).await.unwrap();
+    assert!(created);
+    let (second, created) = Device::load_or_create(store, &a, &mut OsRng).await.unwrap();
+    assert!(!created);
+    assert_eq!(first, second);
+}
+
+pub(crate) async fn all(store: &dyn Store) {
+    device_round_trip(store).await;
+    keyed_tables(store).await;
+    batches_and_wipe(store).await;
+    prune(store).await;
+    store.delete_account(&AccountId::from("a")).await.unwrap();
+    load_or_create(store).await;
+}
+
+#[tokio::test]
+async fn memory_store_conforms() {
+    all(&MemoryStore::new()).await;
+}
+
+#[test]
+fn device_debug_hides_private_keys() {
+    let d = DeviceData::generate(&mut OsRng);
+    let shown = format!("{d:?}");
+    let private = d.noise_key.private.to_bytes();
+    let hex: String = private.iter().map(|b| format!("{b:02x}")).collect();
+    assert!(!shown.contains(&hex[..8]));
+    assert!(!shown.contains(&format!("{:?}", &private[..4])));
+    assert!(d.registration_id >= 1 && d.registration_id <= 16380);
+}

@@ -1,0 +1,140 @@
+//! The device identity: keys and account facts a client creates once and reuses forever.
+
+use rand_core::CryptoRngCore;
+use wa_protocol::crypto::KeyPair;
+use zeroize::Zeroizing;
+
+use super::{AccountId, Store, StoreResult};
+use crate::wire::Jid;
+
+/// The current signed prekey: its id, key pair and the identity key's signature over it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignedPreKey {
+    /// Prekey id announced to the server.
+    pub id: u32,
+    /// The key pair (private half zeroized on drop).
+    pub key_pair: KeyPair,
+    /// XEdDSA signature by the identity key over `0x05 || public key`.
+    pub signature: [u8; 64],
+}
+
+impl std::fmt::Debug for SignedPreKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedPreKey")
+            .field("id", &self.id)
+            .field("public", &self.key_pair.public)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Everything that identifies this companion device, as persisted in a [`Store`].
+///
+/// `jid`/`lid` are `None` until pairing succeeds. `Debug` prints no private key bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DeviceData {
+    /// Static key of the Noise handshake (the server recognises the device by it).
+    pub noise_key: KeyPair,
+    /// Signal identity key pair.
+    pub identity_key: KeyPair,
+    /// Signal registration id (14 bits, never 0).
+    pub registration_id: u32,
+    /// The current signed prekey.
+    pub signed_pre_key: SignedPreKey,
+    /// Secret shared with the primary at pairing to MAC the ADV identity.
+    pub adv_secret_key: Zeroizing<[u8; 32]>,
+    /// The account's phone-number JID with this device's number, once paired.
+    pub jid: Option<Jid>,
+    /// The account's LID with this device's number, once paired.
+    pub lid: Option<Jid>,
+    /// Platform reported by the primary at pairing.
+    pub platform: String,
+    /// The account's push name.
+    pub push_name: String,
+    /// Business name reported at pairing (empty for personal accounts).
+    pub business_name: String,
+    /// The encoded `ADVSignedDeviceIdentity` received at pairing (sent back in `<device-identity>`).
+    pub adv_signed_identity: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for DeviceData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceData")
+            .field("noise_public", &self.noise_key.public)
+            .field("identity_public", &self.identity_key.public)
+            .field("registration_id", &self.registration_id)
+            .field("signed_pre_key", &self.signed_pre_key)
+            .field("jid", &self.jid.as_ref().map(ToString::to_string))
+            .field("lid", &self.lid.as_ref().map(ToString::to_string))
+            .field("platform", &self.platform)
+            .field("push_name", &self.push_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DeviceData {
+    /// A fresh, unpaired identity: new Noise and identity keys, a registration id, signed
+    /// prekey 1 and an ADV secret, all drawn from `rng`.
+    pub fn generate(rng: &mut impl CryptoRngCore) -> Self {
+        let noise_key = KeyPair::generate(rng);
+        let identity_key = KeyPair::generate(rng);
+        // libsignal's range: 1..=16380.
+        let registration_id = (rng.next_u32() % 16380) + 1;
+        let signed_pre_key = Self::sign_pre_key(&identity_key, 1, KeyPair::generate(rng));
+        let mut adv = Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(adv.as_mut());
+        Self {
+            noise_key,
+            identity_key,
+            registration_id,
+            signed_pre_key,
+            adv_secret_key: adv,
+            jid: None,
+            lid: None,
+            platform: String::new(),
+            push_name: String::new(),
+            business_name: String::new(),
+            adv_signed_identity: None,
+        }
+    }
+
+    /// Signs `key_pair` as signed prekey `id` with `identity`: the signature covers the
+    /// Signal-serialized public key (`0x05` type byte, then 32 bytes).
+    pub fn sign_pre_key(identity: &KeyPair, id: u32, key_pair: KeyPair) -> SignedPreKey {
+        let mut serialized = [0u8; 33];
+        serialized[0] = 0x05;
+        serialized[1..].copy_from_slice(key_pair.public.as_bytes());
+        let signature = identity.private.sign(&serialized);
+        SignedPreKey {
+            id,
+            key_pair,
+            signature,
+        }
+    }
+
+    /// True once pairing has stored the account JID.
+    pub fn is_paired(&self) -> bool {
+        self.jid.is_some()
+    }
+}
+
+/// Loads or creates the device identity of an account.
+pub struct Device;
+
+impl Device {
+    /// Returns the stored identity of `account`, or generates, saves and returns a new one.
+    /// The flag is true when the identity was created by this call.
+    pub async fn load_or_create<R: CryptoRngCore + Send>(
+        store: &dyn Store,
+        account: &AccountId,
+        rng: &mut R,
+    ) -> StoreResult<(DeviceData, bool)> {
+        if let Some(existing) = store.load_device(account).await? {
+            tracing::debug!(%account, "loaded stored device identity");
+            return Ok((existing, false));
+        }
+        let fresh = DeviceData::generate(rng);
+        store.save_device(account, &fresh).await?;
+        tracing::info!(%account, "created a new device identity");
+        Ok((fresh, true))
+    }
+}

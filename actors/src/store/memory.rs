@@ -1,0 +1,220 @@
+//! A store that keeps everything in memory, for tests and short-lived clients.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use futures::future::{self, BoxFuture};
+
+use super::{AccountId, Batch, DeviceData, Entry, Namespace, Store, StoreResult, WriteOp};
+
+#[derive(Default)]
+struct Account {
+    device: Option<DeviceData>,
+    /// (table, key) → (value, unix seconds of the last write).
+    tables: BTreeMap<(Namespace, Vec<u8>), (Vec<u8>, i64)>,
+}
+
+impl Account {
+    fn is_empty(&self) -> bool {
+        self.device.is_none() && self.tables.is_empty()
+    }
+
+    fn apply(&mut self, op: WriteOp, now: i64) {
+        match op {
+            WriteOp::Put { ns, key, value } => {
+                self.tables.insert((ns, key), (value, now));
+            }
+            WriteOp::Delete { ns, key } => {
+                self.tables.remove(&(ns, key));
+            }
+            WriteOp::Clear { ns } => self.tables.retain(|(n, _), _| *n != ns),
+            WriteOp::SaveDevice(device) => self.device = Some(*device),
+        }
+    }
+}
+
+/// An in-memory [`Store`]. Cloning the data out of a lock is cheap next to real I/O, so every
+/// method completes immediately.
+#[derive(Default)]
+pub struct MemoryStore {
+    accounts: Mutex<HashMap<AccountId, Account>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut HashMap<AccountId, Account>) -> T) -> T {
+        // A panic while holding the lock cannot leave a map half-updated in a way later readers
+        // would misread (each operation is one map call), so a poisoned lock is recovered.
+        let mut guard = self
+            .accounts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut guard)
+    }
+
+    fn ready<'a, T: Send + 'a>(value: StoreResult<T>) -> BoxFuture<'a, StoreResult<T>> {
+        Box::pin(future::ready(value))
+    }
+}
+
+fn now() -> i64 {
+    Utc::now().timestamp()
+}
+
+impl Store for MemoryStore {
+    fn accounts(&self) -> BoxFuture<'_, StoreResult<Vec<AccountId>>> {
+        let mut ids: Vec<AccountId> = self.with(|m| {
+            m.iter()
+                .filter(|(_, a)| a.device.is_some())
+                .map(|(id, _)| id.clone())
+                .collect()
+        });
+        ids.sort();
+        Self::ready(Ok(ids))
+    }
+
+    fn load_device<'a>(
+        &'a self,
+        account: &'a AccountId,
+    ) -> BoxFuture<'a, StoreResult<Option<DeviceData>>> {
+        Self::ready(Ok(
+            self.with(|m| m.get(account).and_then(|a| a.device.clone()))
+        ))
+    }
+
+    fn save_device<'a>(
+        &'a self,
+        account: &'a AccountId,
+        device: &'a DeviceData,
+    ) -> BoxFuture<'a, StoreResult<()>> {
+        self.with(|m| m.entry(account.clone()).or_default().device = Some(device.clone()));
+        Self::ready(Ok(()))
+    }
+
+    fn delete_account<'a>(&'a self, account: &'a AccountId) -> BoxFuture<'a, StoreResult<()>> {
+        self.with(|m| m.remove(account));
+        Self::ready(Ok(()))
+    }
+
+    fn get<'a>(
+        &'a self,
+        account: &'a AccountId,
+        ns: Namespace,
+        key: &'a [u8],
+    ) -> BoxFuture<'a, StoreResult<Option<Vec<u8>>>> {
+        Self::ready(Ok(self.with(|m| {
+            m.get(account)
+                .and_then(|a| a.tables.get(&(ns, key.to_vec())))
+                .map(|(v, _)| v.clone())
+        })))
+    }
+
+    fn put<'a>(
+        &'a self,
+        account: &'a AccountId,
+        ns: Namespace,
+        key: &'a [u8],
+        value: &'a [u8],
+    ) -> BoxFuture<'a, StoreResult<()>> {
+        self.with(|m| {
+            m.entry(account.clone())
+                .or_default()
+                .tables
+                .insert((ns, key.to_vec()), (value.to_vec(), now()))
+        });
+        Self::ready(Ok(()))
+    }
+
+    fn put_if_absent<'a>(
+        &'a self,
+        account: &'a AccountId,
+        ns: Namespace,
+        key: &'a [u8],
+        value: &'a [u8],
+    ) -> BoxFuture<'a, StoreResult<bool>> {
+        let inserted = self.with(|m| {
+            let tables = &mut m.entry(account.clone()).or_default().tables;
+            match tables.entry((ns, key.to_vec())) {
+                std::collections::btree_map::Entry::Occupied(_) => false,
+                std::collections::btree_map::Entry::Vacant(slot) => {
+                    slot.insert((value.to_vec(), now()));
+                    true
+                }
+            }
+        });
+        Self::ready(Ok(inserted))
+    }
+
+    fn delete<'a>(
+        &'a self,
+        account: &'a AccountId,
+        ns: Namespace,
+        key: &'a [u8],
+    ) -> BoxFuture<'a, StoreResult<bool>> {
+        let existed = self.with(|m| {
+            m.get_mut(account)
+                .and_then(|a| a.tables.remove(&(ns, key.to_vec())))
+                .is_some()
+        });
+        Self::ready(Ok(existed))
+    }
+
+    fn scan_prefix<'a>(
+        &'a self,
+        account: &'a AccountId,
+        ns: Namespace,
+        prefix: &'a [u8],
+    ) -> BoxFuture<'a, StoreResult<Vec<Entry>>> {
+        let entries = self.with(|m| {
+            m.get(account)
+                .map(|a| {
+                    a.tables
+                        .range((ns, prefix.to_vec())..)
+                        .take_while(|((n, k), _)| *n == ns && k.starts_with(prefix))
+                        .map(|((_, k), (v, _))| (k.clone(), v.clone()))
+                        .collect()
+                })
+                .unwrap_or_default()
+        });
+        Self::ready(Ok(entries))
+    }
+
+    fn apply<'a>(&'a self, account: &'a AccountId, batch: Batch) -> BoxFuture<'a, StoreResult<()>> {
+        // One lock for the whole batch: readers see all of it or none of it.
+        self.with(|m| {
+            let acc = m.entry(account.clone()).or_default();
+            let t = now();
+            for op in batch.ops {
+                acc.apply(op, t);
+            }
+            if acc.is_empty() {
+                m.remove(account);
+            }
+        });
+        Self::ready(Ok(()))
+    }
+
+    fn prune_older_than<'a>(
+        &'a self,
+        account: &'a AccountId,
+        ns: Namespace,
+        before: DateTime<Utc>,
+    ) -> BoxFuture<'a, StoreResult<u64>> {
+        let cutoff = before.timestamp();
+        let removed = self.with(|m| {
+            let Some(acc) = m.get_mut(account) else {
+                return 0;
+            };
+            let len = acc.tables.len();
+            acc.tables
+                .retain(|(n, _), (_, written)| *n != ns || *written >= cutoff);
+            (len - acc.tables.len()) as u64
+        });
+        Self::ready(Ok(removed))
+    }
+}

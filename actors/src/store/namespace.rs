@@ -1,0 +1,36 @@
+//! Names of the generic keyed tables.
+
+use serde::Serialize;
+
+/// A keyed table inside a store. New kinds of data get a new constant; the storage schema
+/// does not change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Namespace(pub &'static str);
+
+impl Namespace {
+    /// Signal sessions, keyed by the remote address (`user.device`).
+    pub const SESSIONS: Self = Self("signal_sessions");
+    /// Remote identity keys, keyed by the remote address.
+    pub const IDENTITIES: Self = Self("signal_identities");
+    /// One-time prekeys, keyed by prekey id (big-endian u32).
+    pub const PRE_KEYS: Self = Self("signal_prekeys");
+    /// Signed prekeys beyond the current one, keyed by id.
+    pub const SIGNED_PRE_KEYS: Self = Self("signal_signed_prekeys");
+    /// Group sender keys, keyed by group and sender address.
+    pub const SENDER_KEYS: Self = Self("signal_sender_keys");
+    /// App-state sync keys shared by the primary device, keyed by key id.
+    pub const APP_STATE_KEYS: Self = Self("appstate_keys");
+    /// App-state collection versions and LTHash, keyed by collection name.
+    pub const APP_STATE_VERSIONS: Self = Self("appstate_versions");
+    /// App-state mutation MACs, keyed by collection and index MAC.
+    pub const APP_STATE_MUTATION_MACS: Self = Self("appstate_mutation_macs");
+    /// Ids of processed inbound messages, for de-duplication after redelivery.
+    pub const PROCESSED_MESSAGES: Self = Self("processed_messages");
+    /// Contact names learned from app state and history.
+    pub const CONTACTS: Self = Self("contacts");
+
+    /// The table name as stored.
+    pub fn as_str(&self) -> &'static str {
+        self.0
+    }
+}

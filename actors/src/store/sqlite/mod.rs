@@ -1,0 +1,276 @@
+//! The default [`Store`]: one SQLite file (rusqlite, bundled) holding a set of accounts.
+//!
+//! SQLite calls block, so the connection lives on a dedicated thread; async callers send it a
+//! closure and await the answer on a oneshot channel. One thread also serialises writers,
+//! which SQLite needs anyway.
+
+mod device_row;
+mod migrations;
+mod worker;
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use super::{AccountId, Batch, DeviceData, Entry, Namespace, Store, StoreResult, WriteOp};
+use worker::Worker;
+
+/// A [`Store`] backed by one SQLite file. Cheap to share as `Arc<dyn Store>`.
+pub struct SqliteStore {
+    worker: Worker,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and migrates it to the latest schema.
+    pub async fn open(path: impl AsRef<Path>) -> StoreResult<Self> {
+        let path = path.as_ref().to_path_buf();
+        let worker = Worker::spawn(move || {
+            let mut conn = Connection::open(&path)?;
+            configure(&conn)?;
+            migrations::migrate(&mut conn)?;
+            Ok(conn)
+        })
+        .await?;
+        Ok(Self { worker })
+    }
+
+    /// An in-memory SQLite database (same code paths as a file; gone when dropped).
+    pub async fn open_in_memory() -> StoreResult<Self> {
+        let worker = Worker::spawn(|| {
+            let mut conn = Connection::open_in_memory()?;
+            configure(&conn)?;
+            migrations::migrate(&mut conn)?;
+            Ok(conn)
+        })
+        .await?;
+        Ok(Self { worker })
+    }
+
+    /// The schema version of the open database.
+    pub async fn schema_version(&self) -> StoreResult<i64> {
+        self.worker
+            .run(|conn| migrations::current_version(conn))
+            .await
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    // WAL lets readers of other processes (inspection tools) coexist with our writer; the busy
+    // timeout rides out their short locks instead of failing.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(())
+}
+
+fn now() -> i64 {
+    Utc::now().timestamp()
+}
+
+fn apply_op(tx: &Transaction<'_>, account: &str, op: &WriteOp, t: i64) -> StoreResult<()> {
+    match op {
+        WriteOp::Put { ns, key, value } => {
+            tx.execute(
+                "INSERT INTO kv (account, ns, key, value, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (account, ns, key) DO UPDATE SET value = excluded.value,
+                 updated_at = excluded.updated_at",
+                params![account, ns.as_str(), key, value, t],
+            )?;
+        }
+        WriteOp::Delete { ns, key } => {
+            tx.execute(
+                "DELETE FROM kv WHERE account = ?1 AND ns = ?2 AND key = ?3",
+                params![account, ns.as_str(), key],
+            )?;
+        }
+        WriteOp::Clear { ns } => {
+            tx.execute(
+                "DELETE FROM kv WHERE account = ?1 AND ns = ?2",
+                params![account, ns.as_str()],
+            )?;
+        }
+        WriteOp::SaveDevice(device) => device_row::save(tx, account, device)?,
+    }
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn accounts(&self) -> BoxFuture<'_, StoreResult<Vec<AccountId>>> {
+        Box::pin(self.worker.run(|conn| {
+            let mut stmt = conn.prepare("SELECT account FROM device ORDER BY account")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.push(AccountId(row?));
+            }
+            Ok(out)
+        }))
+    }
+
+    fn load_device<'a>(
+        &'a self,
+        account: &'a AccountId,
+    ) -> BoxFuture<'a, StoreResult<Option<DeviceData>>> {
+        let account = account.0.clone();
+        Box::pin(
+            self.worker
+                .run(move |conn| device_row::load(conn, &account)),
+        )
+    }
+
+    fn save_device<'a>(
+        &'a self,
+        account: &'a AccountId,
+        device: &'a DeviceData,
+    ) -> BoxFuture<'a, StoreResult<()>> {
+        let account = account.0.clone();
+        let device = device.clone();
+        Box::pin(self.worker.run(move |conn| {
+            let tx = conn.transaction()?;
+            device_row::save(&tx, &account, &device)?;
+            tx.commit()?;
+            Ok(())
+        }))
+    }
+
+    fn delete_account<'a>(&'a self, account: &'a AccountId) -> BoxFuture<'a, StoreResult<()>> {
+        let account = account.0.clone();
+        Box::pin(self.worker.run(move |conn| {
+            let tx = conn.transaction()?;
+            tx.execute("DELETE FROM kv WHERE account = ?1", params![account])?;
+            tx.execute("DELETE FROM device WHERE account = ?1", params![account])?;
+            tx.commit()?;
+            Ok(())
+        }))
+    }
+
+    fn get<'a>(
+        &'a self,
+        account: &'a AccountId,
+        ns: Namespace,
+        key: &'a [u8],
+    ) -> BoxFuture<'a, StoreResult<Option<Vec<u8>>>> {
+        let account = account.0.clone();
+        let key = key.to_vec();
+        Box::pin(self.worker.run(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT value FROM kv WHERE account = ?1 AND ns = ?2 AND key = ?3",
+                    params![account, ns.as_str(), key],
+                    |r| r.get::<_, Vec<u8>>(0),
+                )
+                .optional()?)
+        }))
+    }
+
+    fn put<'a>(
+        &'a self,
+        account: &'a AccountId,
+        ns: Namespace,
+        key: &'a [u8],
+        value: &'a [u8],
+    ) -> BoxFuture<'a, StoreResult<()>> {
+        let batch = Batch::new().put(ns, key, value);
+        self.apply(account, batch)
+    }
+
+    fn put_if_absent<'a>(
+        &'a self,
+        account: &'a AccountId,
+        ns: Namespace,
+        key: &'a [u8],
+        value: &'a [u8],
+    ) -> BoxFuture<'a, StoreResult<bool>> {
+        let account = account.0.clone();
+        let key = key.to_vec();
+        let value = value.to_vec();
+        Box::pin(self.worker.run(move |conn| {
+            let n = conn.execute(
+                "INSERT INTO kv (account, ns, key, value, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (account, ns, key) DO NOTHING",
+                params![account, ns.as_str(), key, value, now()],
+            )?;
+            Ok(n == 1)
+        }))
+    }
+
+    fn delete<'a>(
+        &'a self,
+        account: &'a AccountId,
+        ns: Namespace,
+        key: &'a [u8],
+    ) -> BoxFuture<'a, StoreResult<bool>> {
+        let account = account.0.clone();
+        let key = key.to_vec();
+        Box::pin(self.worker.run(move |conn| {
+            let n = conn.execute(
+                "DELETE FROM kv WHERE account = ?1 AND ns = ?2 AND key = ?3",
+                params![account, ns.as_str(), key],
+            )?;
+            Ok(n > 0)
+        }))
+    }
+
+    fn scan_prefix<'a>(
+        &'a self,
+        account: &'a AccountId,
+        ns: Namespace,
+        prefix: &'a [u8],
+    ) -> BoxFuture<'a, StoreResult<Vec<Entry>>> {
+        let account = account.0.clone();
+        let prefix = prefix.to_vec();
+        Box::pin(self.worker.run(move |conn| {
+            // BLOBs compare bytewise, so `key >= prefix` starts the range; the loop stops at
+            // the first key without the prefix.
+            let mut stmt = conn.prepare(
+                "SELECT key, value FROM kv WHERE account = ?1 AND ns = ?2 AND key >= ?3
+                 ORDER BY key",
+            )?;
+            let mut rows = stmt.query(params![account, ns.as_str(), prefix])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let key: Vec<u8> = row.get(0)?;
+                if !key.starts_with(&prefix) {
+                    break;
+                }
+                out.push((key, row.get(1)?));
+            }
+            Ok(out)
+        }))
+    }
+
+    fn apply<'a>(&'a self, account: &'a AccountId, batch: Batch) -> BoxFuture<'a, StoreResult<()>> {
+        let account = account.0.clone();
+        Box::pin(self.worker.run(move |conn| {
+            let tx = conn.transaction()?;
+            let t = now();
+            for op in &batch.ops {
+                apply_op(&tx, &account, op, t)?;
+            }
+            tx.commit()?;
+            Ok(())
+        }))
+    }
+
+    fn prune_older_than<'a>(
+        &'a self,
+        account: &'a AccountId,
+        ns: Namespace,
+        before: DateTime<Utc>,
+    ) -> BoxFuture<'a, StoreResult<u64>> {
+        let account = account.0.clone();
+        let cutoff = before.timestamp();
+        Box::pin(self.worker.run(move |conn| {
+            let n = conn.execute(
+                "DELETE FROM kv WHERE account = ?1 AND ns = ?2 AND updated_at < ?3",
+                params![account, ns.as_str(), cutoff],
+            )?;
+            Ok(n as u64)
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests;
