@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod binary_node;
+pub mod node_json;
 pub mod noise;
 
 use std::path::{Path, PathBuf};
@@ -44,6 +46,7 @@ type SuiteFn = fn(&Value, &mut Report) -> Result<(), String>;
 
 /// Every suite: name, default file in the vector folder, checker.
 pub const SUITES: &[(&str, &str, SuiteFn)] = &[
+    ("binary-node", "binary-node.json", binary_node::check),
     ("noise", "noise.json", noise::check),
     ("signal-1to1", "signal-1to1.json", signal_1to1::check),
     ("sender-keys", "sender-keys.json", sender_keys::check),

@@ -1,1 +1,24 @@
-//! Binary XML nodes ("WABinary"): `Node`, `Jid`, token dictionary v3, encoder and decoder.
+//! Binary XML nodes ("WABinary"): [`Node`], [`Jid`], token dictionary v3, encoder and decoder.
+//!
+//! Every stanza after the Noise handshake is a frame body: a flags byte and one encoded node.
+//! [`unpack`] turns a frame body into a [`Node`] (inflating it when compressed) and never panics
+//! on any input; [`pack`] does the reverse. The format is described in
+//! `../shared/protocol/binary-node.md`; the golden vectors in `binary-node.json` are the judge.
+
+pub mod decoder;
+pub mod encoder;
+pub mod error;
+pub mod frame;
+pub mod jid;
+pub mod node;
+pub mod render;
+pub mod tags;
+pub mod tokens;
+
+pub use decoder::{decode, MAX_DEPTH};
+pub use encoder::{encode, encode_into};
+pub use error::{DecodeError, EncodeError, JidError};
+pub use frame::{pack, pack_into, try_pack, unpack};
+pub use jid::{Jid, Server};
+pub use node::{AttrValue, Attrs, Content, Node, NodeBuilder};
+pub use render::{render, render_pretty};

@@ -1,0 +1,469 @@
+//! Bytes → node (without the frame flags byte; see [`frame`](super::frame) for that).
+//!
+//! One pass over the input. Input is hostile: every read is bounds-checked, nesting is limited
+//! to [`MAX_DEPTH`], and list sizes from the wire only reserve as much memory as the remaining
+//! input could possibly fill.
+
+use std::borrow::Cow;
+
+use super::error::DecodeError;
+use super::jid::{Jid, Server, DOMAIN_HOSTED, DOMAIN_HOSTED_LID, DOMAIN_LID};
+use super::node::{AttrValue, Attrs, Content, Node};
+use super::tags::*;
+use super::tokens;
+
+/// Deepest nesting accepted (the root is depth 0). Real stanzas nest fewer than ten levels.
+pub const MAX_DEPTH: usize = 64;
+
+/// Smallest encoding of a child node (LIST_8, size, one-byte tag).
+const MIN_NODE_LEN: usize = 3;
+
+/// Decodes one node that must span all of `data`.
+pub fn decode(data: &[u8]) -> Result<Node, DecodeError> {
+    let mut d = Decoder { data, pos: 0 };
+    let node = d.node(0)?;
+    if d.pos != data.len() {
+        return Err(DecodeError::TrailingBytes {
+            offset: d.pos,
+            remaining: data.len() - d.pos,
+        });
+    }
+    Ok(node)
+}
+
+/// A string or JID read from the wire.
+enum Item {
+    Str(Cow<'static, str>),
+    Jid(Jid),
+}
+
+impl Item {
+    fn into_string(self) -> Cow<'static, str> {
+        match self {
+            Item::Str(s) => s,
+            Item::Jid(j) => Cow::Owned(j.to_string()),
+        }
+    }
+}
+
+struct Decoder<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Decoder<'a> {
+    fn eof(&self, needed: usize) -> DecodeError {
+        DecodeError::UnexpectedEof {
+            offset: self.pos,
+            needed,
+        }
+    }
+
+    fn remaining(&self) -> usize {
+        self.data.len().saturating_sub(self.pos)
+    }
+
+    fn byte(&mut self) -> Result<u8, DecodeError> {
+        let b = *self.data.get(self.pos).ok_or_else(|| self.eof(1))?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        let data: &'a [u8] = self.data;
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&end| end <= data.len())
+            .ok_or_else(|| self.eof(n - self.remaining()))?;
+        let out = data.get(self.pos..end).ok_or_else(|| self.eof(n))?;
+        self.pos = end;
+        Ok(out)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
+        let s = self.take(N)?;
+        let mut out = [0u8; N];
+        out.copy_from_slice(s);
+        Ok(out)
+    }
+
+    fn u16(&mut self) -> Result<u16, DecodeError> {
+        Ok(u16::from_be_bytes(self.array()?))
+    }
+
+    fn node(&mut self, depth: usize) -> Result<Node, DecodeError> {
+        let start = self.pos;
+        if depth > MAX_DEPTH {
+            return Err(DecodeError::TooDeep {
+                offset: start,
+                max: MAX_DEPTH,
+            });
+        }
+        let size = match self.byte()? {
+            LIST_8 => usize::from(self.byte()?),
+            LIST_16 => usize::from(self.u16()?),
+            LIST_EMPTY => 0,
+            tag => {
+                return Err(DecodeError::InvalidTag {
+                    offset: start,
+                    tag,
+                    expected: "node list header",
+                })
+            }
+        };
+        if size == 0 {
+            return Err(DecodeError::BadListSize { offset: start });
+        }
+        let tag_at = self.pos;
+        let tag = self.item(true)?.into_string();
+        if tag.is_empty() {
+            return Err(DecodeError::EmptyTag { offset: tag_at });
+        }
+        let attr_count = (size - 1) / 2;
+        let mut attrs = Attrs::with_capacity(attr_count.min(self.remaining() / 2));
+        for _ in 0..attr_count {
+            let key = self.item(true)?.into_string();
+            let value = match self.item(true)? {
+                Item::Str(s) => AttrValue::Str(s),
+                Item::Jid(j) => AttrValue::Jid(j),
+            };
+            attrs.push(key, value);
+        }
+        let content = if size % 2 == 0 {
+            self.content(depth)?
+        } else {
+            Content::None
+        };
+        Ok(Node {
+            tag,
+            attrs,
+            content,
+        })
+    }
+
+    fn content(&mut self, depth: usize) -> Result<Content, DecodeError> {
+        let at = self.pos;
+        let tag = self.byte()?;
+        let n = match tag {
+            LIST_EMPTY => return Ok(Content::Nodes(Vec::new())),
+            LIST_8 => usize::from(self.byte()?),
+            LIST_16 => usize::from(self.u16()?),
+            BINARY_8 | BINARY_20 | BINARY_32 => {
+                let len = self.binary_len(tag)?;
+                return Ok(Content::Bytes(self.take(len)?.to_vec()));
+            }
+            _ => {
+                self.pos = at;
+                return Ok(Content::String(self.item(true)?.into_string()));
+            }
+        };
+        let mut children = Vec::with_capacity(n.min(self.remaining() / MIN_NODE_LEN));
+        for _ in 0..n {
+            children.push(self.node(depth + 1)?);
+        }
+        Ok(Content::Nodes(children))
+    }
+
+    fn binary_len(&mut self, tag: u8) -> Result<usize, DecodeError> {
+        Ok(match tag {
+            BINARY_8 => usize::from(self.byte()?),
+            BINARY_20 => {
+                let [a, b, c] = self.array()?;
+                usize::from(a & 0x0F) << 16 | usize::from(b) << 8 | usize::from(c)
+            }
+            _ => u32::from_be_bytes(self.array()?) as usize,
+        })
+    }
+
+    /// Reads a string (token, packed, raw, LIST_EMPTY as "") or, when `allow_jid`, a JID.
+    fn item(&mut self, allow_jid: bool) -> Result<Item, DecodeError> {
+        let at = self.pos;
+        let tag = self.byte()?;
+        let s = match tag {
+            LIST_EMPTY => Cow::Borrowed(""),
+            1..=235 => Cow::Borrowed(tokens::single(tag).ok_or(DecodeError::InvalidTag {
+                offset: at,
+                tag,
+                expected: "string",
+            })?),
+            DICTIONARY_0..=DICTIONARY_3 => {
+                let dict = tag - DICTIONARY_0;
+                let index = self.byte()?;
+                Cow::Borrowed(
+                    tokens::double(dict, index).ok_or(DecodeError::InvalidToken {
+                        offset: at,
+                        dict,
+                        index,
+                    })?,
+                )
+            }
+            BINARY_8 | BINARY_20 | BINARY_32 => {
+                let len = self.binary_len(tag)?;
+                let str_at = self.pos;
+                let raw = self.take(len)?;
+                let s = std::str::from_utf8(raw)
+                    .map_err(|_| DecodeError::BadUtf8 { offset: str_at })?;
+                Cow::Owned(s.to_owned())
+            }
+            NIBBLE_8 | HEX_8 => Cow::Owned(self.packed(tag)?),
+            JID_PAIR | AD_JID | FB_JID | INTEROP_JID if allow_jid => {
+                return self.jid(tag, at).map(Item::Jid)
+            }
+            _ => {
+                return Err(DecodeError::InvalidTag {
+                    offset: at,
+                    tag,
+                    expected: if allow_jid { "string or JID" } else { "string" },
+                })
+            }
+        };
+        Ok(Item::Str(s))
+    }
+
+    /// A JID component: a string, never a nested JID.
+    fn plain(&mut self) -> Result<Cow<'static, str>, DecodeError> {
+        self.item(false).map(Item::into_string)
+    }
+
+    fn jid(&mut self, tag: u8, at: usize) -> Result<Jid, DecodeError> {
+        let invalid = |reason| DecodeError::InvalidJid { offset: at, reason };
+        match tag {
+            JID_PAIR => {
+                let user = self.plain()?;
+                let server = self.plain()?;
+                if server.is_empty() {
+                    return Err(invalid("JID_PAIR with an empty server"));
+                }
+                Ok(Jid::new(user, Server::from(server.as_ref())))
+            }
+            AD_JID => {
+                let [domain, device] = self.array()?;
+                let user = self.plain()?;
+                let (server, agent) = match domain {
+                    DOMAIN_LID => (Server::Lid, 0),
+                    DOMAIN_HOSTED => (Server::Hosted, 0),
+                    DOMAIN_HOSTED_LID => (Server::HostedLid, 0),
+                    raw => (Server::DefaultUser, raw),
+                };
+                let mut jid = Jid::new(user, server).with_device(u16::from(device));
+                jid.agent = agent;
+                Ok(jid)
+            }
+            FB_JID => {
+                let user = self.plain()?;
+                let device = self.u16()?;
+                if self.plain()? != "msgr" {
+                    return Err(invalid("FB_JID server is not msgr"));
+                }
+                Ok(Jid::new(user, Server::Messenger).with_device(device))
+            }
+            _ => {
+                let user = self.plain()?;
+                let device = self.u16()?;
+                let integrator = self.u16()?;
+                if self.plain()? != "interop" {
+                    return Err(invalid("INTEROP_JID server is not interop"));
+                }
+                let mut jid = Jid::new(user, Server::Interop).with_device(device);
+                jid.integrator = integrator;
+                Ok(jid)
+            }
+        }
+    }
+
+    fn packed(&mut self, tag: u8) -> Result<String, DecodeError> {
+        let header_at = self.pos;
+        let header = self.byte()?;
+        let n = usize::from(header & 0x7F);
+        let odd = header & 0x80 != 0;
+        if odd && n == 0 {
+            return Err(DecodeError::BadPackedHeader { offset: header_at });
+        }
+        let start = self.pos;
+        let packed = self.take(n)?;
+        let mut out = String::with_capacity(2 * n);
+        for (i, &b) in packed.iter().enumerate() {
+            let last = i + 1 == n;
+            for (half, code) in [(0, b >> 4), (1, b & 0x0F)] {
+                if odd && last && half == 1 {
+                    break;
+                }
+                let c = if tag == NIBBLE_8 {
+                    match code {
+                        0..=9 => b'0' + code,
+                        10 => b'-',
+                        11 => b'.',
+                        _ => {
+                            return Err(DecodeError::InvalidNibble {
+                                offset: start + i,
+                                nibble: code,
+                            })
+                        }
+                    }
+                } else if code < 10 {
+                    b'0' + code
+                } else {
+                    b'A' + code - 10
+                };
+                out.push(char::from(c));
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(h: &str) -> Result<Node, DecodeError> {
+        decode(&hex::decode(h.replace(' ', "")).unwrap())
+    }
+
+    #[test]
+    fn decodes_attrs_and_content_kinds() {
+        let n = dec("f806 1d 51 45 04 4d fc02 0102").unwrap();
+        assert_eq!(n.tag, "enc");
+        assert_eq!(n.attr_str("v").as_deref(), Some("2"));
+        assert_eq!(n.attr_str("type").as_deref(), Some("msg"));
+        assert_eq!(n.bytes(), Some(&[1u8, 2][..]));
+        let n = dec("f802 1f 88").unwrap();
+        assert_eq!(n.string(), Some("available"));
+        assert!(matches!(n.tag, Cow::Borrowed(_)), "tokens do not allocate");
+        let n = dec("f802 71 00").unwrap();
+        assert_eq!(n.content, Content::Nodes(vec![]));
+        let n = dec("f801 71").unwrap();
+        assert_eq!(n.content, Content::None);
+    }
+
+    #[test]
+    fn decodes_jids() {
+        let n = dec("f803 07 06 f7 0103 ff8615551234567f").unwrap();
+        assert_eq!(
+            n.attr("from").and_then(AttrValue::as_jid),
+            Some(&Jid::lid("15551234567").with_device(3))
+        );
+        let n = dec("f803 07 06 f7 0503 ff811f").unwrap();
+        assert_eq!(n.attr_str("from").as_deref(), Some("1.5:3@s.whatsapp.net"));
+        let n = dec("f803 07 06 fa 00 03").unwrap();
+        assert_eq!(n.attr_jid("from"), Some(Jid::server_jid()));
+        let n = dec("f802 07 fa ff811f 03").unwrap();
+        assert_eq!(n.string(), Some("1@s.whatsapp.net"));
+        let n = dec("f803 07 06 f5 ff811f 0002 0007 fc07696e7465726f70").unwrap();
+        assert_eq!(n.attr_str("from").as_deref(), Some("7-1:2@interop"));
+    }
+
+    #[test]
+    fn errors_say_what_and_where() {
+        assert_eq!(
+            dec(""),
+            Err(DecodeError::UnexpectedEof {
+                offset: 0,
+                needed: 1
+            })
+        );
+        assert_eq!(
+            dec("f8"),
+            Err(DecodeError::UnexpectedEof {
+                offset: 1,
+                needed: 1
+            })
+        );
+        assert_eq!(dec("f800"), Err(DecodeError::BadListSize { offset: 0 }));
+        assert_eq!(dec("00"), Err(DecodeError::BadListSize { offset: 0 }));
+        assert!(matches!(
+            dec("19"),
+            Err(DecodeError::InvalidTag {
+                offset: 0,
+                tag: 0x19,
+                ..
+            })
+        ));
+        assert!(matches!(
+            dec("f801 f0"),
+            Err(DecodeError::InvalidTag {
+                offset: 2,
+                tag: 0xf0,
+                ..
+            })
+        ));
+        assert_eq!(dec("f801 fc00"), Err(DecodeError::EmptyTag { offset: 2 }));
+        assert_eq!(dec("f801 fc01ff"), Err(DecodeError::BadUtf8 { offset: 4 }));
+        assert_eq!(
+            dec("f801 ff01c0"),
+            Err(DecodeError::InvalidNibble {
+                offset: 4,
+                nibble: 0xc
+            })
+        );
+        assert_eq!(
+            dec("f801 ff80"),
+            Err(DecodeError::BadPackedHeader { offset: 3 })
+        );
+        assert_eq!(
+            dec("f801 fc05 6162"),
+            Err(DecodeError::UnexpectedEof {
+                offset: 4,
+                needed: 3
+            })
+        );
+        assert_eq!(
+            dec("f801 19 00"),
+            Err(DecodeError::TrailingBytes {
+                offset: 3,
+                remaining: 1
+            })
+        );
+        assert!(matches!(
+            dec("f803 19 06 fa 19 00"),
+            Err(DecodeError::InvalidJid { offset: 4, .. })
+        ));
+        assert!(matches!(
+            dec("f803 19 06 f6 19 0001 03"),
+            Err(DecodeError::InvalidJid { .. })
+        ));
+        assert!(matches!(
+            dec("f803 19 06 fa fa0003 03"),
+            Err(DecodeError::InvalidTag { offset: 5, .. })
+        ));
+        assert!(matches!(
+            dec("f801 fe ffffffff"),
+            Err(DecodeError::UnexpectedEof { offset: 7, .. })
+        ));
+    }
+
+    #[test]
+    fn hostile_list_sizes_do_not_preallocate() {
+        // LIST_16 claiming 65535 children, then nothing.
+        let err = dec("f802 19 f9ffff f80119").unwrap_err();
+        assert_eq!(
+            err,
+            DecodeError::UnexpectedEof {
+                offset: 9,
+                needed: 1
+            }
+        );
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        let mut bytes = Vec::new();
+        for _ in 0..=MAX_DEPTH + 1 {
+            bytes.extend_from_slice(&[LIST_8, 2, 0x19, LIST_8, 1]);
+        }
+        bytes.extend_from_slice(&[LIST_8, 1, 0x19]);
+        assert!(matches!(
+            decode(&bytes),
+            Err(DecodeError::TooDeep { max: MAX_DEPTH, .. })
+        ));
+    }
+
+    #[test]
+    fn odd_packed_drops_the_padding() {
+        let n = dec("f803 19 08 fb833eb0af").unwrap();
+        assert_eq!(n.attr_str("id").as_deref(), Some("3EB0A"));
+        let n = dec("f803 19 08 ff0115").unwrap();
+        assert_eq!(n.attr_str("id").as_deref(), Some("15"));
+    }
+}

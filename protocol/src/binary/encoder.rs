@@ -1,0 +1,370 @@
+//! Node → bytes (without the frame flags byte; see [`frame`](super::frame) for that).
+//!
+//! String choice follows whatsmeow `writeString` and Baileys `encode.ts` `writeString`: empty →
+//! zero-length raw; dictionary token; nibble-packed; hex-packed; a string containing `@` that
+//! parses as a JID → JID form (a Baileys habit the golden vectors pin down); else raw.
+
+use super::error::EncodeError;
+use super::jid::{Jid, JidParts, Server, DOMAIN_HOSTED, DOMAIN_HOSTED_LID, DOMAIN_LID};
+use super::node::{AttrValue, Content, Node};
+use super::tags::*;
+use super::tokens::{self, Token};
+
+/// Appends the encoding of `node` to `out`. On error `out` is left as it was.
+pub fn encode_into(node: &Node, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    let start = out.len();
+    let result = Encoder { out }.node(node);
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
+}
+
+/// The encoding of `node` in a new buffer.
+pub fn encode(node: &Node) -> Result<Vec<u8>, EncodeError> {
+    let mut out = Vec::with_capacity(64);
+    encode_into(node, &mut out)?;
+    Ok(out)
+}
+
+struct Encoder<'a> {
+    out: &'a mut Vec<u8>,
+}
+
+impl Encoder<'_> {
+    fn node(&mut self, node: &Node) -> Result<(), EncodeError> {
+        let has_content = !matches!(node.content, Content::None);
+        let size = 1 + 2 * node.attrs.len() + usize::from(has_content);
+        self.list_start(size, &node.tag)?;
+        self.string(&node.tag)?;
+        for (key, value) in node.attrs.iter() {
+            self.string(key)?;
+            match value {
+                AttrValue::Str(s) => self.string(s)?,
+                AttrValue::Jid(j) => self.jid(j)?,
+            }
+        }
+        match &node.content {
+            Content::None => {}
+            Content::Nodes(children) => {
+                self.list_start(children.len(), &node.tag)?;
+                for child in children {
+                    self.node(child)?;
+                }
+            }
+            Content::Bytes(b) => self.bytes(b)?,
+            Content::String(s) => self.string(s)?,
+        }
+        Ok(())
+    }
+
+    fn list_start(&mut self, size: usize, tag: &str) -> Result<(), EncodeError> {
+        match size {
+            0 => self.out.push(LIST_EMPTY),
+            1..=255 => self.out.extend_from_slice(&[LIST_8, size as u8]),
+            256..=0xFFFF => {
+                self.out.push(LIST_16);
+                self.out.extend_from_slice(&(size as u16).to_be_bytes());
+            }
+            _ => {
+                return Err(EncodeError::ListTooLong {
+                    tag: tag.to_owned(),
+                    size,
+                })
+            }
+        }
+        Ok(())
+    }
+
+    fn bytes(&mut self, b: &[u8]) -> Result<(), EncodeError> {
+        let len = b.len();
+        if len < 256 {
+            self.out.extend_from_slice(&[BINARY_8, len as u8]);
+        } else if len < 1 << 20 {
+            self.out.extend_from_slice(&[
+                BINARY_20,
+                ((len >> 16) & 0x0F) as u8,
+                (len >> 8) as u8,
+                len as u8,
+            ]);
+        } else {
+            let len32 = u32::try_from(len).map_err(|_| EncodeError::PayloadTooLarge { len })?;
+            self.out.push(BINARY_32);
+            self.out.extend_from_slice(&len32.to_be_bytes());
+        }
+        self.out.extend_from_slice(b);
+        Ok(())
+    }
+
+    /// Any string: may come out in JID form.
+    fn string(&mut self, s: &str) -> Result<(), EncodeError> {
+        if self.compact_string(s) {
+            return Ok(());
+        }
+        if s.contains('@') {
+            if let Ok(parts) = JidParts::parse(s) {
+                if self.jid_parts(&parts)? {
+                    return Ok(());
+                }
+            }
+        }
+        self.bytes(s.as_bytes())
+    }
+
+    /// A string that must stay a string (JID components).
+    fn plain_string(&mut self, s: &str) -> Result<(), EncodeError> {
+        if self.compact_string(s) {
+            return Ok(());
+        }
+        self.bytes(s.as_bytes())
+    }
+
+    /// Token or packed form; false when neither applies (the empty string is always raw).
+    fn compact_string(&mut self, s: &str) -> bool {
+        match tokens::lookup(s) {
+            Some(Token::Single(i)) => {
+                self.out.push(i);
+                return true;
+            }
+            Some(Token::Double { dict, index }) => {
+                self.out.extend_from_slice(&[DICTIONARY_0 + dict, index]);
+                return true;
+            }
+            None => {}
+        }
+        if s.is_empty() || s.len() > PACKED_MAX {
+            return false;
+        }
+        if s.bytes().all(|b| nibble_code(b).is_some()) {
+            self.packed(NIBBLE_8, s, nibble_code);
+            true
+        } else if s.bytes().all(|b| hex_code(b).is_some()) {
+            self.packed(HEX_8, s, hex_code);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Writes `s` (1..=127 packable ASCII bytes) two codes per byte, padding with 15.
+    fn packed(&mut self, tag: u8, s: &str, code: fn(u8) -> Option<u8>) {
+        let b = s.as_bytes();
+        let odd = b.len() % 2 == 1;
+        let header = b.len().div_ceil(2) as u8 | if odd { 0x80 } else { 0 };
+        self.out.extend_from_slice(&[tag, header]);
+        let c = |x: u8| code(x).unwrap_or(15);
+        for pair in b.chunks(2) {
+            let hi = c(pair[0]);
+            let lo = pair.get(1).map_or(15, |&x| c(x));
+            self.out.push(hi << 4 | lo);
+        }
+    }
+
+    /// Writes a JID parsed from a string, following Baileys `writeJid` where that keeps the
+    /// text; returns false (write the raw string instead) where Baileys would lose part of it.
+    fn jid_parts(&mut self, p: &JidParts<'_>) -> Result<bool, EncodeError> {
+        match (p.server, p.device) {
+            ("msgr", Some(device)) if p.agent.is_none() => {
+                self.fb_jid(p.user, device)?;
+            }
+            ("interop", device)
+                if p.agent.is_none() && (device.is_some() || p.integrator.is_some()) =>
+            {
+                self.interop_jid(p.user, device.unwrap_or(0), p.integrator.unwrap_or(0))?;
+            }
+            (server, Some(device)) => {
+                let domain = match (server, p.agent) {
+                    ("s.whatsapp.net", agent) => agent.unwrap_or(0),
+                    ("lid", None) => DOMAIN_LID,
+                    ("hosted", None) => DOMAIN_HOSTED,
+                    ("hosted.lid", None) => DOMAIN_HOSTED_LID,
+                    _ => return Ok(false),
+                };
+                let Ok(device) = u8::try_from(device) else {
+                    return Ok(false);
+                };
+                self.ad_jid(domain, device, p.user)?;
+            }
+            (_, None) if p.agent.is_some() => return Ok(false),
+            (server, None) => self.jid_pair(p.user, server)?,
+        }
+        Ok(true)
+    }
+
+    /// Writes a typed JID the way whatsmeow `writeJID` does; combinations no binary JID form can
+    /// hold (a device on a group JID, say) are written as the JID's text.
+    fn jid(&mut self, j: &Jid) -> Result<(), EncodeError> {
+        let ad_domain = match j.server {
+            Server::DefaultUser if j.device > 0 || j.agent > 0 => j.domain_type(),
+            Server::Lid if j.device > 0 => j.domain_type(),
+            Server::Hosted | Server::HostedLid => j.domain_type(),
+            _ => None,
+        };
+        let simple = j.agent == 0 || j.server == Server::DefaultUser;
+        match (&j.server, ad_domain) {
+            (_, Some(domain)) if simple && j.device <= 0xFF => {
+                self.ad_jid(domain, j.device as u8, &j.user)
+            }
+            (Server::Messenger, _) if j.agent == 0 => self.fb_jid(&j.user, j.device),
+            (Server::Interop, _) if j.agent == 0 => {
+                self.interop_jid(&j.user, j.device, j.integrator)
+            }
+            (server, None)
+                if j.agent == 0
+                    && j.device == 0
+                    && j.integrator == 0
+                    && !server.as_str().is_empty() =>
+            {
+                self.jid_pair(&j.user, server.as_str())
+            }
+            _ => self.bytes(j.to_string().as_bytes()),
+        }
+    }
+
+    fn jid_pair(&mut self, user: &str, server: &str) -> Result<(), EncodeError> {
+        self.out.push(JID_PAIR);
+        if user.is_empty() {
+            self.out.push(LIST_EMPTY);
+        } else {
+            self.plain_string(user)?;
+        }
+        self.plain_string(server)
+    }
+
+    fn ad_jid(&mut self, domain: u8, device: u8, user: &str) -> Result<(), EncodeError> {
+        self.out.extend_from_slice(&[AD_JID, domain, device]);
+        self.plain_string(user)
+    }
+
+    fn fb_jid(&mut self, user: &str, device: u16) -> Result<(), EncodeError> {
+        self.out.push(FB_JID);
+        self.plain_string(user)?;
+        self.out.extend_from_slice(&device.to_be_bytes());
+        self.plain_string("msgr")
+    }
+
+    fn interop_jid(&mut self, user: &str, device: u16, integrator: u16) -> Result<(), EncodeError> {
+        self.out.push(INTEROP_JID);
+        self.plain_string(user)?;
+        self.out.extend_from_slice(&device.to_be_bytes());
+        self.out.extend_from_slice(&integrator.to_be_bytes());
+        self.plain_string("interop")
+    }
+}
+
+/// NIBBLE_8 code of an ASCII byte (`0-9`, `-`, `.`).
+fn nibble_code(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'-' => Some(10),
+        b'.' => Some(11),
+        _ => None,
+    }
+}
+
+/// HEX_8 code of an ASCII byte (`0-9`, `A-F`, uppercase only).
+fn hex_code(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(node: &Node) -> String {
+        hex::encode(encode(node).unwrap())
+    }
+
+    fn attr(v: impl Into<AttrValue>) -> String {
+        // <x a=v/>: f8 03 fc0178 fc0161 <v>
+        let s = enc(&Node::build("x").attr("a", v).finish());
+        s.strip_prefix("f803fc0178fc0161").unwrap().to_owned()
+    }
+
+    #[test]
+    fn strings() {
+        assert_eq!(attr(""), "fc00");
+        assert_eq!(attr("iq"), "19");
+        assert_eq!(attr("read-self"), "ec00");
+        assert_eq!(attr("12345"), "ff8312345f");
+        assert_eq!(attr("3EB0A"), "fb833eb0af");
+        assert_eq!(attr("3eb0a"), "fc053365623061");
+        assert_eq!(attr("1".repeat(128)).len(), 4 + 256);
+    }
+
+    #[test]
+    fn jid_strings() {
+        assert_eq!(attr("@s.whatsapp.net"), "fa0003");
+        assert_eq!(attr("15551234567@s.whatsapp.net"), "faff8615551234567f03");
+        assert_eq!(
+            attr("15557654321:0@s.whatsapp.net"),
+            "f70000ff8615557654321f"
+        );
+        assert_eq!(
+            attr("15551234567_1:3@s.whatsapp.net"),
+            "f70103ff8615551234567f"
+        );
+        assert_eq!(attr("155:3@msgr"), "f6ff82155f 0003 cc".replace(' ', ""));
+        assert_eq!(
+            attr("7-155:3@interop"),
+            "f5ff82155f00030007fc07696e7465726f70"
+        );
+        // Forms Baileys would mangle are kept as text.
+        assert_eq!(
+            attr("1:3@g.us"),
+            hex::encode([&[0xfc, 8][..], b"1:3@g.us"].concat())
+        );
+        assert_eq!(attr("a_1@s.whatsapp.net").len(), 4 + 2 * 18);
+        assert_eq!(attr("a@b@c").len(), 4 + 10);
+        assert_eq!(attr("1:300@s.whatsapp.net").len(), 4 + 40);
+    }
+
+    #[test]
+    fn typed_jids() {
+        assert_eq!(attr(Jid::pn("155")), "faff82155f03");
+        assert_eq!(attr(Jid::pn("155").with_device(0)), "faff82155f03");
+        assert_eq!(attr(Jid::lid("155").with_device(7)), "f70107ff82155f");
+        assert_eq!(attr(Jid::new("155", Server::Hosted)), "f78000ff82155f");
+        assert_eq!(
+            attr(Jid::new("155", Server::Messenger).with_device(2)),
+            "f6ff82155f0002cc"
+        );
+        assert_eq!(attr(Jid::server_jid()), "fa0003");
+        let odd = Jid::group("1").with_device(2);
+        assert_eq!(
+            attr(odd),
+            hex::encode([&[0xfc, 8][..], b"1:2@g.us"].concat())
+        );
+        assert_eq!(attr(Jid::pn("1").with_device(300)).len(), 4 + 2 * 20);
+    }
+
+    #[test]
+    fn lengths_and_lists() {
+        let n = Node::build("x").bytes(vec![7; 300]).finish();
+        assert!(enc(&n).starts_with("f802fc0178fd00012c07"));
+        let n = Node::build("x").bytes(vec![7; 1 << 20]).finish();
+        assert!(enc(&n).starts_with("f802fc0178fe0010000007"));
+        let n = Node::build("x")
+            .children((0..300).map(|_| Node::new("iq")))
+            .finish();
+        assert!(enc(&n).starts_with("f802fc0178f9012cf80119"));
+        assert_eq!(enc(&Node::build("x").children([]).finish()), "f802fc017800");
+    }
+
+    #[test]
+    fn too_many_children_is_an_error_and_leaves_the_buffer() {
+        let n = Node::build("x")
+            .children((0..70_000).map(|_| Node::new("iq")))
+            .finish();
+        let mut out = vec![0];
+        assert!(matches!(
+            encode_into(&n, &mut out),
+            Err(EncodeError::ListTooLong { size: 70_000, .. })
+        ));
+        assert_eq!(out, [0]);
+    }
+}

@@ -1,0 +1,116 @@
+//! The frame body around a node: a flags byte, then the node, zlib-compressed when flag `0x02`
+//! is set (whatsmeow `binary/unpack.go`, Baileys `decompressingIfRequired`).
+
+use std::io::Read;
+
+use flate2::read::ZlibDecoder;
+
+use super::decoder::decode;
+use super::encoder::encode_into;
+use super::error::{DecodeError, EncodeError};
+use super::node::Node;
+
+/// Flag bit: the node after the flags byte is zlib (RFC 1950) compressed.
+pub const FLAG_COMPRESSED: u8 = 0x02;
+
+/// Largest inflated node accepted from a compressed frame. A websocket frame carries at most
+/// 16 MiB; this bounds what a zlib bomb can make us allocate.
+pub const MAX_INFLATED: usize = 64 << 20;
+
+/// Decodes a frame body: flags byte, then the (possibly compressed) node.
+pub fn unpack(frame: &[u8]) -> Result<Node, DecodeError> {
+    let (&flags, body) = frame.split_first().ok_or(DecodeError::EmptyFrame)?;
+    if flags & FLAG_COMPRESSED == 0 {
+        return decode(body);
+    }
+    let mut inflated = Vec::with_capacity(body.len().saturating_mul(4).min(MAX_INFLATED));
+    ZlibDecoder::new(body)
+        .take(MAX_INFLATED as u64 + 1)
+        .read_to_end(&mut inflated)
+        .map_err(|e| DecodeError::Inflate(e.to_string()))?;
+    if inflated.len() > MAX_INFLATED {
+        return Err(DecodeError::InflatedTooLarge { max: MAX_INFLATED });
+    }
+    decode(&inflated)
+}
+
+/// Encodes a frame body: flags `00` (outgoing frames are never compressed), then the node.
+///
+/// # Panics
+/// When the node cannot be represented (more than 65535 children, 32767 attributes, or a
+/// payload of 4 GiB or more); use [`try_pack`] or [`pack_into`] for nodes whose size is not
+/// under the caller's control.
+pub fn pack(node: &Node) -> Vec<u8> {
+    match try_pack(node) {
+        Ok(frame) => frame,
+        Err(e) => panic!("node cannot be encoded: {e}"),
+    }
+}
+
+/// Encodes a frame body like [`pack`], reporting oversized nodes as an error.
+pub fn try_pack(node: &Node) -> Result<Vec<u8>, EncodeError> {
+    let mut out = Vec::with_capacity(64);
+    pack_into(node, &mut out)?;
+    Ok(out)
+}
+
+/// Appends a frame body (flags `00`, then the node) to `out`, reusing its allocation. On error
+/// `out` is left as it was.
+pub fn pack_into(node: &Node, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    let start = out.len();
+    out.push(0);
+    encode_into(node, out).inspect_err(|_| out.truncate(start))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use flate2::write::ZlibEncoder;
+    use flate2::Compression;
+
+    use super::*;
+
+    fn zlib(data: &[u8]) -> Vec<u8> {
+        let mut z = ZlibEncoder::new(Vec::new(), Compression::default());
+        z.write_all(data).unwrap();
+        z.finish().unwrap()
+    }
+
+    #[test]
+    fn plain_and_compressed() {
+        let node = Node::build("iq")
+            .attr("id", "1")
+            .bytes(vec![9; 1000])
+            .finish();
+        let frame = pack(&node);
+        assert_eq!(frame[0], 0);
+        assert_eq!(unpack(&frame).unwrap(), node);
+        let mut compressed = vec![FLAG_COMPRESSED];
+        compressed.extend(zlib(&frame[1..]));
+        assert!(compressed.len() < frame.len());
+        assert_eq!(unpack(&compressed).unwrap(), node);
+    }
+
+    #[test]
+    fn bad_frames() {
+        assert_eq!(unpack(&[]), Err(DecodeError::EmptyFrame));
+        assert!(matches!(
+            unpack(&[2, 1, 2, 3]),
+            Err(DecodeError::Inflate(_))
+        ));
+        let mut bomb = vec![FLAG_COMPRESSED];
+        bomb.extend(zlib(&vec![0; MAX_INFLATED + 10]));
+        assert_eq!(
+            unpack(&bomb),
+            Err(DecodeError::InflatedTooLarge { max: MAX_INFLATED })
+        );
+    }
+
+    #[test]
+    fn pack_into_appends() {
+        let mut out = vec![0xAA];
+        pack_into(&Node::new("iq"), &mut out).unwrap();
+        assert_eq!(out, [0xAA, 0, 0xF8, 1, 0x19]);
+    }
+}

@@ -1,0 +1,555 @@
+//! [`Node`]: one stanza of the binary XML protocol, with ordered attributes, typed getters and a
+//! builder.
+//!
+//! Strings are `Cow<'static, str>` so that dictionary tokens (most tags, keys and many values)
+//! decode without allocating and literals build nodes without allocating.
+
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
+
+use super::jid::Jid;
+
+/// An attribute value: a string, or a JID (what the decoder yields for JID-encoded values).
+///
+/// Equality compares the string forms, so `"1@s.whatsapp.net"` equals the JID it names.
+#[derive(Clone)]
+pub enum AttrValue {
+    /// A plain string value.
+    Str(Cow<'static, str>),
+    /// A JID value.
+    Jid(Jid),
+}
+
+impl AttrValue {
+    /// The value as text: borrowed for strings, rendered for JIDs.
+    pub fn as_str(&self) -> Cow<'_, str> {
+        match self {
+            AttrValue::Str(s) => Cow::Borrowed(s),
+            AttrValue::Jid(j) => Cow::Owned(j.to_string()),
+        }
+    }
+
+    /// The value as a JID: the JID itself, or a string parsed as one.
+    pub fn to_jid(&self) -> Option<Jid> {
+        match self {
+            AttrValue::Jid(j) => Some(j.clone()),
+            AttrValue::Str(s) => s.parse().ok(),
+        }
+    }
+
+    /// The JID when the value is JID-typed (no parsing).
+    pub fn as_jid(&self) -> Option<&Jid> {
+        match self {
+            AttrValue::Jid(j) => Some(j),
+            AttrValue::Str(_) => None,
+        }
+    }
+
+    /// True when the value's text equals `s`, without allocating.
+    pub fn eq_str(&self, s: &str) -> bool {
+        match self {
+            AttrValue::Str(v) => v == s,
+            AttrValue::Jid(j) => {
+                let mut w = EqWriter { rest: s, ok: true };
+                let _ = write!(w, "{j}");
+                w.ok && w.rest.is_empty()
+            }
+        }
+    }
+}
+
+/// Compares formatted output against a string piece by piece.
+struct EqWriter<'a> {
+    rest: &'a str,
+    ok: bool,
+}
+
+impl fmt::Write for EqWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        match self.rest.strip_prefix(s) {
+            Some(rest) if self.ok => self.rest = rest,
+            _ => self.ok = false,
+        }
+        Ok(())
+    }
+}
+
+impl PartialEq for AttrValue {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (AttrValue::Str(a), b) | (b, AttrValue::Str(a)) => b.eq_str(a),
+            (AttrValue::Jid(a), AttrValue::Jid(b)) => a == b || a.to_string() == b.to_string(),
+        }
+    }
+}
+
+impl Eq for AttrValue {}
+
+impl PartialEq<str> for AttrValue {
+    fn eq(&self, other: &str) -> bool {
+        self.eq_str(other)
+    }
+}
+
+impl PartialEq<&str> for AttrValue {
+    fn eq(&self, other: &&str) -> bool {
+        self.eq_str(other)
+    }
+}
+
+impl fmt::Display for AttrValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AttrValue::Str(s) => f.write_str(s),
+            AttrValue::Jid(j) => fmt::Display::fmt(j, f),
+        }
+    }
+}
+
+impl fmt::Debug for AttrValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AttrValue::Str(s) => fmt::Debug::fmt(s, f),
+            AttrValue::Jid(j) => write!(f, "Jid({j})"),
+        }
+    }
+}
+
+impl From<&'static str> for AttrValue {
+    fn from(s: &'static str) -> Self {
+        AttrValue::Str(Cow::Borrowed(s))
+    }
+}
+
+impl From<String> for AttrValue {
+    fn from(s: String) -> Self {
+        AttrValue::Str(Cow::Owned(s))
+    }
+}
+
+impl From<Cow<'static, str>> for AttrValue {
+    fn from(s: Cow<'static, str>) -> Self {
+        AttrValue::Str(s)
+    }
+}
+
+impl From<Jid> for AttrValue {
+    fn from(j: Jid) -> Self {
+        AttrValue::Jid(j)
+    }
+}
+
+impl From<&Jid> for AttrValue {
+    fn from(j: &Jid) -> Self {
+        AttrValue::Jid(j.clone())
+    }
+}
+
+impl From<bool> for AttrValue {
+    fn from(b: bool) -> Self {
+        AttrValue::Str(Cow::Borrowed(if b { "true" } else { "false" }))
+    }
+}
+
+macro_rules! attr_from_int {
+    ($($t:ty),*) => {$(
+        impl From<$t> for AttrValue {
+            fn from(n: $t) -> Self {
+                AttrValue::Str(Cow::Owned(n.to_string()))
+            }
+        }
+    )*};
+}
+attr_from_int!(u8, u16, u32, u64, usize, i32, i64);
+
+/// Attributes in wire order. Keys are unique when built with [`Attrs::insert`]; the decoder
+/// keeps whatever the peer sent.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Attrs(Vec<(Cow<'static, str>, AttrValue)>);
+
+impl Attrs {
+    /// No attributes.
+    pub fn new() -> Self {
+        Attrs(Vec::new())
+    }
+
+    /// Room for `n` attributes.
+    pub fn with_capacity(n: usize) -> Self {
+        Attrs(Vec::with_capacity(n))
+    }
+
+    /// The value of the first attribute named `key`.
+    pub fn get(&self, key: &str) -> Option<&AttrValue> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Sets `key` to `value`, replacing an existing value in place or appending.
+    pub fn insert(&mut self, key: impl Into<Cow<'static, str>>, value: impl Into<AttrValue>) {
+        let key = key.into();
+        let value = value.into();
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    /// Appends without checking for an existing key (decoder order is kept as sent).
+    pub fn push(&mut self, key: impl Into<Cow<'static, str>>, value: impl Into<AttrValue>) {
+        self.0.push((key.into(), value.into()));
+    }
+
+    /// Removes and returns the first attribute named `key`.
+    pub fn remove(&mut self, key: &str) -> Option<AttrValue> {
+        let at = self.0.iter().position(|(k, _)| k == key)?;
+        Some(self.0.remove(at).1)
+    }
+
+    /// Attributes in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &AttrValue)> {
+        self.0.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+
+    /// Number of attributes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Attrs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<K: Into<Cow<'static, str>>, V: Into<AttrValue>> FromIterator<(K, V)> for Attrs {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut attrs = Attrs::new();
+        for (k, v) in iter {
+            attrs.insert(k, v);
+        }
+        attrs
+    }
+}
+
+/// What a node holds after its attributes.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub enum Content {
+    /// No content (odd list size on the wire).
+    #[default]
+    None,
+    /// A child list, possibly empty (LIST_EMPTY on the wire).
+    Nodes(Vec<Node>),
+    /// Raw bytes (BINARY_8/20/32 on the wire).
+    Bytes(Vec<u8>),
+    /// A string (token, packed, JID, or raw when built in code).
+    String(Cow<'static, str>),
+}
+
+impl fmt::Debug for Content {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Content::None => f.write_str("None"),
+            Content::Nodes(n) => f.debug_list().entries(n).finish(),
+            Content::Bytes(b) => write!(f, "Bytes({})", super::render::BytesPreview(b)),
+            Content::String(s) => write!(f, "String({s:?})"),
+        }
+    }
+}
+
+/// One binary XML stanza.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Node {
+    /// Element name, e.g. `iq`, `message`.
+    pub tag: Cow<'static, str>,
+    /// Attributes in wire order.
+    pub attrs: Attrs,
+    /// Children, bytes, string or nothing.
+    pub content: Content,
+}
+
+impl Node {
+    /// A node with no attributes and no content.
+    pub fn new(tag: impl Into<Cow<'static, str>>) -> Self {
+        Node {
+            tag: tag.into(),
+            attrs: Attrs::new(),
+            content: Content::None,
+        }
+    }
+
+    /// Starts building a node: `Node::build("iq").attr("id", id).children([..]).finish()`.
+    pub fn build(tag: impl Into<Cow<'static, str>>) -> NodeBuilder {
+        NodeBuilder(Node::new(tag))
+    }
+
+    /// The value of attribute `key`.
+    pub fn attr(&self, key: &str) -> Option<&AttrValue> {
+        self.attrs.get(key)
+    }
+
+    /// The text of attribute `key` (borrowed unless it is a JID).
+    pub fn attr_str(&self, key: &str) -> Option<Cow<'_, str>> {
+        self.attrs.get(key).map(AttrValue::as_str)
+    }
+
+    /// Attribute `key` as a JID (JID-typed, or a string that parses as one).
+    pub fn attr_jid(&self, key: &str) -> Option<Jid> {
+        self.attrs.get(key).and_then(AttrValue::to_jid)
+    }
+
+    /// Attribute `key` parsed as a decimal `u64`.
+    pub fn attr_u64(&self, key: &str) -> Option<u64> {
+        match self.attrs.get(key)? {
+            AttrValue::Str(s) => s.parse().ok(),
+            AttrValue::Jid(_) => None,
+        }
+    }
+
+    /// Attribute `key` parsed as a decimal `i64`.
+    pub fn attr_i64(&self, key: &str) -> Option<i64> {
+        match self.attrs.get(key)? {
+            AttrValue::Str(s) => s.parse().ok(),
+            AttrValue::Jid(_) => None,
+        }
+    }
+
+    /// Attribute `key` as a bool: `true`/`1` or `false`/`0`.
+    pub fn attr_bool(&self, key: &str) -> Option<bool> {
+        match self.attrs.get(key)? {
+            AttrValue::Str(s) => match s.as_ref() {
+                "true" | "1" => Some(true),
+                "false" | "0" => Some(false),
+                _ => None,
+            },
+            AttrValue::Jid(_) => None,
+        }
+    }
+
+    /// Sets attribute `key` (replacing it if present).
+    pub fn set_attr(&mut self, key: impl Into<Cow<'static, str>>, value: impl Into<AttrValue>) {
+        self.attrs.insert(key, value);
+    }
+
+    /// The child nodes; empty unless the content is a child list.
+    pub fn children(&self) -> &[Node] {
+        match &self.content {
+            Content::Nodes(n) => n,
+            _ => &[],
+        }
+    }
+
+    /// Children whose tag is `tag`, in order.
+    pub fn children_by_tag<'a>(&'a self, tag: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
+        self.children().iter().filter(move |n| n.tag == tag)
+    }
+
+    /// The first child whose tag is `tag`.
+    pub fn child(&self, tag: &str) -> Option<&Node> {
+        self.children().iter().find(|n| n.tag == tag)
+    }
+
+    /// The node reached by following first children with these tags, e.g. `["usync", "list"]`.
+    pub fn child_path(&self, path: &[&str]) -> Option<&Node> {
+        path.iter().try_fold(self, |n, tag| n.child(tag))
+    }
+
+    /// Appends a child, turning the content into a child list if it was not one.
+    pub fn push_child(&mut self, child: Node) {
+        match &mut self.content {
+            Content::Nodes(n) => n.push(child),
+            other => *other = Content::Nodes(vec![child]),
+        }
+    }
+
+    /// The content if it is bytes.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match &self.content {
+            Content::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The content if it is a string.
+    pub fn string(&self) -> Option<&str> {
+        match &self.content {
+            Content::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The content as bytes whether it arrived as bytes or as a string (peers send the same
+    /// field either way, e.g. `<ref>`).
+    pub fn content_bytes(&self) -> Option<&[u8]> {
+        match &self.content {
+            Content::Bytes(b) => Some(b),
+            Content::String(s) => Some(s.as_bytes()),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Debug for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            f.write_str(&super::render::render_pretty(self))
+        } else {
+            fmt::Display::fmt(self, f)
+        }
+    }
+}
+
+impl fmt::Display for Node {
+    /// Compact XML-like rendering; long byte and string content is abbreviated.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        super::render::write_compact(f, self)
+    }
+}
+
+/// Builds a [`Node`] in code: attributes in call order, then content.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct NodeBuilder(Node);
+
+impl NodeBuilder {
+    /// Adds attribute `key` (replacing an earlier one of the same name).
+    pub fn attr(mut self, key: impl Into<Cow<'static, str>>, value: impl Into<AttrValue>) -> Self {
+        self.0.attrs.insert(key, value);
+        self
+    }
+
+    /// Adds attribute `key` when `value` is `Some`.
+    pub fn attr_opt<V: Into<AttrValue>>(
+        self,
+        key: impl Into<Cow<'static, str>>,
+        value: Option<V>,
+    ) -> Self {
+        match value {
+            Some(v) => self.attr(key, v),
+            None => self,
+        }
+    }
+
+    /// Sets the content to these children (an empty iterator gives an empty child list).
+    pub fn children(mut self, children: impl IntoIterator<Item = Node>) -> Self {
+        self.0.content = Content::Nodes(children.into_iter().collect());
+        self
+    }
+
+    /// Appends one child.
+    pub fn child(mut self, child: impl Into<Node>) -> Self {
+        self.0.push_child(child.into());
+        self
+    }
+
+    /// Sets byte content.
+    pub fn bytes(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.0.content = Content::Bytes(bytes.into());
+        self
+    }
+
+    /// Sets string content.
+    pub fn string(mut self, s: impl Into<Cow<'static, str>>) -> Self {
+        self.0.content = Content::String(s.into());
+        self
+    }
+
+    /// The finished node.
+    pub fn finish(self) -> Node {
+        self.0
+    }
+}
+
+impl From<NodeBuilder> for Node {
+    fn from(b: NodeBuilder) -> Node {
+        b.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Node {
+        Node::build("iq")
+            .attr("id", "1")
+            .attr("to", Jid::server_jid())
+            .attr("t", 1_700_000_000u64)
+            .attr("flag", true)
+            .attr_opt("gone", None::<&'static str>)
+            .children([
+                Node::build("usync")
+                    .child(Node::build("list").child(Node::new("user")))
+                    .finish(),
+                Node::build("enc").bytes(vec![1, 2, 3]).finish(),
+                Node::build("enc").string("x").finish(),
+            ])
+            .finish()
+    }
+
+    #[test]
+    fn getters() {
+        let n = sample();
+        assert_eq!(n.attr_str("id").as_deref(), Some("1"));
+        assert_eq!(n.attr_jid("to"), Some(Jid::server_jid()));
+        assert_eq!(n.attr_u64("t"), Some(1_700_000_000));
+        assert_eq!(n.attr_i64("t"), Some(1_700_000_000));
+        assert_eq!(n.attr_bool("flag"), Some(true));
+        assert_eq!(n.attr_u64("id"), Some(1));
+        assert!(n.attr("gone").is_none());
+        assert_eq!(n.attrs.len(), 4);
+        assert_eq!(n.children().len(), 3);
+        assert_eq!(n.children_by_tag("enc").count(), 2);
+        assert_eq!(n.child("enc").and_then(Node::bytes), Some(&[1u8, 2, 3][..]));
+        assert_eq!(
+            n.child_path(&["usync", "list", "user"]).map(|n| &*n.tag),
+            Some("user")
+        );
+        assert!(n.child_path(&["usync", "nope"]).is_none());
+        assert_eq!(n.children()[2].string(), Some("x"));
+        assert_eq!(n.children()[2].content_bytes(), Some(&b"x"[..]));
+    }
+
+    #[test]
+    fn attr_values_compare_by_text() {
+        let jid = AttrValue::from(Jid::pn("1").with_device(2));
+        assert_eq!(jid, AttrValue::from("1:2@s.whatsapp.net"));
+        assert_eq!(AttrValue::from("1:2@s.whatsapp.net"), jid);
+        assert!(jid.eq_str("1:2@s.whatsapp.net"));
+        assert!(!jid.eq_str("1:2@s.whatsapp.ne"));
+        assert!(!jid.eq_str("1:2@s.whatsapp.nett"));
+        assert_eq!(jid.as_str(), "1:2@s.whatsapp.net");
+        assert_eq!(jid.as_jid(), Some(&Jid::pn("1").with_device(2)));
+        assert_ne!(AttrValue::from("a"), AttrValue::from("b"));
+    }
+
+    #[test]
+    fn attrs_insert_replaces_in_place() {
+        let mut a: Attrs = [("a", "1"), ("b", "2")].into_iter().collect();
+        a.insert("a", "3");
+        assert_eq!(
+            a.iter()
+                .map(|(k, v)| (k, v.to_string()))
+                .collect::<Vec<_>>(),
+            [("a", "3".to_string()), ("b", "2".to_string())]
+        );
+        assert_eq!(a.remove("a").map(|v| v.to_string()), Some("3".into()));
+        assert!(a.remove("zz").is_none());
+        a.push("b", "dup");
+        assert_eq!(a.len(), 2);
+    }
+
+    #[test]
+    fn push_child_converts_content() {
+        let mut n = Node::build("x").bytes(vec![1]).finish();
+        n.push_child(Node::new("y"));
+        assert_eq!(n.children().len(), 1);
+        let empty = Node::build("x").children([]).finish();
+        assert_eq!(empty.content, Content::Nodes(vec![]));
+        assert_ne!(empty, Node::new("x"));
+    }
+}
