@@ -1,13 +1,10 @@
-//! Wire types shared with the protocol crate.
-//!
-//! TEMPORARY until `wa_protocol::binary` lands on main: a string stands in for `Jid` and `Node`.
+//! Wire types of the protocol crate that events and the store carry, re-exported so users of
+//! this crate name them without depending on `wa-protocol` directly.
 
-/// A WhatsApp address (temporary stand-in).
-pub type Jid = String;
-/// TEMPORARY stand-in for `wa_protocol::binary::Node`.
-pub type Node = String;
+pub use wa_protocol::binary::{AttrValue, Content, Jid, Node, Server};
 
-/// The `from` attribute of a node when it is JID-typed.
-pub fn node_from(_node: &Node) -> Option<&Jid> {
-    None
+/// The `from` attribute of a node when the decoder produced it as a JID (it always does for
+/// stanzas from the server).
+pub(crate) fn node_from(node: &Node) -> Option<&Jid> {
+    node.attr("from").and_then(AttrValue::as_jid)
 }

@@ -393,3 +393,70 @@ async fn actor_with_an_adapter_function() {
     bus.publish(Event::Connected(Connected));
     assert_eq!(rx.recv().await, Some(EventKind::Connected));
 }
+
+/// Random interleavings of publishing and reading: every event is either read or counted in
+/// exactly one `Lagged` notice, and each notice sits exactly where its gap is.
+#[tokio::test]
+async fn lag_accounting_is_exact_under_random_interleavings() {
+    use futures::FutureExt;
+    use rand::{Rng, SeedableRng};
+
+    for seed in 0..20u64 {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let bus = broadcaster().await;
+        let capacity = rng.gen_range(1..6);
+        let mut stream = bus.events_with(capacity, EventFilter::all());
+        let mut published = 0i32;
+        let mut items = Vec::new();
+        for _ in 0..40 {
+            if rng.gen_bool(0.5) {
+                for _ in 0..rng.gen_range(0..8) {
+                    bus.publish(numbered(published));
+                    published += 1;
+                }
+                bus.stats().await.unwrap();
+            } else {
+                for _ in 0..rng.gen_range(0..8) {
+                    match stream.recv().now_or_never() {
+                        Some(Some(item)) => items.push(item),
+                        _ => break,
+                    }
+                }
+            }
+        }
+        bus.stats().await.unwrap();
+        while let Some(Some(item)) = stream.recv().now_or_never() {
+            items.push(item);
+        }
+        // Walk the items: the next expected number advances by one per event and by `missed`
+        // per notice; a notice is never followed by another notice.
+        let mut expected = 0i32;
+        let mut last_was_lag = false;
+        for item in &items {
+            match item {
+                StreamItem::Event(e) => {
+                    assert_eq!(number(e), expected, "seed {seed}");
+                    expected += 1;
+                    last_was_lag = false;
+                }
+                StreamItem::Lagged { missed } => {
+                    assert!(!last_was_lag, "seed {seed}: two notices in a row");
+                    assert!(*missed > 0);
+                    expected += *missed as i32;
+                    last_was_lag = true;
+                }
+            }
+        }
+        assert_eq!(
+            expected, published,
+            "seed {seed}: every event accounted for"
+        );
+        let stats = bus.stats().await.unwrap();
+        let read = items
+            .iter()
+            .filter(|i| matches!(i, StreamItem::Event(_)))
+            .count() as u64;
+        assert_eq!(stats.delivered + stats.dropped, published as u64);
+        assert_eq!(read, stats.delivered);
+    }
+}

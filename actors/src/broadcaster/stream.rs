@@ -18,6 +18,9 @@ use crate::events::Event;
 pub const DEFAULT_STREAM_CAPACITY: usize = 1024;
 
 /// An item of an [`EventStream`].
+// Nearly every item is an event; boxing it to shrink the rare `Lagged` would add an
+// allocation per event.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum StreamItem {
     /// The next event.

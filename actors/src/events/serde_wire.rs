@@ -8,9 +8,10 @@
 use std::ops::Deref;
 
 use base64::Engine as _;
-use serde::ser::{SerializeSeq, Serializer};
+use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct, Serializer};
+use serde::Serialize as _;
 
-use crate::wire::{Jid, Node};
+use crate::wire::{Content, Jid, Node};
 
 /// Raw bytes: base64 text when human-readable, bytes otherwise.
 pub(crate) fn bytes<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
@@ -72,19 +73,10 @@ impl serde::Serialize for JidStr<'_> {
     }
 }
 
-/// A list of JIDs.
-#[allow(dead_code)]
-pub(crate) fn jids<S: Serializer>(js: &[Jid], s: S) -> Result<S::Ok, S::Error> {
-    let mut seq = s.serialize_seq(Some(js.len()))?;
-    for j in js {
-        seq.serialize_element(&JidStr(j))?;
-    }
-    seq.end()
-}
-
-/// A node (temporary string stand-in until the binary codec lands).
+/// A node as `{tag, attrs, content}`: attributes as a map of strings, content as null, a
+/// list of nodes, bytes (as [`bytes`]) or a string.
 pub(crate) fn node<S: Serializer>(n: &Node, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(n)
+    NodeSer(n).serialize(s)
 }
 
 /// An optional node.
@@ -99,6 +91,42 @@ struct NodeSer<'a>(&'a Node);
 
 impl serde::Serialize for NodeSer<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        node(self.0, s)
+        let mut st = s.serialize_struct("Node", 3)?;
+        st.serialize_field("tag", self.0.tag.as_ref())?;
+        st.serialize_field("attrs", &AttrsSer(self.0))?;
+        st.serialize_field("content", &ContentSer(&self.0.content))?;
+        st.end()
+    }
+}
+
+struct AttrsSer<'a>(&'a Node);
+
+impl serde::Serialize for AttrsSer<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let attrs = self.0.attrs.iter();
+        let mut map = s.serialize_map(Some(attrs.len()))?;
+        for (k, v) in attrs {
+            map.serialize_entry(k, v.as_str().as_ref())?;
+        }
+        map.end()
+    }
+}
+
+struct ContentSer<'a>(&'a Content);
+
+impl serde::Serialize for ContentSer<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Content::None => s.serialize_none(),
+            Content::Nodes(children) => {
+                let mut seq = s.serialize_seq(Some(children.len()))?;
+                for child in children {
+                    seq.serialize_element(&NodeSer(child))?;
+                }
+                seq.end()
+            }
+            Content::Bytes(b) => bytes(b, s),
+            Content::String(text) => s.serialize_str(text),
+        }
     }
 }

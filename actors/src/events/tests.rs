@@ -355,3 +355,39 @@ fn filter_by_kind_and_chat() {
     assert!(!set.contains(EventKind::Message));
     assert_eq!(set.iter().count(), EventKind::ALL.len() - 1);
 }
+
+#[test]
+fn notification_serializes_as_a_node_and_its_sender_is_the_chat() {
+    let group = jid("123-456@g.us");
+    let node = Node::build("notification")
+        .attr("from", group.clone())
+        .attr("type", "w:gp2")
+        .children([
+            Node::build("create").bytes(vec![1u8, 2, 3]).finish(),
+            Node::build("subject").string("Team").finish(),
+        ])
+        .finish();
+    let event = Event::Notification(node);
+    assert_eq!(event.chat(), Some(&group));
+    assert!(EventFilter::chats([group]).matches(&event));
+    let json = serde_json::to_value(&event).unwrap();
+    let n = &json["Notification"];
+    assert_eq!(n["tag"], "notification");
+    assert_eq!(n["attrs"]["from"], "123-456@g.us");
+    assert_eq!(n["attrs"]["type"], "w:gp2");
+    assert_eq!(n["content"][0]["tag"], "create");
+    assert_eq!(n["content"][0]["content"], "AQID");
+    assert_eq!(n["content"][1]["content"], "Team");
+    assert!(n["content"][0]["attrs"].as_object().unwrap().is_empty());
+
+    // A string `from` that was never a JID gives no chat rather than a guess.
+    let plain = Event::Notification(Node::build("notification").attr("from", "x").finish());
+    assert_eq!(plain.chat(), None);
+
+    let failure = Event::StreamError(StreamError {
+        code: "503".into(),
+        raw: Some(Node::build("stream:error").attr("code", "503").finish()),
+    });
+    let json = serde_json::to_value(&failure).unwrap();
+    assert_eq!(json["StreamError"]["raw"]["attrs"]["code"], "503");
+}
