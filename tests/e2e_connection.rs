@@ -391,3 +391,41 @@ async fn a_second_client_on_the_same_sqlite_file_reuses_the_identity() {
     assert_eq!(logins[1].static_key, first_key);
     client2.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_pings_are_answered_and_stanzas_acked() {
+    use wa_protocol::binary::Node;
+    let h = Harness::start().await;
+    h.connected(1).await;
+    let ping = Node::build("iq")
+        .attr("id", "srv-ping-1")
+        .attr("type", "get")
+        .attr("xmlns", "urn:xmpp:ping")
+        .attr("from", "s.whatsapp.net")
+        .finish();
+    h.server.send_node(ping);
+    let pong = h
+        .server
+        .wait_for_node(WAIT, |n| {
+            n.tag == "iq" && n.attr("id").is_some_and(|i| i.eq_str("srv-ping-1"))
+        })
+        .await
+        .expect("pong");
+    assert_eq!(pong.attr_str("type").as_deref(), Some("result"));
+
+    let receipt = Node::build("receipt")
+        .attr("id", "R1")
+        .attr("from", "15551234567@s.whatsapp.net")
+        .attr("type", "read")
+        .finish();
+    h.server.send_node(receipt);
+    let ack = h
+        .server
+        .wait_for_node(WAIT, |n| n.tag == "ack")
+        .await
+        .expect("ack");
+    assert_eq!(ack.attr_str("class").as_deref(), Some("receipt"));
+    assert_eq!(ack.attr_str("id").as_deref(), Some("R1"));
+    assert_eq!(ack.attr_str("type").as_deref(), Some("read"));
+    h.client.stop().await;
+}
