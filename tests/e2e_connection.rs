@@ -482,3 +482,38 @@ async fn offline_markers_become_events() {
     assert_eq!(c.count, 7);
     h.client.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unpaired_client_sends_a_registration_payload() {
+    let server = wa_testkit::FakeServer::start().await.unwrap();
+    let store: std::sync::Arc<dyn wa_actors_core::store::Store> =
+        std::sync::Arc::new(wa_actors_core::store::MemoryStore::new());
+    let client = wa_actors_core::Client::builder()
+        .url(server.url())
+        .trust_root(server.trust_root())
+        .store(store.clone())
+        .start()
+        .await
+        .unwrap();
+    server.wait_for_connections(1, WAIT).await.unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while server.logins().is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "no handshake");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let login = &server.logins()[0];
+    assert_eq!(login.user, None, "registration payloads carry no username");
+    assert!(!login.accepted);
+    // The identity the client created on first start is the one it proved in the handshake.
+    let device = store
+        .load_device(&AccountId::new("default"))
+        .await
+        .unwrap()
+        .expect("identity created on first start");
+    assert_eq!(login.static_key, device.noise_key.public);
+    assert_eq!(
+        client.status().await.unwrap().account,
+        AccountState::Unpaired
+    );
+    client.stop().await;
+}
