@@ -22,7 +22,11 @@ fn plain_string() -> impl Strategy<Value = String> {
 }
 
 fn user() -> impl Strategy<Value = String> {
-    prop_oneof!["[0-9]{0,20}", "[a-z][a-z0-9]{0,10}", Just("status".to_owned())]
+    prop_oneof![
+        "[0-9]{0,20}",
+        "[a-z][a-z0-9]{0,10}",
+        Just("status".to_owned())
+    ]
 }
 
 fn jid() -> impl Strategy<Value = Jid> {
@@ -40,8 +44,15 @@ fn jid() -> impl Strategy<Value = Jid> {
         Just(Server::Bot),
         "[a-z]{1,8}(\\.[a-z]{1,5})?".prop_map(|s| Server::from(s.as_str())),
     ];
-    (user(), server, any::<u16>(), any::<u16>(), 0u8..=3, any::<u8>()).prop_map(
-        |(user, server, device, integrator, shape, agent)| {
+    (
+        user(),
+        server,
+        any::<u16>(),
+        any::<u16>(),
+        0u8..=3,
+        any::<u8>(),
+    )
+        .prop_map(|(user, server, device, integrator, shape, agent)| {
             let mut j = Jid::new(user, server);
             match shape {
                 0 => {}
@@ -58,8 +69,7 @@ fn jid() -> impl Strategy<Value = Jid> {
                 j.integrator = integrator;
             }
             j
-        },
-    )
+        })
 }
 
 fn attr_value() -> impl Strategy<Value = AttrValue> {
@@ -113,12 +123,16 @@ fn matches_after_round_trip(got: &Node, want: &Node) -> Result<(), String> {
         return Err(format!("tag {:?} != {:?}", got.tag, want.tag));
     }
     if got.attrs != want.attrs {
-        return Err(format!("<{}> attrs {:?} != {:?}", want.tag, got.attrs, want.attrs));
+        return Err(format!(
+            "<{}> attrs {:?} != {:?}",
+            want.tag, got.attrs, want.attrs
+        ));
     }
     match (&got.content, &want.content) {
-        (Content::Nodes(g), Content::Nodes(w)) if g.len() == w.len() => {
-            g.iter().zip(w).try_for_each(|(g, w)| matches_after_round_trip(g, w))
-        }
+        (Content::Nodes(g), Content::Nodes(w)) if g.len() == w.len() => g
+            .iter()
+            .zip(w)
+            .try_for_each(|(g, w)| matches_after_round_trip(g, w)),
         (Content::Bytes(g), Content::String(w)) if g.as_slice() == w.as_bytes() => Ok(()),
         (g, w) if g == w => Ok(()),
         (g, w) => Err(format!("<{}> content {g:?} != {w:?}", want.tag)),

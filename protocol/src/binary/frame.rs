@@ -30,7 +30,11 @@ pub fn unpack_with_limit(frame: &[u8], max_inflated: usize) -> Result<Node, Deco
     }
     let mut inflated = Vec::with_capacity(body.len().saturating_mul(4).min(max_inflated));
     ZlibDecoder::new(body)
-        .take(u64::try_from(max_inflated).unwrap_or(u64::MAX).saturating_add(1))
+        .take(
+            u64::try_from(max_inflated)
+                .unwrap_or(u64::MAX)
+                .saturating_add(1),
+        )
         .read_to_end(&mut inflated)
         .map_err(|e| DecodeError::Inflate(e.to_string()))?;
     if inflated.len() > max_inflated {
