@@ -10,8 +10,8 @@ use crate::wire::Jid;
 /// Selects events by kind and, optionally, by chat.
 ///
 /// With a chat set, only events whose [`Event::chat`] is in the set pass; account-wide events
-/// (those without a chat, such as `Connected`) are then excluded too. JIDs are compared as
-/// given; put the chat JIDs (user or group, without device) in the set.
+/// (those without a chat, such as `Connected`) are then excluded too. Chats are compared as
+/// users: a device JID (`user:3@s.whatsapp.net`) in the set or in an event matches its user.
 #[derive(Clone, Debug, Default)]
 pub struct EventFilter {
     kinds: EventKindSet,
@@ -40,7 +40,9 @@ impl EventFilter {
     /// Narrows this filter to the given chats.
     #[must_use]
     pub fn with_chats(mut self, chats: impl IntoIterator<Item = Jid>) -> Self {
-        self.chats = Some(Arc::new(chats.into_iter().collect()));
+        self.chats = Some(Arc::new(
+            chats.into_iter().map(|c| non_ad(&c).unwrap_or(c)).collect(),
+        ));
         self
     }
 
@@ -63,7 +65,15 @@ impl EventFilter {
         }
         match &self.chats {
             None => true,
-            Some(chats) => event.chat().is_some_and(|c| chats.contains(c)),
+            Some(chats) => event.chat().is_some_and(|c| match non_ad(c) {
+                None => chats.contains(c),
+                Some(user) => chats.contains(&user),
+            }),
         }
     }
+}
+
+/// The user JID of a device JID; `None` when `jid` already is one (the common, free case).
+fn non_ad(jid: &Jid) -> Option<Jid> {
+    (jid.device != 0 || jid.agent != 0).then(|| jid.to_non_ad())
 }

@@ -391,3 +391,29 @@ fn notification_serializes_as_a_node_and_its_sender_is_the_chat() {
     let json = serde_json::to_value(&failure).unwrap();
     assert_eq!(json["StreamError"]["raw"]["attrs"]["code"], "503");
 }
+
+#[test]
+fn chat_filters_compare_users_not_devices() {
+    let by_user = EventFilter::chats([jid("222@s.whatsapp.net")]);
+    let by_device = EventFilter::chats([jid("222:7@s.whatsapp.net")]);
+    let from_device = Event::Presence(PresenceUpdate {
+        from: jid("222:3@s.whatsapp.net"),
+        unavailable: false,
+        last_seen: None,
+    });
+    let from_user = Event::Presence(PresenceUpdate {
+        from: jid("222@s.whatsapp.net"),
+        unavailable: false,
+        last_seen: None,
+    });
+    let other = Event::Presence(PresenceUpdate {
+        from: jid("223:3@s.whatsapp.net"),
+        unavailable: false,
+        last_seen: None,
+    });
+    for f in [&by_user, &by_device] {
+        assert!(f.matches(&from_device));
+        assert!(f.matches(&from_user));
+        assert!(!f.matches(&other));
+    }
+}

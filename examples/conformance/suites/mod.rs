@@ -8,6 +8,7 @@
 pub mod binary_node;
 pub mod node_json;
 pub mod noise;
+pub mod pairing;
 
 use std::path::{Path, PathBuf};
 
@@ -50,6 +51,7 @@ pub const SUITES: &[(&str, &str, SuiteFn)] = &[
     ("noise", "noise.json", noise::check),
     ("signal-1to1", "signal-1to1.json", signal_1to1::check),
     ("sender-keys", "sender-keys.json", sender_keys::check),
+    ("pairing", "pairing.json", pairing::check),
 ];
 
 /// `../shared/vectors` relative to the workspace root, overridable with `WA_VECTORS_DIR`.

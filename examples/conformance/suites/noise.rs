@@ -13,6 +13,7 @@ use wa_protocol::noise::{
 };
 
 use super::json::{arr, eq_bytes, hex, hex_n, str, u64 as json_u64};
+use super::node_json::{node_from_json, nodes_equal};
 use super::Report;
 
 /// Checks every scenario of the file; one case each.
@@ -121,6 +122,16 @@ fn chain_specs(chain_bytes: &[u8]) -> Result<(CertSpec, CertSpec), String> {
         spec(&details(chain.leaf.as_ref())?),
         spec(&details(chain.intermediate.as_ref())?),
     ))
+}
+
+/// The decrypted frame body decodes to the entry's `field` node (when the entry has one).
+fn decoded_matches(what: &str, body: &[u8], entry: &Value, field: &str) -> Result<(), String> {
+    let Some(want) = entry.get(field) else {
+        return Ok(());
+    };
+    let want = node_from_json(want).map_err(|e| format!("{what} {field}: {e}"))?;
+    let got = wa_protocol::binary::unpack(body).map_err(|e| format!("{what} decode: {e}"))?;
+    nodes_equal(&got, &want).map_err(|e| format!("{what} {field}: {e}"))
 }
 
 fn check_scenario(s: &Value) -> Result<(), String> {
@@ -287,6 +298,7 @@ fn check_scenario(s: &Value) -> Result<(), String> {
                 eq_bytes(&format!("{what} frame"), &frame, &ciphertext)?;
                 let plain = cipher.decrypt(&frame).map_err(|e| format!("{what}: {e}"))?;
                 eq_bytes(&format!("{what} node_bytes"), &plain, &node_bytes)?;
+                decoded_matches(&what, &plain, entry, "client_decoded")?;
                 let ours = server_cipher
                     .encrypt(&node_bytes)
                     .map_err(|e| format!("{what}: {e}"))?;

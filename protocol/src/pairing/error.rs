@@ -14,6 +14,9 @@ pub enum PairError {
     /// A node that must carry binary content has none (or string content).
     #[error("<{0}> has no byte content")]
     MissingContent(&'static str),
+    /// A `<ref>` of `pair-device` is not UTF-8 text.
+    #[error("<ref> is not UTF-8")]
+    InvalidRef,
     /// A required attribute is absent or not a JID.
     #[error("attribute `{attr}` of <{tag}> is missing or malformed")]
     BadAttribute {
@@ -76,6 +79,9 @@ pub enum PairCodeError {
     /// A child of the notification is missing.
     #[error("missing <{0}> in link_code_companion_reg")]
     MissingNode(&'static str),
+    /// The phone number is not international digits (at least 7, no leading 0).
+    #[error("phone number must be international digits without a leading 0")]
+    InvalidPhone,
     /// AES-GCM refused to encrypt the key bundle (cannot happen for 96-byte bundles).
     #[error("key bundle encryption failed")]
     BundleEncryption,

@@ -7,8 +7,16 @@
 pub mod adv;
 pub mod code;
 pub mod error;
+pub mod link_code;
+pub mod pair_device;
 pub mod qr;
+pub mod success;
 
 pub use adv::{verify_device_identity, VerifiedIdentity};
 pub use error::{PairCodeError, PairError};
+pub use pair_device::{parse_pair_device, PairDevice};
 pub use qr::{companion_platform_id, qr_4field, qr_url, QrKeys};
+pub use success::{handle_pair_success, pair_error_reply, PairSuccess, PrimaryIdentity};
+
+#[cfg(test)]
+mod tests;

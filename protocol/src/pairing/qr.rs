@@ -3,6 +3,11 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
+/// How long the first QR code is shown before the next ref is used.
+pub const FIRST_QR_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long every later QR code is shown; when the refs run out the client disconnects.
+pub const NEXT_QR_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// What the QR text is prefixed with so the phone's camera app opens WhatsApp.
 pub const QR_URL_PREFIX: &str = "https://wa.me/settings/linked_devices#";
 
