@@ -8,6 +8,7 @@
 /// The actor side: events, the broadcaster, the store, transports and supervision helpers.
 pub use wa_actors_core as actors;
 pub use wa_actors_core::broadcaster::{BroadcasterHandle, EventStream, StreamItem};
+pub use wa_actors_core::client::{Client, ClientBuilder, ClientConfig, ClientError};
 pub use wa_actors_core::events::{Event, EventFilter, EventHandler, EventKind};
 pub use wa_actors_core::store::{MemoryStore, SqliteStore, Store};
 pub use wa_protobuf as proto;

@@ -4,8 +4,12 @@
 #![warn(missing_docs)]
 
 pub mod broadcaster;
+pub mod client;
+pub mod conn;
 pub mod events;
 pub mod store;
 pub mod supervision;
 pub mod transport;
 pub mod wire;
+
+pub use client::{Client, ClientBuilder, ClientConfig, ClientError};

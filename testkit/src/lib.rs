@@ -1,1 +1,39 @@
 //! An in-process fake WhatsApp server speaking the real wire protocol, for offline tests.
+//!
+//! [`FakeServer`] listens on `127.0.0.1` (random port) for WebSocket connections, runs the
+//! server role of the Noise XX handshake with its own certificate chain (clients trust
+//! [`FakeServer::trust_root`] instead of WhatsApp's root), logs in devices registered with
+//! [`FakeServer::register_device`] (it checks the Noise static key the client presents), sends
+//! `<success>`, answers keepalives and iqs, and lets a test misbehave on purpose: drop the
+//! socket, send any `stream:error` or `failure`, delay or swallow replies, inject any node or
+//! raw frame. Every node a client sends is recorded.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use wa_actors_core::store::{AccountId, MemoryStore, Store};
+//! let server = wa_testkit::FakeServer::start().await?;
+//! let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+//! server.register_device(&*store, &AccountId::new("default")).await?;
+//! let client = wa_actors_core::Client::builder()
+//!     .url(server.url())
+//!     .trust_root(server.trust_root())
+//!     .store(store)
+//!     .start()
+//!     .await?;
+//! server.wait_for_logins(1, std::time::Duration::from_secs(10)).await?;
+//! server.send_stream_error("503"); // the client reconnects with backoff
+//! # Ok(()) }
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod behaviour;
+mod certs;
+mod connection;
+mod server;
+
+pub use behaviour::{LoginResponse, ReplyPolicy};
+pub use certs::ServerIdentity;
+pub use server::{FakeServer, LoginRecord, TestkitError};

@@ -1,0 +1,56 @@
+//! [`ClientConfig`]: where to connect, whom to trust, and the timing of reconnects and
+//! keepalives.
+
+use std::time::Duration;
+
+use wa_protocol::crypto::PublicKey;
+use wa_protocol::noise::{PayloadConfig, WA_CERT_ROOT};
+
+use crate::conn::KeepaliveConfig;
+use crate::supervision::{BackoffConfig, MeltdownConfig};
+
+/// The real WhatsApp Web endpoint.
+pub const DEFAULT_URL: &str = "wss://web.whatsapp.com/ws/chat";
+
+/// Settings of one client. `Default` talks to the real WhatsApp servers; tests point `url`
+/// and `trust_root` at a wa-testkit server and shrink the timings.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// WebSocket URL (`wss://` for the real server, `ws://127.0.0.1:…` for a test server).
+    pub url: String,
+    /// Key that must have signed the server's certificate chain ([`WA_CERT_ROOT`] by default).
+    pub trust_root: PublicKey,
+    /// Which account of the store this client is (one store can hold many).
+    pub account: String,
+    /// How the client presents itself in the login payload.
+    pub payload: PayloadConfig,
+    /// Reconnect delays.
+    pub backoff: BackoffConfig,
+    /// How many restarts in a window end the client.
+    pub meltdown: MeltdownConfig,
+    /// Keepalive timing.
+    pub keepalive: KeepaliveConfig,
+    /// Deadline for TCP + TLS + WebSocket upgrade.
+    pub connect_timeout: Duration,
+    /// Deadline for the Noise handshake (whatsmeow: 20 s).
+    pub handshake_timeout: Duration,
+    /// Default deadline of [`Client::iq`](crate::Client::iq) (whatsmeow: 75 s).
+    pub iq_timeout: Duration,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self {
+            url: DEFAULT_URL.to_string(),
+            trust_root: WA_CERT_ROOT,
+            account: "default".to_string(),
+            payload: PayloadConfig::default(),
+            backoff: BackoffConfig::default(),
+            meltdown: MeltdownConfig::default(),
+            keepalive: KeepaliveConfig::default(),
+            connect_timeout: Duration::from_secs(20),
+            handshake_timeout: Duration::from_secs(20),
+            iq_timeout: Duration::from_secs(75),
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! Counters a user can read at any time (`Client::counters`), updated by the actors without
+//! locks.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Live counters of one client, shared by its actors.
+#[derive(Debug, Default)]
+pub struct Counters {
+    nodes_in: AtomicU64,
+    nodes_out: AtomicU64,
+    connection_attempts: AtomicU64,
+    connections: AtomicU64,
+    reconnects: AtomicU64,
+    failures: AtomicU64,
+    actor_failures: AtomicU64,
+}
+
+/// A copy of the counters at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CounterSnapshot {
+    /// Stanzas received (after decryption and decoding).
+    pub nodes_in: u64,
+    /// Stanzas sent.
+    pub nodes_out: u64,
+    /// Connections started (socket + handshake attempts).
+    pub connection_attempts: u64,
+    /// Connections that reached `<success>`.
+    pub connections: u64,
+    /// Connections started after the first one (any cause, including 515 restarts).
+    pub reconnects: u64,
+    /// Connection ends counted as failures (they advance the backoff; 515 does not).
+    pub failures: u64,
+    /// Actors of a connection that failed (error or panic) and got their subtree restarted.
+    pub actor_failures: u64,
+}
+
+impl Counters {
+    pub(crate) fn node_in(&self) {
+        self.nodes_in.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn node_out(&self) {
+        self.nodes_out.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn connection_attempt(&self) {
+        self.connection_attempts.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn connected(&self) {
+        self.connections.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn reconnect(&self) {
+        self.reconnects.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn failure(&self) {
+        self.failures.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn actor_failure(&self) {
+        self.actor_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Reads every counter.
+    pub fn snapshot(&self) -> CounterSnapshot {
+        CounterSnapshot {
+            nodes_in: self.nodes_in.load(Ordering::Relaxed),
+            nodes_out: self.nodes_out.load(Ordering::Relaxed),
+            connection_attempts: self.connection_attempts.load(Ordering::Relaxed),
+            connections: self.connections.load(Ordering::Relaxed),
+            reconnects: self.reconnects.load(Ordering::Relaxed),
+            failures: self.failures.load(Ordering::Relaxed),
+            actor_failures: self.actor_failures.load(Ordering::Relaxed),
+        }
+    }
+}

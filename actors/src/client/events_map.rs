@@ -1,0 +1,80 @@
+//! Which events a connection's end and connection-level stanzas produce. One place, so the
+//! mapping from protocol outcomes to the public event model is easy to audit.
+
+use wa_protocol::binary::Node;
+use wa_protocol::stanza::stream_error::ConnectionOutcome;
+
+use crate::conn::ConnDown;
+use crate::events::{self, Event};
+
+/// Events for a connection that ended.
+pub(crate) fn events_for_down(down: &ConnDown) -> Vec<Event> {
+    match down {
+        ConnDown::Lost(_) => vec![Event::Disconnected(events::Disconnected)],
+        ConnDown::Outcome(outcome, node) => match outcome {
+            // An expected restart: the client is back in a moment, nothing to tell.
+            ConnectionOutcome::RestartRequired => Vec::new(),
+            ConnectionOutcome::Reconnect { .. } => vec![Event::Disconnected(events::Disconnected)],
+            ConnectionOutcome::StreamError { code } => vec![
+                Event::StreamError(events::StreamError {
+                    code: code.clone(),
+                    raw: Some(node.clone()),
+                }),
+                Event::Disconnected(events::Disconnected),
+            ],
+            ConnectionOutcome::LoggedOut { on_connect, code } => {
+                vec![Event::LoggedOut(events::LoggedOut {
+                    on_connect: *on_connect,
+                    reason: wa_protocol::stanza::codes::ConnectFailureReason::from_code(*code),
+                })]
+            }
+            ConnectionOutcome::StreamReplaced => {
+                vec![Event::StreamReplaced(events::StreamReplaced)]
+            }
+            ConnectionOutcome::ConnectFailure { reason, message } => {
+                vec![Event::ConnectFailure(events::ConnectFailure {
+                    reason: *reason,
+                    message: message.clone(),
+                    raw: Some(node.clone()),
+                })]
+            }
+            ConnectionOutcome::TemporaryBan { code, expire } => {
+                vec![Event::TemporaryBan(events::TemporaryBan {
+                    code: *code,
+                    expire: *expire,
+                })]
+            }
+            ConnectionOutcome::ClientOutdated => {
+                vec![Event::ClientOutdated(events::ClientOutdated)]
+            }
+        },
+    }
+}
+
+/// Events for `<ib>` offline markers (history-sync.md; whatsmeow `handleIB`).
+pub(crate) fn offline_events(node: &Node) -> Vec<Event> {
+    if node.tag != "ib" {
+        return Vec::new();
+    }
+    let int = |n: &Node, k: &str| {
+        n.attr_str(k)
+            .and_then(|v| v.parse::<i32>().ok())
+            .unwrap_or(0)
+    };
+    let mut out = Vec::new();
+    if let Some(p) = node.child("offline_preview") {
+        out.push(Event::OfflineSyncPreview(events::OfflineSyncPreview {
+            total: int(p, "count"),
+            app_data_changes: int(p, "appdata"),
+            messages: int(p, "message"),
+            notifications: int(p, "notification"),
+            receipts: int(p, "receipt"),
+        }));
+    }
+    if let Some(o) = node.child("offline") {
+        out.push(Event::OfflineSyncCompleted(events::OfflineSyncCompleted {
+            count: int(o, "count"),
+        }));
+    }
+    out
+}

@@ -1,0 +1,351 @@
+//! [`Client`], the handle applications hold, and [`ClientBuilder`] that starts one.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ractor::rpc::CallResult;
+use ractor::{Actor, ActorId, ActorRef};
+use wa_protocol::binary::Node;
+use wa_protocol::crypto::PublicKey;
+
+use super::config::ClientConfig;
+use super::counters::{CounterSnapshot, Counters};
+use super::supervisor::{ClientStatus, ClientSup, ClientSupArgs, ClientSupMsg};
+use crate::broadcaster::{BroadcasterError, BroadcasterHandle, EventStream, SubscriptionId};
+use crate::conn::{ConnActorIds, IqError, KeepaliveConfig};
+use crate::events::{EventFilter, EventHandler};
+use crate::store::{MemoryStore, SqliteStore, Store};
+use crate::supervision::{BackoffConfig, MeltdownConfig};
+use crate::transport::{Transport, WsTransport};
+
+/// Deadline of the client's own queries to its root actor.
+const API_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why a client operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The store could not be opened.
+    #[error("store: {0}")]
+    Store(String),
+    /// The transport could not be set up.
+    #[error("transport: {0}")]
+    Transport(String),
+    /// The client's actors could not start.
+    #[error("could not start the client: {0}")]
+    Spawn(String),
+    /// The client has stopped (shut down, or gave up after a meltdown).
+    #[error("the client is not running")]
+    Stopped,
+    /// No answer from the client's root actor in time.
+    #[error("the client did not answer in time")]
+    Timeout,
+}
+
+/// A running client: one account, one supervision tree. Cheap to clone; every clone talks to
+/// the same actors.
+#[derive(Clone)]
+pub struct Client {
+    sup: ActorRef<ClientSupMsg>,
+    broadcaster: BroadcasterHandle,
+    counters: Arc<Counters>,
+    config: Arc<ClientConfig>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("account", &self.config.account)
+            .field("actor", &self.sup.get_id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The configuration the client runs with.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// Reads the counters (stanzas in/out, connections, reconnects, failures).
+    pub fn counters(&self) -> CounterSnapshot {
+        self.counters.snapshot()
+    }
+
+    /// The broadcaster that delivers this client's events.
+    pub fn broadcaster(&self) -> &BroadcasterHandle {
+        &self.broadcaster
+    }
+
+    /// The broadcaster's actor id; it stays the same across reconnects.
+    pub fn broadcaster_id(&self) -> ActorId {
+        self.broadcaster.actor().get_id()
+    }
+
+    /// Every event of this client as a bounded [`Stream`](futures::Stream); a consumer that
+    /// falls behind is told how many it missed instead of slowing the client.
+    pub fn events(&self) -> EventStream {
+        self.broadcaster.events()
+    }
+
+    /// Filtered events as a stream with room for `capacity` unread events.
+    pub fn events_with(&self, capacity: usize, filter: EventFilter) -> EventStream {
+        self.broadcaster.events_with(capacity, filter)
+    }
+
+    /// Subscribes an actor (its message type is built from an [`Event`](crate::events::Event))
+    /// to the events passing `filter`. The subscription outlives reconnects; it ends when the
+    /// actor stops or on [`Client::unsubscribe`].
+    pub async fn subscribe_actor<M>(
+        &self,
+        actor: ActorRef<M>,
+        filter: EventFilter,
+    ) -> Result<SubscriptionId, BroadcasterError>
+    where
+        M: ractor::Message + From<crate::events::Event>,
+    {
+        self.broadcaster.subscribe_actor(actor, filter).await
+    }
+
+    /// Runs `f(event, client)` for every event passing `filter`, one at a time, in its own
+    /// actor (a panic there removes the subscription, nothing else).
+    pub async fn on_event<F, Fut>(
+        &self,
+        filter: EventFilter,
+        f: F,
+    ) -> Result<SubscriptionId, BroadcasterError>
+    where
+        F: Fn(crate::events::Event, Client) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.broadcaster.on_event(self.clone(), filter, f).await
+    }
+
+    /// Registers a callback-style [`EventHandler`] (the old event-bus interface).
+    pub async fn add_handler(
+        &self,
+        handler: Arc<dyn EventHandler>,
+    ) -> Result<SubscriptionId, BroadcasterError> {
+        self.broadcaster.add_handler(handler).await
+    }
+
+    /// Ends a subscription.
+    pub fn unsubscribe(&self, id: SubscriptionId) {
+        self.broadcaster.unsubscribe(id);
+    }
+
+    /// Whether the root actor is still running.
+    pub fn is_running(&self) -> bool {
+        matches!(
+            self.sup.get_status(),
+            ractor::ActorStatus::Running | ractor::ActorStatus::Starting
+        )
+    }
+
+    async fn ask<T: Send + 'static>(
+        &self,
+        build: impl FnOnce(ractor::RpcReplyPort<T>) -> ClientSupMsg,
+        timeout: Duration,
+    ) -> Result<T, ClientError> {
+        match self.sup.call(build, Some(timeout)).await {
+            Ok(CallResult::Success(v)) => Ok(v),
+            Ok(CallResult::Timeout) => Err(ClientError::Timeout),
+            Ok(CallResult::SenderError) | Err(_) => Err(ClientError::Stopped),
+        }
+    }
+
+    /// The account and connection state.
+    pub async fn status(&self) -> Result<ClientStatus, ClientError> {
+        self.ask(ClientSupMsg::Status, API_TIMEOUT).await
+    }
+
+    /// The actors of the live connection (`None` while disconnected). Each reconnect builds
+    /// new ones, so their ids change; the broadcaster's does not.
+    pub async fn connection_actors(&self) -> Result<Option<ConnActorIds>, ClientError> {
+        self.ask(ClientSupMsg::ConnActors, API_TIMEOUT).await
+    }
+
+    /// Sends a stanza on the live connection; fails fast while disconnected.
+    pub async fn send_node(&self, node: Node) -> Result<(), IqError> {
+        self.ask(|p| ClientSupMsg::Send(node, p), API_TIMEOUT)
+            .await
+            .map_err(|_| IqError::Disconnected)?
+    }
+
+    /// Sends an `<iq>` (its `id` is filled in when empty) and waits for the reply, at most
+    /// the configured `iq_timeout`.
+    pub async fn iq(&self, node: Node) -> Result<Node, IqError> {
+        self.iq_with_timeout(node, self.config.iq_timeout).await
+    }
+
+    /// [`Client::iq`] with an explicit deadline.
+    pub async fn iq_with_timeout(&self, node: Node, timeout: Duration) -> Result<Node, IqError> {
+        match self
+            .sup
+            .call(|p| ClientSupMsg::Iq(node, p), Some(timeout))
+            .await
+        {
+            Ok(CallResult::Success(r)) => r,
+            Ok(CallResult::Timeout) => Err(IqError::Timeout),
+            Ok(CallResult::SenderError) | Err(_) => Err(IqError::Disconnected),
+        }
+    }
+
+    /// Connects (a no-op when already connected or connecting). [`ClientBuilder::start`]
+    /// calls it; [`ClientBuilder::build`] leaves it to the application so subscribers can be
+    /// registered before the first event.
+    pub async fn connect(&self) -> Result<(), ClientError> {
+        self.ask(ClientSupMsg::Connect, API_TIMEOUT).await
+    }
+
+    /// Closes the connection and stops reconnecting; the client (and its broadcaster) stay
+    /// up until [`Client::stop`].
+    pub async fn disconnect(&self) -> Result<(), ClientError> {
+        self.ask(ClientSupMsg::Disconnect, API_TIMEOUT).await
+    }
+
+    /// Stops the whole client and waits until its actors are gone.
+    pub async fn stop(&self) {
+        let _ = self
+            .sup
+            .stop_and_wait(Some("stopped by the application".into()), Some(API_TIMEOUT))
+            .await;
+    }
+}
+
+/// Configures and starts a [`Client`].
+///
+/// ```no_run
+/// # async fn run() -> Result<(), wa_actors_core::ClientError> {
+/// let client = wa_actors_core::Client::builder()
+///     .sqlite("wa.sqlite")
+///     .start()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Default)]
+pub struct ClientBuilder {
+    config: ClientConfig,
+    store: Option<Arc<dyn Store>>,
+    sqlite_path: Option<std::path::PathBuf>,
+    transport: Option<Arc<dyn Transport>>,
+}
+
+impl ClientBuilder {
+    /// Replaces the whole configuration.
+    pub fn config(mut self, config: ClientConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The WebSocket URL to connect to.
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.config.url = url.into();
+        self
+    }
+
+    /// The key the server's certificate chain must be signed by.
+    pub fn trust_root(mut self, root: PublicKey) -> Self {
+        self.config.trust_root = root;
+        self
+    }
+
+    /// Which account of the store to use.
+    pub fn account(mut self, account: impl Into<String>) -> Self {
+        self.config.account = account.into();
+        self
+    }
+
+    /// Reconnect backoff.
+    pub fn backoff(mut self, backoff: BackoffConfig) -> Self {
+        self.config.backoff = backoff;
+        self
+    }
+
+    /// Meltdown limit.
+    pub fn meltdown(mut self, meltdown: MeltdownConfig) -> Self {
+        self.config.meltdown = meltdown;
+        self
+    }
+
+    /// Keepalive timing.
+    pub fn keepalive(mut self, keepalive: KeepaliveConfig) -> Self {
+        self.config.keepalive = keepalive;
+        self
+    }
+
+    /// Uses this store (shared with other clients, possibly).
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Uses (and creates if needed) the SQLite store at `path`: the default kind of store.
+    pub fn sqlite(mut self, path: impl AsRef<Path>) -> Self {
+        self.sqlite_path = Some(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// Uses this transport instead of the WebSocket one.
+    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// [`ClientBuilder::build`], then [`Client::connect`].
+    pub async fn start(self) -> Result<Client, ClientError> {
+        let client = self.build().await?;
+        client.connect().await?;
+        Ok(client)
+    }
+
+    /// Opens the store (creating the device identity on first use) and spawns the supervision
+    /// tree, without connecting yet. Without a store the client keeps its identity in memory
+    /// only.
+    pub async fn build(self) -> Result<Client, ClientError> {
+        let store: Arc<dyn Store> = match (self.store, self.sqlite_path) {
+            (Some(store), _) => store,
+            (None, Some(path)) => Arc::new(
+                SqliteStore::open(&path)
+                    .await
+                    .map_err(|e| ClientError::Store(e.to_string()))?,
+            ),
+            (None, None) => Arc::new(MemoryStore::new()),
+        };
+        let transport: Arc<dyn Transport> = match self.transport {
+            Some(t) => t,
+            None => {
+                Arc::new(WsTransport::new().map_err(|e| ClientError::Transport(e.to_string()))?)
+            }
+        };
+        let counters = Arc::new(Counters::default());
+        let config = self.config;
+        let (sup, _) = Actor::spawn(
+            None,
+            ClientSup,
+            ClientSupArgs {
+                config: config.clone(),
+                store,
+                transport,
+                counters: counters.clone(),
+            },
+        )
+        .await
+        .map_err(|e| ClientError::Spawn(e.to_string()))?;
+        let broadcaster = match sup.call(ClientSupMsg::Broadcaster, Some(API_TIMEOUT)).await {
+            Ok(CallResult::Success(b)) => b,
+            _ => return Err(ClientError::Spawn("no broadcaster".into())),
+        };
+        Ok(Client {
+            sup,
+            broadcaster,
+            counters,
+            config: Arc::new(config),
+        })
+    }
+}

@@ -1,0 +1,79 @@
+//! Acks the client owes the server: every `<message>`, `<receipt>`, `<notification>` and
+//! `<call>` is answered with `<ack class=tag id to [participant] [type]>` (messages.md §2;
+//! whatsmeow `receipt.go` `sendAck`).
+
+use crate::binary::Node;
+
+/// Tags whose stanzas must be acked.
+pub const ACKED_TAGS: [&str; 4] = ["message", "receipt", "notification", "call"];
+
+/// The ack for `stanza`, or `None` when it needs none (other tags, or no `id`/`from`).
+pub fn ack_for(stanza: &Node) -> Option<Node> {
+    let tag = stanza.tag.as_ref();
+    if !ACKED_TAGS.contains(&tag) {
+        return None;
+    }
+    let id = stanza.attr("id")?.clone();
+    let from = stanza.attr("from")?.clone();
+    let mut b = Node::build("ack")
+        .attr("class", tag.to_string())
+        .attr("id", id)
+        .attr("to", from);
+    if let Some(p) = stanza.attr("participant") {
+        b = b.attr("participant", p.clone());
+    }
+    if let Some(r) = stanza.attr("recipient") {
+        b = b.attr("recipient", r.clone());
+    }
+    // whatsmeow copies `type` except for messages, whose type is the content kind.
+    if tag != "message" {
+        if let Some(t) = stanza.attr("type") {
+            b = b.attr("type", t.clone());
+        }
+    }
+    Some(b.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receipt_ack_copies_type_and_participant() {
+        let r = Node::build("receipt")
+            .attr("id", "ABC")
+            .attr("from", "123@g.us")
+            .attr("participant", "5@s.whatsapp.net")
+            .attr("type", "read")
+            .finish();
+        let ack = ack_for(&r).unwrap();
+        assert_eq!(ack.tag, "ack");
+        assert_eq!(ack.attr_str("class").as_deref(), Some("receipt"));
+        assert_eq!(ack.attr_str("id").as_deref(), Some("ABC"));
+        assert_eq!(ack.attr_str("to").as_deref(), Some("123@g.us"));
+        assert_eq!(
+            ack.attr_str("participant").as_deref(),
+            Some("5@s.whatsapp.net")
+        );
+        assert_eq!(ack.attr_str("type").as_deref(), Some("read"));
+    }
+
+    #[test]
+    fn message_ack_drops_type() {
+        let m = Node::build("message")
+            .attr("id", "M1")
+            .attr("from", "5@s.whatsapp.net")
+            .attr("type", "text")
+            .finish();
+        let ack = ack_for(&m).unwrap();
+        assert_eq!(ack.attr_str("class").as_deref(), Some("message"));
+        assert!(ack.attr("type").is_none());
+    }
+
+    #[test]
+    fn no_ack_for_other_tags_or_missing_ids() {
+        assert!(ack_for(&Node::build("iq").attr("id", "1").attr("from", "x").finish()).is_none());
+        assert!(ack_for(&Node::build("message").attr("from", "x").finish()).is_none());
+        assert!(ack_for(&Node::build("message").attr("id", "1").finish()).is_none());
+    }
+}

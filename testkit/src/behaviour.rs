@@ -1,0 +1,41 @@
+//! What the fake server does on its own: how it answers logins and iqs.
+
+use std::time::Duration;
+
+/// How the server answers a login of a registered device.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum LoginResponse {
+    /// `<success>`, as the real server does.
+    #[default]
+    Success,
+    /// `<failure reason=..>` with extra attributes (`code`, `expire`, `message`…), then close.
+    Failure {
+        /// The `reason` attribute.
+        reason: u16,
+        /// Extra attributes, in order.
+        attrs: Vec<(String, String)>,
+    },
+    /// `<stream:error code=..>`, then close.
+    StreamError {
+        /// The `code` attribute.
+        code: String,
+    },
+}
+
+/// How the server answers the client's iqs (keepalive pings included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReplyPolicy {
+    /// Answer at once with `<iq type="result">`.
+    #[default]
+    Answer,
+    /// Answer after a delay.
+    Delay(Duration),
+    /// Never answer (the client's keepalive then gives up on the connection).
+    Swallow,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Behaviour {
+    pub login: LoginResponse,
+    pub replies: ReplyPolicy,
+}

@@ -1,0 +1,295 @@
+//! One client connection on the fake server: WebSocket accept, Noise server handshake, login
+//! check, then a loop answering the client and obeying test commands.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+use wa_protocol::binary::{self, Node};
+use wa_protocol::crypto::KeyPair;
+use wa_protocol::noise::{FrameDecoder, FrameEncoder, ServerHandshake, TransportCipher};
+use wa_protocol::stanza::iq;
+
+use crate::behaviour::{LoginResponse, ReplyPolicy};
+use crate::server::{LoginRecord, Shared};
+
+/// What a test asks one connection to do.
+#[derive(Debug, Clone)]
+pub(crate) enum Command {
+    /// Send a node; close afterwards when the flag is set.
+    Node(Node, bool),
+    /// Send bytes as one WebSocket message, unframed and unencrypted.
+    RawMessage(Vec<u8>),
+    /// Encrypt and frame bytes as a node frame.
+    RawPlaintext(Vec<u8>),
+    /// Close the connection.
+    Close,
+}
+
+type Ws = WebSocketStream<TcpStream>;
+
+struct Conn {
+    id: u64,
+    shared: Arc<Shared>,
+    ws: Ws,
+    decoder: FrameDecoder,
+    encoder: FrameEncoder,
+    /// Commands from the test, and delayed replies from this connection's own timers.
+    commands: mpsc::UnboundedReceiver<Command>,
+    self_tx: mpsc::UnboundedSender<Command>,
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Runs one connection to its end; every error just ends it (a fake server only logs).
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    id: u64,
+    tcp: TcpStream,
+    commands: mpsc::UnboundedReceiver<Command>,
+) {
+    let self_tx = shared
+        .state()
+        .live
+        .iter()
+        .find(|l| l.id == id)
+        .map(|l| l.commands.clone());
+    let result = match (tokio_tungstenite::accept_async(tcp).await, self_tx) {
+        (Ok(ws), Some(self_tx)) => {
+            let mut conn = Conn {
+                id,
+                shared: shared.clone(),
+                ws,
+                decoder: FrameDecoder::expecting_intro(),
+                encoder: FrameEncoder::without_intro(),
+                commands,
+                self_tx,
+            };
+            conn.serve().await
+        }
+        (Err(e), _) => Err(format!("websocket accept: {e}")),
+        (_, None) => Err("connection vanished".into()),
+    };
+    if let Err(reason) = result {
+        tracing::debug!(connection = id, %reason, "fake server connection ended");
+    }
+    shared.state().live.retain(|l| l.id != id);
+    shared.notify();
+}
+
+/// The next whole frame from the client; `None` when it closed. Cancel-safe: a message is
+/// only taken off the socket together with pushing it into the decoder.
+async fn next_frame(decoder: &mut FrameDecoder, ws: &mut Ws) -> Result<Option<Vec<u8>>, String> {
+    loop {
+        if let Some(frame) = decoder.next_frame().map_err(|e| e.to_string())? {
+            return Ok(Some(frame));
+        }
+        match ws.next().await {
+            Some(Ok(Message::Binary(data))) => decoder.push(&data),
+            Some(Ok(Message::Close(_))) | None => return Ok(None),
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => return Err(e.to_string()),
+        }
+    }
+}
+
+impl Conn {
+    async fn next_frame(&mut self) -> Result<Option<Vec<u8>>, String> {
+        next_frame(&mut self.decoder, &mut self.ws).await
+    }
+
+    async fn send_frame(&mut self, payload: &[u8]) -> Result<(), String> {
+        let framed = self.encoder.encode(payload).map_err(|e| e.to_string())?;
+        self.ws
+            .send(Message::Binary(framed.into()))
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn send_node(&mut self, cipher: &mut TransportCipher, node: &Node) -> Result<(), String> {
+        let plain = binary::try_pack(node).map_err(|e| e.to_string())?;
+        self.send_plain(cipher, &plain).await
+    }
+
+    async fn send_plain(
+        &mut self,
+        cipher: &mut TransportCipher,
+        plain: &[u8],
+    ) -> Result<(), String> {
+        let sealed = cipher.encrypt(plain).map_err(|e| e.to_string())?;
+        self.send_frame(&sealed).await
+    }
+
+    async fn serve(&mut self) -> Result<(), String> {
+        // Handshake.
+        let hello = self
+            .next_frame()
+            .await?
+            .ok_or("closed before ClientHello")?;
+        let identity = &self.shared.identity;
+        let hs = ServerHandshake::new(
+            KeyPair::generate(&mut rand::rngs::OsRng),
+            identity.static_key.clone(),
+            identity.cert_chain.clone(),
+        );
+        let (server_hello, awaiting) = hs.read_client_hello(&hello).map_err(|e| e.to_string())?;
+        self.send_frame(&server_hello).await?;
+        let finish = self
+            .next_frame()
+            .await?
+            .ok_or("closed before ClientFinish")?;
+        let finished = awaiting
+            .read_client_finish(&finish)
+            .map_err(|e| e.to_string())?;
+        let mut cipher = finished.cipher();
+
+        // Login.
+        let user = finished.payload.username;
+        let device = finished.payload.device;
+        let accepted = match user {
+            Some(user) => {
+                let st = self.shared.state();
+                st.devices
+                    .get(&(user, device.unwrap_or(0)))
+                    .is_some_and(|(key, _)| *key == finished.client_static)
+            }
+            None => false,
+        };
+        let (login, lid) = {
+            let mut st = self.shared.state();
+            st.logins.push(LoginRecord {
+                connection: self.id,
+                user,
+                device,
+                static_key: finished.client_static,
+                accepted,
+            });
+            let lid = user.and_then(|u| {
+                st.devices
+                    .get(&(u, device.unwrap_or(0)))
+                    .map(|(_, jid)| jid.user.clone())
+            });
+            (st.behaviour.login.clone(), lid)
+        };
+        self.shared.notify();
+        if user.is_some() && !accepted {
+            let failure = Node::build("failure").attr("reason", "401").finish();
+            self.send_node(&mut cipher, &failure).await?;
+            return self.close().await;
+        }
+        if user.is_some() {
+            match login {
+                LoginResponse::Success => {
+                    let mut b = Node::build("success")
+                        .attr("t", unix_now().to_string())
+                        .attr("props", "1")
+                        .attr("location", "testkit");
+                    if let Some(lid) = lid {
+                        b = b.attr("lid", format!("{lid}@lid"));
+                    }
+                    self.send_node(&mut cipher, &b.finish()).await?;
+                }
+                LoginResponse::Failure { reason, attrs } => {
+                    let mut b = Node::build("failure").attr("reason", reason.to_string());
+                    for (k, v) in attrs {
+                        b = b.attr(k, v);
+                    }
+                    self.send_node(&mut cipher, &b.finish()).await?;
+                    return self.close().await;
+                }
+                LoginResponse::StreamError { code } => {
+                    let node = Node::build("stream:error").attr("code", code).finish();
+                    self.send_node(&mut cipher, &node).await?;
+                    return self.close().await;
+                }
+            }
+        }
+        // A registration (no username) stays connected and idle: pairing is scripted by
+        // tests through `send_node`.
+
+        loop {
+            tokio::select! {
+                frame = next_frame(&mut self.decoder, &mut self.ws) => {
+                    let Some(frame) = frame? else { return Ok(()) };
+                    let plain = cipher.decrypt(&frame).map_err(|e| e.to_string())?;
+                    let node = binary::unpack(&plain).map_err(|e| e.to_string())?;
+                    self.on_node(node);
+                }
+                command = self.commands.recv() => {
+                    match command {
+                        None | Some(Command::Close) => return self.close().await,
+                        Some(Command::Node(node, close)) => {
+                            self.send_node(&mut cipher, &node).await?;
+                            if close {
+                                return self.close().await;
+                            }
+                        }
+                        Some(Command::RawMessage(bytes)) => {
+                            self.ws
+                                .send(Message::Binary(bytes.into()))
+                                .await
+                                .map_err(|e| e.to_string())?;
+                        }
+                        Some(Command::RawPlaintext(bytes)) => {
+                            self.send_plain(&mut cipher, &bytes).await?;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_node(&mut self, node: Node) {
+        let policy = {
+            let mut st = self.shared.state();
+            st.received.push((self.id, node.clone()));
+            st.behaviour.replies
+        };
+        self.shared.notify();
+        // Answer every iq request the way the real server answers the ones this client sends
+        // today (keepalive `w:p`, `passive` active): an empty result.
+        let is_request = node.tag == "iq"
+            && node
+                .attr("type")
+                .is_some_and(|t| t.eq_str("get") || t.eq_str("set"));
+        if !is_request {
+            return;
+        }
+        let Some(id) = node.attr_str("id").map(|s| s.into_owned()) else {
+            return;
+        };
+        let reply = Node::build("iq")
+            .attr("id", id)
+            .attr("type", "result")
+            .attr("from", iq::SERVER)
+            .finish();
+        let delay = match policy {
+            ReplyPolicy::Answer => Duration::ZERO,
+            ReplyPolicy::Delay(d) => d,
+            ReplyPolicy::Swallow => return,
+        };
+        let tx = self.self_tx.clone();
+        if delay.is_zero() {
+            let _ = tx.send(Command::Node(reply, false));
+        } else {
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                let _ = tx.send(Command::Node(reply, false));
+            });
+        }
+    }
+
+    async fn close(&mut self) -> Result<(), String> {
+        let _ = self.ws.close(None).await;
+        Ok(())
+    }
+}
