@@ -125,3 +125,53 @@ async fn disconnect_stops_reconnecting_and_connect_resumes() {
         .expect("open");
     client.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_restarts_in_the_window_stop_the_client() {
+    let (transport, mut listener) = MemoryTransport::new();
+    let mut config = wa_actors_core::ClientConfig {
+        url: "memory://server".into(),
+        ..Default::default()
+    };
+    config.backoff = BackoffConfig {
+        base: Duration::from_millis(5),
+        max: Duration::from_millis(20),
+        jitter: 0.0,
+    };
+    config.meltdown = wa_actors_core::supervision::MeltdownConfig {
+        max_restarts: 3,
+        window: Duration::from_secs(60),
+    };
+    let client = Client::builder()
+        .config(config)
+        .store(Arc::new(MemoryStore::new()))
+        .transport(Arc::new(transport))
+        .start()
+        .await
+        .expect("client");
+    // Hang up on every attempt: 1 + 3 restarts are allowed, the 4th restart is a meltdown.
+    let mut attempts = 0;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while client.is_running() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "client still running"
+        );
+        if let Ok(Some(peer)) =
+            tokio::time::timeout(Duration::from_millis(50), listener.accept()).await
+        {
+            attempts += 1;
+            drop(peer);
+        }
+    }
+    // Nothing was left queued by the stopped client.
+    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(50), listener.accept()).await
+    {
+        attempts += 1;
+    }
+    assert_eq!(attempts, 4);
+    assert!(matches!(
+        client.status().await,
+        Err(wa_actors_core::ClientError::Stopped)
+    ));
+}
