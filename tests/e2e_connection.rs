@@ -429,3 +429,91 @@ async fn server_pings_are_answered_and_stanzas_acked() {
     assert_eq!(ack.attr_str("type").as_deref(), Some("read"));
     h.client.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_markers_become_events() {
+    use wa_protocol::binary::Node;
+    let h = Harness::start().await;
+    h.connected(1).await;
+    let preview = Node::build("ib")
+        .child(
+            Node::build("offline_preview")
+                .attr("count", "7")
+                .attr("appdata", "1")
+                .attr("message", "3")
+                .attr("notification", "2")
+                .attr("receipt", "1")
+                .finish(),
+        )
+        .finish();
+    let done = Node::build("ib")
+        .child(Node::build("offline").attr("count", "7").finish())
+        .finish();
+    h.server.send_node(preview);
+    h.server.send_node(done);
+    let ev = h
+        .events
+        .wait_for("OfflineSyncPreview", |e| {
+            matches!(e, Event::OfflineSyncPreview(_))
+        })
+        .await;
+    let Event::OfflineSyncPreview(p) = ev else {
+        unreachable!()
+    };
+    assert_eq!(
+        (
+            p.total,
+            p.app_data_changes,
+            p.messages,
+            p.notifications,
+            p.receipts
+        ),
+        (7, 1, 3, 2, 1)
+    );
+    let ev = h
+        .events
+        .wait_for("OfflineSyncCompleted", |e| {
+            matches!(e, Event::OfflineSyncCompleted(_))
+        })
+        .await;
+    let Event::OfflineSyncCompleted(c) = ev else {
+        unreachable!()
+    };
+    assert_eq!(c.count, 7);
+    h.client.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unpaired_client_sends_a_registration_payload() {
+    let server = wa_testkit::FakeServer::start().await.unwrap();
+    let store: std::sync::Arc<dyn wa_actors_core::store::Store> =
+        std::sync::Arc::new(wa_actors_core::store::MemoryStore::new());
+    let client = wa_actors_core::Client::builder()
+        .url(server.url())
+        .trust_root(server.trust_root())
+        .store(store.clone())
+        .start()
+        .await
+        .unwrap();
+    server.wait_for_connections(1, WAIT).await.unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while server.logins().is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "no handshake");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let login = &server.logins()[0];
+    assert_eq!(login.user, None, "registration payloads carry no username");
+    assert!(!login.accepted);
+    // The identity the client created on first start is the one it proved in the handshake.
+    let device = store
+        .load_device(&AccountId::new("default"))
+        .await
+        .unwrap()
+        .expect("identity created on first start");
+    assert_eq!(login.static_key, device.noise_key.public);
+    assert_eq!(
+        client.status().await.unwrap().account,
+        AccountState::Unpaired
+    );
+    client.stop().await;
+}

@@ -19,17 +19,26 @@ pub const MAX_INFLATED: usize = 64 << 20;
 
 /// Decodes a frame body: flags byte, then the (possibly compressed) node.
 pub fn unpack(frame: &[u8]) -> Result<Node, DecodeError> {
+    unpack_with_limit(frame, MAX_INFLATED)
+}
+
+/// [`unpack`] with a different bound on the inflated size of compressed frames.
+pub fn unpack_with_limit(frame: &[u8], max_inflated: usize) -> Result<Node, DecodeError> {
     let (&flags, body) = frame.split_first().ok_or(DecodeError::EmptyFrame)?;
     if flags & FLAG_COMPRESSED == 0 {
         return decode(body);
     }
-    let mut inflated = Vec::with_capacity(body.len().saturating_mul(4).min(MAX_INFLATED));
+    let mut inflated = Vec::with_capacity(body.len().saturating_mul(4).min(max_inflated));
     ZlibDecoder::new(body)
-        .take(MAX_INFLATED as u64 + 1)
+        .take(
+            u64::try_from(max_inflated)
+                .unwrap_or(u64::MAX)
+                .saturating_add(1),
+        )
         .read_to_end(&mut inflated)
         .map_err(|e| DecodeError::Inflate(e.to_string()))?;
-    if inflated.len() > MAX_INFLATED {
-        return Err(DecodeError::InflatedTooLarge { max: MAX_INFLATED });
+    if inflated.len() > max_inflated {
+        return Err(DecodeError::InflatedTooLarge { max: max_inflated });
     }
     decode(&inflated)
 }

@@ -18,7 +18,7 @@ pub mod tokens;
 pub use decoder::{decode, MAX_DEPTH};
 pub use encoder::{encode, encode_into};
 pub use error::{DecodeError, EncodeError, JidError};
-pub use frame::{pack, pack_into, try_pack, unpack};
+pub use frame::{pack, pack_into, try_pack, unpack, unpack_with_limit};
 pub use jid::{Jid, Server};
 pub use node::{AttrValue, Attrs, Content, Node, NodeBuilder};
 pub use render::{render, render_pretty};
