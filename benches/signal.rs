@@ -107,7 +107,7 @@ fn sessions(c: &mut Criterion) {
     c.bench_function("signal/dm/encrypt_subsequent", |b| {
         b.iter(|| alice.encrypt(black_box(PLAINTEXT)).unwrap())
     });
-    let (next, _) = alice.encrypt(PLAINTEXT).unwrap();
+    let (next, alice) = alice.encrypt(PLAINTEXT).unwrap();
     c.bench_function("signal/dm/decrypt_subsequent_with_ratchet_step", |b| {
         b.iter(|| {
             bob.decrypt(
