@@ -41,7 +41,8 @@ pub struct ClientFinished {
 }
 
 impl ClientFinished {
-    /// The client's transport cipher for these keys.
+    /// The client's transport cipher for these keys, both counters at 0. Call it once per
+    /// connection: a second cipher would reuse nonces.
     pub fn cipher(&self) -> TransportCipher {
         TransportCipher::client(&self.keys)
     }

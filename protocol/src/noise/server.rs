@@ -38,7 +38,8 @@ pub struct ServerFinished {
 }
 
 impl ServerFinished {
-    /// The server's transport cipher for these keys.
+    /// The server's transport cipher for these keys, both counters at 0. Call it once per
+    /// connection: a second cipher would reuse nonces.
     pub fn cipher(&self) -> TransportCipher {
         TransportCipher::server(&self.keys)
     }

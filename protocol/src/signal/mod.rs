@@ -18,6 +18,11 @@
 //! ack(); deliver(unpad(&d.plaintext)?);           // ... then acknowledge
 //! ```
 //!
+//! The stored bytes are a hand-rolled versioned layout (see `codec.rs`): a 3-byte magic per kind
+//! (`WSR` session, `WSK` sender key, `WID` identity, `WSP` signed prekey, `WPK` prekey) and a
+//! format version byte (currently 1), then fixed-order fields. Reading another version fails with
+//! [`SignalError::RecordVersion`] rather than guessing.
+//!
 //! A failed decrypt (bad MAC, no session, old counter, bad signature, malformed bytes) returns a
 //! [`SignalError`] and leaves the caller's record untouched, since nothing was written to it.
 //! Prekeys are looked up through the [`PreKeyLookup`] trait (or the plain [`PreKeySet`]); the
@@ -41,6 +46,9 @@ pub mod ratchet;
 pub mod sender_key;
 pub mod session;
 pub mod wire;
+
+#[cfg(test)]
+mod tests;
 
 pub use error::SignalError;
 pub use kdf::Secret32;
