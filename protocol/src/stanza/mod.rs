@@ -3,4 +3,5 @@
 pub mod ack;
 pub mod codes;
 pub mod iq;
+pub mod prekeys;
 pub mod stream_error;
