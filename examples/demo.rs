@@ -116,6 +116,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     println!("event: {event:?}");
                     connected += 1;
                     match connected {
+                        1 if scanned => {
+                            // Freshly paired: let the first prekey upload finish before the
+                            // server starts misbehaving.
+                            for _ in 0..200 {
+                                if client.counters().prekeys_uploaded > 0 {
+                                    break;
+                                }
+                                tokio::time::sleep(Duration::from_millis(50)).await;
+                            }
+                            println!(
+                                "client: {} prekeys uploaded",
+                                client.counters().prekeys_uploaded
+                            );
+                            println!("server: <stream:error code=\"515\"/> (restart required)");
+                            server.send_stream_error("515");
+                        }
                         1 => {
                             println!("server: <stream:error code=\"515\"/> (restart required)");
                             server.send_stream_error("515");

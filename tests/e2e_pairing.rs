@@ -102,14 +102,6 @@ fn is_pair_error(e: &Event) -> bool {
     matches!(e, Event::PairError(_))
 }
 
-async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + WAIT;
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pairs_by_qr_logs_in_uploads_prekeys_and_survives_a_restart() {
     let t = unpaired(|b| b).await;
@@ -184,6 +176,12 @@ async fn pairs_by_qr_logs_in_uploads_prekeys_and_survives_a_restart() {
         .await
         .unwrap();
     assert_eq!(local.len(), PREKEYS.initial as usize);
+    // The counter moves when the server's answer is in, a moment after the server stored it.
+    let deadline = Instant::now() + WAIT;
+    while t.client.counters().prekeys_uploaded < u64::from(PREKEYS.initial) {
+        assert!(Instant::now() < deadline, "prekey counter never moved");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert_eq!(
         t.client.counters().prekeys_uploaded,
         u64::from(PREKEYS.initial)

@@ -34,8 +34,24 @@ pub enum ReplyPolicy {
     Swallow,
 }
 
-#[derive(Debug, Clone, Default)]
+/// How many QR refs a registration connection gets unless a test says otherwise (whatsmeow
+/// and Baileys both see six from the real server).
+pub(crate) const DEFAULT_QR_REFS: usize = 6;
+
+#[derive(Debug, Clone)]
 pub(crate) struct Behaviour {
     pub login: LoginResponse,
     pub replies: ReplyPolicy,
+    /// Refs per `pair-device`; 0 sends none.
+    pub qr_refs: usize,
+}
+
+impl Default for Behaviour {
+    fn default() -> Self {
+        Self {
+            login: LoginResponse::default(),
+            replies: ReplyPolicy::default(),
+            qr_refs: DEFAULT_QR_REFS,
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! check, then a loop answering the client and obeying test commands.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -11,11 +11,17 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 use wa_protocol::binary::{self, Node};
 use wa_protocol::crypto::KeyPair;
-use wa_protocol::noise::{FrameDecoder, FrameEncoder, ServerHandshake, TransportCipher};
+use wa_protocol::noise::{
+    FrameDecoder, FrameEncoder, ServerFinished, ServerHandshake, TransportCipher,
+};
 use wa_protocol::stanza::iq;
 
 use crate::behaviour::{LoginResponse, ReplyPolicy};
-use crate::server::{LoginRecord, Shared};
+use crate::handlers;
+use crate::pairing::qr_refs;
+use crate::registration::parse_registration;
+use crate::server::{random_id, unix_now, LoginRecord};
+use crate::state::{DeviceKey, Shared};
 
 /// What a test asks one connection to do.
 #[derive(Debug, Clone)]
@@ -41,13 +47,8 @@ struct Conn {
     /// Commands from the test, and delayed replies from this connection's own timers.
     commands: mpsc::UnboundedReceiver<Command>,
     self_tx: mpsc::UnboundedSender<Command>,
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    /// The device logged in here, once `<success>` was sent.
+    device: Option<DeviceKey>,
 }
 
 /// Runs one connection to its end; every error just ends it (a fake server only logs).
@@ -73,6 +74,7 @@ pub(crate) async fn run(
                 encoder: FrameEncoder::without_intro(),
                 commands,
                 self_tx,
+                device: None,
             };
             conn.serve().await
         }
@@ -82,7 +84,12 @@ pub(crate) async fn run(
     if let Err(reason) = result {
         tracing::debug!(connection = id, %reason, "fake server connection ended");
     }
-    shared.state().live.retain(|l| l.id != id);
+    {
+        let mut st = shared.state();
+        st.live.retain(|l| l.id != id);
+        // Waiters for this connection's answers learn it is gone.
+        st.pending.retain(|(conn, _), _| *conn != id);
+    }
     shared.notify();
 }
 
@@ -160,7 +167,7 @@ impl Conn {
                 let st = self.shared.state();
                 st.devices
                     .get(&(user, device.unwrap_or(0)))
-                    .is_some_and(|(key, _)| *key == finished.client_static)
+                    .is_some_and(|entry| entry.noise_key == finished.client_static)
             }
             None => false,
         };
@@ -176,7 +183,7 @@ impl Conn {
             let lid = user.and_then(|u| {
                 st.devices
                     .get(&(u, device.unwrap_or(0)))
-                    .map(|(_, jid)| jid.user.clone())
+                    .map(|entry| entry.lid.clone())
             });
             (st.behaviour.login.clone(), lid)
         };
@@ -194,9 +201,10 @@ impl Conn {
                         .attr("props", "1")
                         .attr("location", "testkit");
                     if let Some(lid) = lid {
-                        b = b.attr("lid", format!("{lid}@lid"));
+                        b = b.attr("lid", lid);
                     }
                     self.send_node(&mut cipher, &b.finish()).await?;
+                    self.logged_in(user, device);
                 }
                 LoginResponse::Failure { reason, attrs } => {
                     let mut b = Node::build("failure").attr("reason", reason.to_string());
@@ -213,8 +221,9 @@ impl Conn {
                 }
             }
         }
-        // A registration (no username) stays connected and idle: pairing is scripted by
-        // tests through `send_node`.
+        if user.is_none() {
+            self.register(&finished, &mut cipher).await?;
+        }
 
         loop {
             tokio::select! {
@@ -248,6 +257,62 @@ impl Conn {
         }
     }
 
+    /// Marks this connection as `user:device`'s, for prekeys and notifications.
+    fn logged_in(&mut self, user: Option<u64>, device: Option<u32>) {
+        let Some(user) = user else { return };
+        let key = (user, device.unwrap_or(0));
+        self.device = Some(key);
+        let mut st = self.shared.state();
+        if let Some(live) = st.live.iter_mut().find(|l| l.id == self.id) {
+            live.device = Some(key);
+        }
+    }
+
+    /// Records a registration and sends its QR refs, or refuses it (bad signed prekey, missing
+    /// data) with `<failure reason="400">`.
+    async fn register(
+        &mut self,
+        finished: &ServerFinished,
+        cipher: &mut TransportCipher,
+    ) -> Result<(), String> {
+        let mut registration =
+            match parse_registration(self.id, finished.client_static, &finished.payload) {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::debug!(connection = self.id, error = %e, "refused registration");
+                    let failure = Node::build("failure").attr("reason", "400").finish();
+                    self.send_node(cipher, &failure).await?;
+                    self.close().await?;
+                    return Err(format!("registration refused: {e}"));
+                }
+            };
+        let n = self.shared.state().behaviour.qr_refs;
+        registration.refs = qr_refs(n);
+        let refs = registration.refs.clone();
+        self.shared
+            .state()
+            .registrations
+            .insert(self.id, registration);
+        self.shared.notify();
+        if refs.is_empty() {
+            return Ok(());
+        }
+        let pair_device = Node::build("iq")
+            .attr("type", "set")
+            .attr("from", iq::SERVER)
+            .attr("id", random_id())
+            .child(
+                Node::build("pair-device")
+                    .children(
+                        refs.into_iter()
+                            .map(|r| Node::build("ref").bytes(r.into_bytes()).finish()),
+                    )
+                    .finish(),
+            )
+            .finish();
+        self.send_node(cipher, &pair_device).await
+    }
+
     fn on_node(&mut self, node: Node) {
         let policy = {
             let mut st = self.shared.state();
@@ -255,23 +320,9 @@ impl Conn {
             st.behaviour.replies
         };
         self.shared.notify();
-        // Answer every iq request the way the real server answers the ones this client sends
-        // today (keepalive `w:p`, `passive` active): an empty result.
-        let is_request = node.tag == "iq"
-            && node
-                .attr("type")
-                .is_some_and(|t| t.eq_str("get") || t.eq_str("set"));
-        if !is_request {
-            return;
-        }
-        let Some(id) = node.attr_str("id").map(|s| s.into_owned()) else {
+        let Some(reply) = handlers::handle(&self.shared, self.id, self.device, &node) else {
             return;
         };
-        let reply = Node::build("iq")
-            .attr("id", id)
-            .attr("type", "result")
-            .attr("from", iq::SERVER)
-            .finish();
         let delay = match policy {
             ReplyPolicy::Answer => Duration::ZERO,
             ReplyPolicy::Delay(d) => d,

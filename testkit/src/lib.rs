@@ -8,6 +8,13 @@
 //! socket, send any `stream:error` or `failure`, delay or swallow replies, inject any node or
 //! raw frame. Every node a client sends is recorded.
 //!
+//! It also plays the primary phone: a registration connection is sent QR refs
+//! (`pair-device`), and [`FakeServer::scan_qr`] or [`FakeServer::enter_pair_code`] pair it for
+//! real (signed `pair-success`, the companion's countersignature checked, the device
+//! registered, the 515 restart), optionally with a forged identity ([`PairForgery`]). Logged-in
+//! devices upload prekeys, which tests read back ([`FakeServer::prekeys`],
+//! [`FakeServer::take_prekey_bundle`]).
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
@@ -32,8 +39,20 @@
 mod behaviour;
 mod certs;
 mod connection;
+mod error;
+mod handlers;
+mod pairing;
+mod phone;
+mod prekeys;
+mod qr;
+mod registration;
 mod server;
+mod state;
 
 pub use behaviour::{LoginResponse, ReplyPolicy};
 pub use certs::ServerIdentity;
-pub use server::{FakeServer, LoginRecord, TestkitError};
+pub use error::TestkitError;
+pub use pairing::{PairForgery, PairOptions, Paired, PAIR_REPLY_TIMEOUT};
+pub use prekeys::UploadedKeys;
+pub use registration::{PairCodeRequest, Registration};
+pub use server::{FakeServer, LoginRecord};

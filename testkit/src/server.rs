@@ -1,34 +1,39 @@
 //! [`FakeServer`]: the listener, the registry of paired devices, the recordings, and the
 //! control API tests drive.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use rand::Rng as _;
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use wa_actors_core::store::{AccountId, Device, Store};
 use wa_protocol::binary::{Jid, Node};
 use wa_protocol::crypto::PublicKey;
 
-use crate::behaviour::{Behaviour, LoginResponse, ReplyPolicy};
+use crate::behaviour::{LoginResponse, ReplyPolicy};
 use crate::certs::ServerIdentity;
 use crate::connection::{self, Command};
+use crate::error::TestkitError;
+use crate::phone::lid_of;
+use crate::state::{DeviceEntry, Live, Shared, State};
 
-/// Why a testkit operation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum TestkitError {
-    /// Binding the listener failed.
-    #[error("i/o: {0}")]
-    Io(#[from] std::io::Error),
-    /// The store failed while registering a device.
-    #[error("store: {0}")]
-    Store(String),
-    /// A wait ran out of time.
-    #[error("timed out waiting for {0}")]
-    Timeout(String),
+/// The first phone number handed out is one above this.
+const FIRST_PHONE: u64 = 15_550_000_000;
+
+/// Seconds since the epoch, for `t` attributes.
+pub(crate) fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// A fresh id for a server-sent stanza.
+pub(crate) fn random_id() -> String {
+    format!("{:016X}", rand::thread_rng().gen::<u64>())
 }
 
 /// One login attempt the server saw.
@@ -46,45 +51,10 @@ pub struct LoginRecord {
     pub accepted: bool,
 }
 
-pub(crate) struct Live {
-    pub id: u64,
-    pub commands: mpsc::UnboundedSender<Command>,
-}
-
-#[derive(Default)]
-pub(crate) struct State {
-    pub devices: HashMap<(u64, u32), (PublicKey, Jid)>,
-    pub behaviour: Behaviour,
-    pub live: Vec<Live>,
-    pub received: Vec<(u64, Node)>,
-    pub logins: Vec<LoginRecord>,
-    pub accepted_at: Vec<Instant>,
-    pub next_conn: u64,
-    pub next_phone: u64,
-}
-
-pub(crate) struct Shared {
-    pub identity: ServerIdentity,
-    state: Mutex<State>,
-    changed: watch::Sender<u64>,
-}
-
-impl Shared {
-    pub fn state(&self) -> MutexGuard<'_, State> {
-        // A panicking test thread must not wedge every later call: take the data anyway.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Wakes every waiter after a change.
-    pub fn notify(&self) {
-        self.changed.send_modify(|v| *v = v.wrapping_add(1));
-    }
-}
-
 /// An in-process fake WhatsApp server on `127.0.0.1`. Dropping it stops the listener and
 /// every connection.
 pub struct FakeServer {
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
     addr: SocketAddr,
     accept: JoinHandle<()>,
 }
@@ -116,15 +86,7 @@ impl FakeServer {
     pub async fn start_with(identity: ServerIdentity) -> Result<Self, TestkitError> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let (changed, _) = watch::channel(0);
-        let shared = Arc::new(Shared {
-            identity,
-            state: Mutex::new(State {
-                next_phone: 15_550_000_000,
-                ..State::default()
-            }),
-            changed,
-        });
+        let shared = Arc::new(Shared::new(identity, FIRST_PHONE));
         let accept_shared = shared.clone();
         let accept = tokio::spawn(async move {
             while let Ok((tcp, _)) = listener.accept().await {
@@ -135,7 +97,11 @@ impl FakeServer {
                     st.next_conn += 1;
                     let id = st.next_conn;
                     st.accepted_at.push(Instant::now());
-                    st.live.push(Live { id, commands });
+                    st.live.push(Live {
+                        id,
+                        commands,
+                        device: None,
+                    });
                     id
                 };
                 shared.notify();
@@ -185,22 +151,38 @@ impl FakeServer {
         };
         let jid = Jid::pn(phone.to_string()).with_device(device_id);
         device.jid = Some(jid.clone());
-        device.lid = Some(Jid::lid(format!("{}", phone + 100_000_000_000)).with_device(device_id));
+        let lid = lid_of(phone).with_device(device_id);
+        device.lid = Some(lid.clone());
         store
             .save_device(account, &device)
             .await
             .map_err(|e| TestkitError::Store(e.to_string()))?;
         self.shared.state().devices.insert(
             (phone, u32::from(device_id)),
-            (device.noise_key.public, jid.clone()),
+            DeviceEntry {
+                noise_key: device.noise_key.public,
+                jid: jid.clone(),
+                lid,
+            },
         );
         Ok(jid)
     }
 
     fn next_phone(&self) -> u64 {
-        let mut st = self.shared.state();
-        st.next_phone += 1;
-        st.next_phone
+        self.shared.state().next_phone()
+    }
+
+    /// The phone-number JIDs of every device the server accepts logins from, sorted.
+    pub fn registered_devices(&self) -> Vec<Jid> {
+        let mut all: Vec<Jid> = self
+            .shared
+            .state()
+            .devices
+            .values()
+            .map(|d| d.jid.clone())
+            .collect();
+        all.sort();
+        all
     }
 
     /// Forgets a registered device: its next login gets `<failure reason="401">`.
@@ -318,13 +300,13 @@ impl FakeServer {
     }
 
     /// Waits until `check` holds on the server's state, or fails after `timeout`.
-    async fn wait_until(
+    pub(crate) async fn wait_until(
         &self,
         what: &str,
         timeout: Duration,
         check: impl Fn(&State) -> bool,
     ) -> Result<(), TestkitError> {
-        let mut rx = self.shared.changed.subscribe();
+        let mut rx = self.shared.subscribe();
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             if check(&self.shared.state()) {

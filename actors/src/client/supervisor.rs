@@ -201,6 +201,16 @@ impl ClientSupState {
         }
     }
 
+    /// Lets go of the live connection gracefully: everything already sent on it (an error
+    /// reply, say) is written before the socket closes. Its later reports are ignored.
+    fn close_connection(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            if conn.cast(ConnSupMsg::Close).is_err() {
+                conn.stop(Some("connection closed".into()));
+            }
+        }
+    }
+
     fn stop_connection(&mut self) {
         if let Some(conn) = self.conn.take() {
             // Stopping ConnSup kills its children; their state (socket, pending iq ports) is
@@ -269,13 +279,13 @@ impl ClientSupState {
                 self.account = AccountState::Paired;
             }
             PairingReport::QrExhausted => {
-                self.stop_connection();
+                self.close_connection();
                 self.publish(Event::Disconnected(Default::default()));
                 self.connection =
                     ConnectionState::Stopped("pairing: every QR code expired unscanned".into());
             }
             PairingReport::Failed(reason) => {
-                self.stop_connection();
+                self.close_connection();
                 self.publish(Event::Disconnected(Default::default()));
                 self.connection = ConnectionState::Stopped(format!("pairing failed: {reason}"));
             }

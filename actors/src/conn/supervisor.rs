@@ -17,6 +17,9 @@ use crate::pairing::{
 };
 use crate::prekeys::{PreKeys, PreKeysArgs, PreKeysMsg};
 
+/// How long a graceful close may take before the subtree is stopped anyway.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Messages of the connection supervisor.
 pub(crate) enum ConnSupMsg {
     /// From the router: `<success>` arrived.
@@ -33,6 +36,9 @@ pub(crate) enum ConnSupMsg {
     Actors(RpcReplyPort<ConnActorIds>),
     /// From the pairing child: how pairing went.
     Pairing(PairingReport),
+    /// From `ClientSup`: close after flushing what was sent, then stop (nothing is reported:
+    /// `ClientSup` already let go of this connection).
+    Close,
     /// From `ClientSup`: the application asks for a phone-number pairing code.
     PairPhone(String, RpcReplyPort<Result<String, PairingError>>),
 }
@@ -54,6 +60,8 @@ pub(crate) struct ConnSupState {
     keepalive: Option<ActorRef<KeepaliveMsg>>,
     pairing: Option<ActorRef<PairingMsg>>,
     prekeys: Option<ActorRef<PreKeysMsg>>,
+    /// A graceful close was asked: the next child exit stops this supervisor.
+    closing: bool,
     /// Set once the connection's end was reported; later child exits are consequences.
     reported: bool,
 }
@@ -176,6 +184,7 @@ impl Actor for ConnSup {
             keepalive: None,
             pairing: None,
             prekeys: None,
+            closing: false,
             reported: false,
         })
     }
@@ -293,6 +302,16 @@ impl Actor for ConnSup {
                     prekeys: state.prekeys.as_ref().map(|a| a.get_id()),
                 });
             }
+            ConnSupMsg::Close => match (&state.router, state.closing) {
+                (Some(router), false) => {
+                    state.closing = true;
+                    let _ = router.cast(RouterMsg::Close);
+                    // A socket that never closes must not keep this subtree alive: a second
+                    // `Close` after the grace period stops it regardless.
+                    myself.send_after(CLOSE_GRACE, || ConnSupMsg::Close);
+                }
+                _ => myself.stop(Some("closed".into())),
+            },
             ConnSupMsg::Pairing(report) => {
                 let _ = state.client.cast(ClientSupMsg::Pairing {
                     generation: state.params.generation,
@@ -315,10 +334,19 @@ impl Actor for ConnSup {
 
     async fn handle_supervisor_evt(
         &self,
-        _myself: ActorRef<Self::Msg>,
+        myself: ActorRef<Self::Msg>,
         event: SupervisionEvent,
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
+        if state.closing
+            && matches!(
+                event,
+                SupervisionEvent::ActorTerminated(..) | SupervisionEvent::ActorFailed(..)
+            )
+        {
+            myself.stop(Some("closed".into()));
+            return Ok(());
+        }
         // Any child leaving ends this connection; the first report wins.
         match event {
             SupervisionEvent::ActorTerminated(cell, _, reason) => {

@@ -94,7 +94,7 @@ impl PreKeysArgs {
         };
         let iq = upload_iq(
             d.registration_id,
-            d.identity_key.public.as_bytes(),
+            &d.identity_key.public,
             &keys,
             &signed,
         );

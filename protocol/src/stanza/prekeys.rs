@@ -2,9 +2,13 @@
 //! uploading more, and the server's low-count notification.
 
 use crate::binary::{Jid, Node};
+use crate::crypto::PublicKey;
 use crate::signal::{PreKey, SignedPreKey};
 
 use super::iq::{build_iq, IqType, SERVER};
+use super::prekey_nodes::{
+    identity_node, key_type_node, prekey_node, registration_node, signed_prekey_node,
+};
 
 /// Namespace of the prekey iqs.
 pub const ENCRYPT_XMLNS: &str = "encrypt";
@@ -70,48 +74,27 @@ pub fn low_count_notification(node: &Node) -> Option<u32> {
     count_value(node).ok()
 }
 
-/// The 3-byte big-endian id of the wire format.
-pub fn id_bytes(id: u32) -> Vec<u8> {
-    id.to_be_bytes()[1..].to_vec()
-}
-
-fn bytes_node(tag: &'static str, bytes: impl Into<Vec<u8>>) -> Node {
-    Node::build(tag).bytes(bytes).finish()
-}
-
-/// The upload iq: registration id, identity, the one-time `prekeys` and the signed prekey.
+/// The upload iq: registration id, identity, the one-time `prekeys` and the signed prekey
+/// (the key nodes are the ones retry receipts carry too, see [`super::prekey_nodes`]).
 pub fn upload_iq(
     registration_id: u32,
-    identity_public: &[u8; 32],
+    identity_public: &PublicKey,
     prekeys: &[PreKey],
     signed: &SignedPreKey,
 ) -> Node {
-    let keys = prekeys.iter().map(|k| {
-        Node::build("key")
-            .children([
-                bytes_node("id", id_bytes(k.id)),
-                bytes_node("value", k.key_pair.public.as_bytes().to_vec()),
-            ])
-            .finish()
-    });
-    let skey = Node::build("skey")
-        .children([
-            bytes_node("id", id_bytes(signed.id)),
-            bytes_node("value", signed.key_pair.public.as_bytes().to_vec()),
-            bytes_node("signature", signed.signature.to_vec()),
-        ])
-        .finish();
     build_iq(
         String::new(),
         IqType::Set,
         ENCRYPT_XMLNS,
         SERVER,
         vec![
-            bytes_node("registration", registration_id.to_be_bytes().to_vec()),
-            bytes_node("type", vec![5u8]),
-            bytes_node("identity", identity_public.to_vec()),
-            Node::build("list").children(keys).finish(),
-            skey,
+            registration_node(registration_id),
+            key_type_node(),
+            identity_node(identity_public),
+            Node::build("list")
+                .children(prekeys.iter().map(prekey_node))
+                .finish(),
+            signed_prekey_node(signed),
         ],
     )
 }
@@ -166,7 +149,7 @@ mod tests {
         let identity = KeyPair::generate(&mut rng);
         let signed = SignedPreKey::generate(&identity, 1, &mut rng);
         let keys = [PreKey::generate(0x010203, &mut rng)];
-        let iq = upload_iq(0x0102, identity.public.as_bytes(), &keys, &signed);
+        let iq = upload_iq(0x0102, &identity.public, &keys, &signed);
         assert_eq!(iq.attr_str("xmlns").as_deref(), Some("encrypt"));
         assert_eq!(
             iq.child("registration").and_then(Node::content_bytes),

@@ -1,0 +1,60 @@
+//! Why a testkit operation failed.
+
+use wa_protocol::pairing::PairCodeError;
+
+/// Why a testkit operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TestkitError {
+    /// Binding the listener failed.
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
+    /// The store failed while registering a device.
+    #[error("store: {0}")]
+    Store(String),
+    /// A wait ran out of time.
+    #[error("timed out waiting for {0}")]
+    Timeout(String),
+    /// The QR text is not `https://wa.me/settings/linked_devices#ref,noise,identity,adv,platform`.
+    #[error("malformed QR text: {0}")]
+    InvalidQr(&'static str),
+    /// No live registration connection was sent this QR ref.
+    #[error("no live registration connection was given this QR ref")]
+    UnknownQrRef,
+    /// A key the companion presented (in its QR code or `companion_hello`) is not the one its
+    /// connection registered with.
+    #[error("the companion's {0} does not match its registration")]
+    KeyMismatch(&'static str),
+    /// The registration connection closed before pairing finished.
+    #[error("the registration connection closed during pairing")]
+    ConnectionClosed,
+    /// The client answered `pair-success` with an error iq.
+    #[error("client rejected pairing: {code} {text}")]
+    PairingRejected {
+        /// The `code` attribute of the client's `<error>`.
+        code: u16,
+        /// The `text` attribute of the client's `<error>`.
+        text: String,
+    },
+    /// The client's `pair-device-sign` reply is malformed or not what the protocol requires.
+    #[error("bad pair-device-sign reply: {0}")]
+    BadPairReply(&'static str),
+    /// The client's device signature over the pairing does not verify.
+    #[error("the companion's device signature does not verify")]
+    DeviceSignatureInvalid,
+    /// The client accepted a `pair-success` forged on purpose (it must have rejected it).
+    #[error("the client accepted a forged pair-success")]
+    ForgeryAccepted,
+    /// No companion asked for a phone-number pairing code (no live `companion_hello`).
+    #[error("no pending pair-code request")]
+    NoPairCodeRequest,
+    /// The pair-code crypto failed on the phone's side (bad code, short key).
+    #[error("pair code: {0}")]
+    PairCode(#[from] PairCodeError),
+    /// The companion's key bundle does not open or does not name the right identities (a
+    /// wrong code ends here).
+    #[error("key bundle: {0}")]
+    KeyBundle(&'static str),
+    /// The client's `companion_finish` is malformed.
+    #[error("bad companion_finish: {0}")]
+    BadCompanionFinish(&'static str),
+}

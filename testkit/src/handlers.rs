@@ -1,0 +1,131 @@
+//! What the server answers to each node a client sends: replies to its own iqs go to the
+//! waiting test, prekey and pair-code iqs are served, every other iq gets an empty result.
+
+use wa_protocol::binary::Node;
+use wa_protocol::stanza::iq::SERVER;
+
+use crate::prekeys;
+use crate::registration::{parse_companion_hello, LINK_CODE_REG};
+use crate::server::random_id;
+use crate::state::{DeviceKey, Shared};
+
+/// `<iq type="result" id from>children</iq>`.
+pub(crate) fn result(id: &str, children: Vec<Node>) -> Node {
+    let b = Node::build("iq")
+        .attr("id", id.to_owned())
+        .attr("type", "result")
+        .attr("from", SERVER);
+    if children.is_empty() {
+        b.finish()
+    } else {
+        b.children(children).finish()
+    }
+}
+
+/// `<iq type="error" id from><error code text/></iq>`.
+pub(crate) fn error(id: &str, code: u16, text: &str) -> Node {
+    Node::build("iq")
+        .attr("id", id.to_owned())
+        .attr("type", "error")
+        .attr("from", SERVER)
+        .child(
+            Node::build("error")
+                .attr("code", code.to_string())
+                .attr("text", text.to_owned()),
+        )
+        .finish()
+}
+
+fn is(node: &Node, attr: &str, value: &str) -> bool {
+    node.attr(attr).is_some_and(|v| v.eq_str(value))
+}
+
+/// Handles one node from connection `conn` (logged in as `device`, if it is); returns the
+/// reply to send, if any.
+pub(crate) fn handle(
+    shared: &Shared,
+    conn: u64,
+    device: Option<DeviceKey>,
+    node: &Node,
+) -> Option<Node> {
+    if node.tag != "iq" {
+        return None;
+    }
+    let id = node.attr_str("id")?.into_owned();
+    if is(node, "type", "result") || is(node, "type", "error") {
+        // The answer to one of the server's own iqs (pair-device, pair-success, ...).
+        let waiter = shared.state().pending.remove(&(conn, id));
+        if let Some(waiter) = waiter {
+            let _ = waiter.send(node.clone());
+        }
+        return None;
+    }
+    if !(is(node, "type", "get") || is(node, "type", "set")) {
+        return None;
+    }
+    if is(node, "xmlns", "encrypt") {
+        return Some(encrypt(shared, device, &id, node));
+    }
+    if is(node, "xmlns", "md") {
+        if let Some(reg) = node.child(LINK_CODE_REG) {
+            return Some(link_code(shared, conn, &id, node, reg));
+        }
+    }
+    Some(result(&id, Vec::new()))
+}
+
+fn encrypt(shared: &Shared, device: Option<DeviceKey>, id: &str, node: &Node) -> Node {
+    let Some(device) = device else {
+        return error(id, 401, "not-authorized");
+    };
+    if is(node, "type", "get") && node.child("count").is_some() {
+        let n = prekeys::count(&shared.state(), device);
+        return result(
+            id,
+            vec![Node::build("count").attr("value", n.to_string()).finish()],
+        );
+    }
+    if is(node, "type", "set") && node.child("registration").is_some() {
+        return match prekeys::parse_upload(node) {
+            Ok(upload) => {
+                prekeys::apply_upload(&mut shared.state(), device, upload);
+                shared.notify();
+                result(id, Vec::new())
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "refused prekey upload");
+                error(id, 400, "bad-request")
+            }
+        };
+    }
+    result(id, Vec::new())
+}
+
+fn link_code(shared: &Shared, conn: u64, id: &str, iq: &Node, reg: &Node) -> Node {
+    if is(reg, "stage", "companion_hello") {
+        let pairing_ref = random_id();
+        return match parse_companion_hello(conn, iq, pairing_ref.clone()) {
+            Ok(request) => {
+                shared.state().code_requests.push((request, false));
+                shared.notify();
+                let reg = Node::build(LINK_CODE_REG)
+                    .child(
+                        Node::build("link_code_pairing_ref")
+                            .bytes(pairing_ref.into_bytes())
+                            .finish(),
+                    )
+                    .finish();
+                result(id, vec![reg])
+            }
+            Err(part) => {
+                tracing::debug!(part, "refused companion_hello");
+                error(id, 400, "bad-request")
+            }
+        };
+    }
+    if is(reg, "stage", "companion_finish") {
+        shared.state().code_finishes.insert(conn, iq.clone());
+        shared.notify();
+    }
+    result(id, Vec::new())
+}

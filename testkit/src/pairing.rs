@@ -1,0 +1,478 @@
+//! The phone pairing a companion through the server: scanning its QR code or taking the
+//! phone-number code, sending `pair-success`, checking the companion's countersignature,
+//! registering the new device and forcing the 515 restart (pairing.md §1–§3).
+
+use std::time::Duration;
+
+use rand::Rng as _;
+use tokio::sync::oneshot;
+use wa_protocol::binary::{Jid, Node};
+use wa_protocol::crypto::PublicKey;
+use wa_protocol::stanza::iq::SERVER;
+
+use crate::connection::Command;
+use crate::error::TestkitError;
+use crate::phone::adv::{check_countersigned, sign_device_identity, IdentityParams};
+use crate::phone::code::{open_key_bundle, primary_hello};
+use crate::phone::Phone;
+use crate::qr::parse_qr;
+use crate::registration::{PairCodeRequest, Registration, LINK_CODE_REG};
+use crate::server::{random_id, unix_now, FakeServer};
+use crate::state::{DeviceEntry, State};
+
+/// How long the phone waits for each of the companion's pairing replies.
+pub const PAIR_REPLY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A deliberate defect in `pair-success`, for tests that the client rejects it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairForgery {
+    /// The HMAC is flipped: the client must answer `401 hmac-mismatch`.
+    BadHmac,
+    /// The phone's account signature is flipped (HMAC recomputed): `401 signature-mismatch`.
+    BadAccountSignature,
+    /// The device details are changed after signing and the HMAC recomputed, so only the
+    /// account signature check catches it.
+    TamperedDetails,
+    /// The HMAC is keyed with another secret than the companion's ADV secret.
+    WrongAdvSecret,
+}
+
+/// How the phone pairs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PairOptions {
+    /// `<platform name>` of `pair-success`, the primary's platform. Default `"android"`.
+    pub platform: String,
+    /// `<biz name>`: pairing to a business account. Default `None`.
+    pub business_name: Option<String>,
+    /// A hosted account: `06 05` prefixes and HOSTED account and device types. Default false.
+    pub hosted: bool,
+    /// Damage `pair-success` on purpose. Default `None`.
+    pub forgery: Option<PairForgery>,
+    /// Which phone number scans a QR code; default the server's one default phone (created on
+    /// first use), so repeated pairings get devices 1, 2, … of one account. The code flow
+    /// always uses the number the companion named.
+    pub phone: Option<u64>,
+}
+
+impl Default for PairOptions {
+    fn default() -> Self {
+        Self {
+            platform: "android".into(),
+            business_name: None,
+            hosted: false,
+            forgery: None,
+            phone: None,
+        }
+    }
+}
+
+/// A companion the phone paired (and the server now accepts logins from).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paired {
+    /// The companion's phone-number JID, `PHONE:DEVICE@s.whatsapp.net`.
+    pub jid: Jid,
+    /// The companion's LID, `LIDUSER:DEVICE@lid`.
+    pub lid: Jid,
+    /// The phone's identity key (the `accountSignatureKey`).
+    pub phone_identity: PublicKey,
+    /// The platform the phone announced.
+    pub platform: String,
+    /// The business name the phone announced, if any.
+    pub business_name: Option<String>,
+    /// The companion's web client type, from its QR code or `companion_hello` (`"1"` Chrome…).
+    pub companion_platform: String,
+}
+
+/// Who is being paired over which connection.
+struct Companion {
+    connection: u64,
+    noise_key: PublicKey,
+    identity: PublicKey,
+    platform: String,
+}
+
+/// The phone for `number`, created on first use (one number keeps one identity).
+fn phone_for(st: &mut State, number: Option<u64>) -> Phone {
+    let number = match number.or(st.default_phone) {
+        Some(n) => n,
+        None => {
+            let n = st.next_phone();
+            st.default_phone = Some(n);
+            n
+        }
+    };
+    st.phones
+        .entry(number)
+        .or_insert_with(|| Phone::new(number))
+        .clone()
+}
+
+/// The device id the phone's next companion gets: after every device it paired and every
+/// device registered for its number by other means.
+fn next_device(st: &State, phone: &Phone) -> u16 {
+    let taken = st
+        .devices
+        .keys()
+        .filter(|(n, _)| *n == phone.number)
+        .filter_map(|(_, d)| u16::try_from(*d).ok())
+        .max()
+        .unwrap_or(0);
+    phone.next_device.max(taken.saturating_add(1))
+}
+
+fn error_of(reply: &Node) -> (u16, String) {
+    let error = reply.child("error");
+    let code = error
+        .and_then(|e| e.attr_u64("code"))
+        .and_then(|c| u16::try_from(c).ok())
+        .unwrap_or(0);
+    let text = error
+        .and_then(|e| e.attr_str("text"))
+        .map(|t| t.into_owned())
+        .unwrap_or_default();
+    (code, text)
+}
+
+impl FakeServer {
+    /// How many QR refs each registration connection is sent in `pair-device` (default 6; 0
+    /// sends no `pair-device`).
+    pub fn set_qr_refs(&self, n: usize) {
+        self.shared.state().behaviour.qr_refs = n;
+    }
+
+    /// Every registration the server accepted, by connection order.
+    pub fn registrations(&self) -> Vec<Registration> {
+        let st = self.shared.state();
+        let mut all: Vec<Registration> = st.registrations.values().cloned().collect();
+        all.sort_by_key(|r| r.connection);
+        all
+    }
+
+    /// Every phone-number pairing request (`companion_hello`) received, in order.
+    pub fn pair_code_requests(&self) -> Vec<PairCodeRequest> {
+        let st = self.shared.state();
+        st.code_requests.iter().map(|(r, _)| r.clone()).collect()
+    }
+
+    /// Waits until a companion on a live connection asked for a phone-number code and no code
+    /// was entered for it yet; returns that request.
+    pub async fn wait_for_pair_code_request(
+        &self,
+        timeout: Duration,
+    ) -> Result<PairCodeRequest, TestkitError> {
+        self.wait_until("a pair-code request", timeout, |st| {
+            pending_code_request(st).is_some()
+        })
+        .await?;
+        pending_code_request(&self.shared.state())
+            .map(|(_, r)| r)
+            .ok_or_else(|| TestkitError::Timeout("a pair-code request".into()))
+    }
+
+    /// The phone scans `qr` with default [`PairOptions`].
+    pub async fn scan_qr(&self, qr: &str) -> Result<Paired, TestkitError> {
+        self.scan_qr_with(qr, PairOptions::default()).await
+    }
+
+    /// The phone scans `qr`: finds the live registration connection that was sent its ref and
+    /// registered its keys, sends it `pair-success`, checks its `pair-device-sign`, registers
+    /// the device, then sends `<stream:error code="515"/>` and closes that connection.
+    pub async fn scan_qr_with(
+        &self,
+        qr: &str,
+        options: PairOptions,
+    ) -> Result<Paired, TestkitError> {
+        let data = parse_qr(qr)?;
+        let registration = {
+            let st = self.shared.state();
+            st.registrations
+                .values()
+                .filter(|r| st.is_live(r.connection))
+                .find(|r| r.refs.contains(&data.reference))
+                .cloned()
+                .ok_or(TestkitError::UnknownQrRef)?
+        };
+        if registration.noise_key != data.noise_key {
+            return Err(TestkitError::KeyMismatch("noise key"));
+        }
+        if registration.identity != data.identity {
+            return Err(TestkitError::KeyMismatch("identity key"));
+        }
+        let companion = Companion {
+            connection: registration.connection,
+            noise_key: registration.noise_key,
+            identity: registration.identity,
+            platform: data.platform.clone(),
+        };
+        let number = options.phone;
+        self.pair(&companion, &data.adv_secret, number, &options)
+            .await
+    }
+
+    /// The user types `code` on the phone, with default [`PairOptions`].
+    pub async fn enter_pair_code(&self, code: &str) -> Result<Paired, TestkitError> {
+        self.enter_pair_code_with(code, PairOptions::default())
+            .await
+    }
+
+    /// The user types `code` on the phone the latest pending `companion_hello` named: the
+    /// phone unwraps the companion's ephemeral key, sends its own in a
+    /// `link_code_companion_reg` notification, opens the key bundle of the companion's
+    /// `companion_finish` (a wrong code fails here with [`TestkitError::KeyBundle`]), derives
+    /// the new ADV secret, and pairs as [`FakeServer::scan_qr_with`] does. `options.phone` is
+    /// ignored: the companion chose the number.
+    pub async fn enter_pair_code_with(
+        &self,
+        code: &str,
+        options: PairOptions,
+    ) -> Result<Paired, TestkitError> {
+        let (request, registration, phone) = {
+            let mut st = self.shared.state();
+            let (index, request) =
+                pending_code_request(&st).ok_or(TestkitError::NoPairCodeRequest)?;
+            if let Some(entry) = st.code_requests.get_mut(index) {
+                entry.1 = true;
+            }
+            let registration = st
+                .registrations
+                .get(&request.connection)
+                .cloned()
+                .ok_or(TestkitError::NoPairCodeRequest)?;
+            let phone = phone_for(&mut st, Some(request.phone));
+            st.code_finishes.remove(&request.connection);
+            (request, registration, phone)
+        };
+        if registration.noise_key != request.noise_key {
+            return Err(TestkitError::KeyMismatch("noise key"));
+        }
+        let ephemeral = primary_hello(code, &request.wrapped_ephemeral)?;
+
+        let notification = Node::build("notification")
+            .attr("type", LINK_CODE_REG)
+            .attr("from", SERVER)
+            .attr("id", random_id())
+            .attr("t", unix_now().to_string())
+            .child(
+                Node::build(LINK_CODE_REG)
+                    .attr("stage", "primary_hello")
+                    .children([
+                        Node::build("link_code_pairing_ref")
+                            .bytes(request.pairing_ref.as_bytes().to_vec())
+                            .finish(),
+                        Node::build("link_code_pairing_wrapped_primary_ephemeral_pub")
+                            .bytes(ephemeral.wrapped.to_vec())
+                            .finish(),
+                        Node::build("primary_identity_pub")
+                            .bytes(phone.identity.public.0.to_vec())
+                            .finish(),
+                    ]),
+            )
+            .finish();
+        let conn = request.connection;
+        if !self
+            .shared
+            .state()
+            .send_to(conn, Command::Node(notification, false))
+        {
+            return Err(TestkitError::ConnectionClosed);
+        }
+        self.wait_until("companion_finish", PAIR_REPLY_TIMEOUT, |st| {
+            st.code_finishes.contains_key(&conn) || !st.is_live(conn)
+        })
+        .await?;
+        let finish = self
+            .shared
+            .state()
+            .code_finishes
+            .remove(&conn)
+            .ok_or(TestkitError::ConnectionClosed)?;
+
+        let reg = finish
+            .child(LINK_CODE_REG)
+            .ok_or(TestkitError::BadCompanionFinish(LINK_CODE_REG))?;
+        let bytes = |tag: &'static str| {
+            reg.child(tag)
+                .and_then(Node::content_bytes)
+                .ok_or(TestkitError::BadCompanionFinish(tag))
+        };
+        if bytes("link_code_pairing_ref")? != request.pairing_ref.as_bytes() {
+            return Err(TestkitError::BadCompanionFinish("link_code_pairing_ref"));
+        }
+        let named_identity = PublicKey::from_slice(bytes("companion_identity_public")?).ok_or(
+            TestkitError::BadCompanionFinish("companion_identity_public"),
+        )?;
+        let opened = open_key_bundle(
+            &ephemeral,
+            &phone.identity,
+            bytes("link_code_pairing_wrapped_key_bundle")?,
+        )?;
+        if opened.companion_identity != named_identity || named_identity != registration.identity {
+            return Err(TestkitError::KeyBundle(
+                "names another companion identity than the registration",
+            ));
+        }
+        let companion = Companion {
+            connection: conn,
+            noise_key: registration.noise_key,
+            identity: registration.identity,
+            platform: request.platform_id.clone(),
+        };
+        self.pair(&companion, &opened.adv_secret, Some(phone.number), &options)
+            .await
+    }
+
+    /// Sends `pair-success` to the companion and, when it countersigns, registers it and
+    /// forces the restart.
+    async fn pair(
+        &self,
+        companion: &Companion,
+        adv_secret: &[u8; 32],
+        number: Option<u64>,
+        options: &PairOptions,
+    ) -> Result<Paired, TestkitError> {
+        let (phone, device) = {
+            let mut st = self.shared.state();
+            let phone = phone_for(&mut st, number);
+            let device = next_device(&st, &phone);
+            (phone, device)
+        };
+        let jid = phone.jid(device);
+        let lid = phone.lid(device);
+        let params = IdentityParams {
+            raw_id: phone.raw_id,
+            timestamp: unix_now(),
+            key_index: u32::from(device),
+            hosted: options.hosted,
+        };
+        let signed = sign_device_identity(
+            &phone.identity,
+            &companion.identity,
+            adv_secret,
+            &params,
+            options.forgery,
+        );
+
+        let iq_id = random_id();
+        let mut success = Node::build("pair-success")
+            .child(
+                Node::build("device-identity")
+                    .bytes(signed.wrapper.clone())
+                    .finish(),
+            )
+            .child(
+                Node::build("device")
+                    .attr("jid", jid.clone())
+                    .attr("lid", lid.clone())
+                    .finish(),
+            );
+        if let Some(name) = &options.business_name {
+            success = success.child(Node::build("biz").attr("name", name.clone()).finish());
+        }
+        let success = success
+            .child(
+                Node::build("platform")
+                    .attr("name", options.platform.clone())
+                    .finish(),
+            )
+            .finish();
+        let iq = Node::build("iq")
+            .attr("type", "set")
+            .attr("from", SERVER)
+            .attr("id", iq_id.clone())
+            .attr("t", unix_now().to_string())
+            .child(success)
+            .finish();
+
+        let reply = self.request(companion.connection, iq_id, iq).await?;
+        if reply.attr("type").is_some_and(|t| t.eq_str("error")) {
+            let (code, text) = error_of(&reply);
+            return Err(TestkitError::PairingRejected { code, text });
+        }
+        if options.forgery.is_some() {
+            return Err(TestkitError::ForgeryAccepted);
+        }
+        let identity = reply
+            .child_path(&["pair-device-sign", "device-identity"])
+            .ok_or(TestkitError::BadPairReply(
+                "no <pair-device-sign><device-identity>",
+            ))?;
+        if identity.attr_u64("key-index") != Some(u64::from(params.key_index)) {
+            return Err(TestkitError::BadPairReply("key-index differs"));
+        }
+        let bytes = identity
+            .bytes()
+            .ok_or(TestkitError::BadPairReply("device-identity has no bytes"))?;
+        check_countersigned(bytes, &signed, &companion.identity, &phone.identity.public)?;
+
+        {
+            let mut st = self.shared.state();
+            if let Some(p) = st.phones.get_mut(&phone.number) {
+                p.next_device = device.saturating_add(1);
+            }
+            st.devices.insert(
+                (phone.number, u32::from(device)),
+                DeviceEntry {
+                    noise_key: companion.noise_key,
+                    jid: jid.clone(),
+                    lid: lid.clone(),
+                },
+            );
+            let restart = Node::build("stream:error").attr("code", "515").finish();
+            st.send_to(companion.connection, Command::Node(restart, true));
+        }
+        self.shared.notify();
+        tracing::info!(%jid, "fake phone paired a companion");
+        Ok(Paired {
+            jid,
+            lid,
+            phone_identity: phone.identity.public,
+            platform: options.platform.clone(),
+            business_name: options.business_name.clone(),
+            companion_platform: companion.platform.clone(),
+        })
+    }
+
+    /// Sends the iq `node` (id `id`) on connection `conn` and waits for the client's answer.
+    async fn request(&self, conn: u64, id: String, node: Node) -> Result<Node, TestkitError> {
+        let (tx, rx) = oneshot::channel();
+        {
+            let mut st = self.shared.state();
+            st.pending.insert((conn, id.clone()), tx);
+            if !st.send_to(conn, Command::Node(node, false)) {
+                st.pending.remove(&(conn, id));
+                return Err(TestkitError::ConnectionClosed);
+            }
+        }
+        match tokio::time::timeout(PAIR_REPLY_TIMEOUT, rx).await {
+            Ok(Ok(reply)) => Ok(reply),
+            Ok(Err(_)) => Err(TestkitError::ConnectionClosed),
+            Err(_) => {
+                self.shared.state().pending.remove(&(conn, id));
+                Err(TestkitError::Timeout("the reply to pair-success".into()))
+            }
+        }
+    }
+}
+
+/// The latest `companion_hello` on a live connection no code was entered for yet.
+fn pending_code_request(st: &State) -> Option<(usize, PairCodeRequest)> {
+    st.code_requests
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, (r, used))| !used && st.is_live(r.connection))
+        .map(|(i, (r, _))| (i, r.clone()))
+}
+
+/// `n` fresh QR refs: ASCII, no commas, unique enough for one test.
+pub(crate) fn qr_refs(n: usize) -> Vec<String> {
+    let mut rng = rand::thread_rng();
+    (0..n)
+        .map(|_| {
+            let body: String = (0..24)
+                .map(|_| char::from(rng.sample(rand::distributions::Alphanumeric)))
+                .collect();
+            format!("2@{body}")
+        })
+        .collect()
+}
