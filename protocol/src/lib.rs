@@ -10,6 +10,7 @@
 
 pub mod binary;
 pub mod crypto;
+pub mod message;
 pub mod noise;
 pub mod pairing;
 pub mod signal;

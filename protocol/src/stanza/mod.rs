@@ -1,6 +1,9 @@
 //! Typed views of stanzas and the pure tables that classify them.
 
 pub mod ack;
+pub mod attrs;
 pub mod codes;
 pub mod iq;
+pub mod prekey_nodes;
+pub mod receipt;
 pub mod stream_error;

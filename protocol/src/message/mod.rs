@@ -1,0 +1,31 @@
+//! Receiving messages, sans IO: parse a `<message>` stanza ([`MessageStanza`]), decrypt its
+//! `<enc>` payloads over explicit Signal state ([`decrypt_stanza`], or the single steps
+//! [`decrypt_direct`], [`decrypt_group`], [`process_distribution`], [`decode_payload`]), and
+//! take the decoded `Message` apart for delivery ([`MessageContent`]: `deviceSentMessage`
+//! unwrapped, the sender-key distribution message set aside).
+//!
+//! Nothing here stores anything: every state change comes back in [`StateChanges`] so the
+//! caller persists it in one batch before acknowledging (messages.md §1.1, signal.md §4–§8).
+
+pub mod address;
+pub mod content;
+pub mod decrypt;
+pub mod error;
+pub mod source;
+pub mod stanza;
+
+#[cfg(test)]
+mod tests;
+
+pub use address::{sender_key_name, signal_address};
+pub use content::{
+    decode_message, split_message, unpad_payload, DeviceSentMeta, MessageContent,
+    SenderKeyDistribution,
+};
+pub use decrypt::{
+    decode_payload, decrypt_direct, decrypt_group, decrypt_stanza, process_distribution,
+    DecryptFailure, Decryption, DirectDecrypted, IgnoredEnc, RecvKeys, StateChanges,
+};
+pub use error::DecryptError;
+pub use source::{parse_source, AddressingMode, OwnJids, Source};
+pub use stanza::{EditAttribute, EncNode, EncType, MessageStanza};

@@ -1,0 +1,203 @@
+//! Shared typed errors and attribute readers for the incoming-stanza parsers (`message`,
+//! `receipt`, `presence`, `chatstate`, `notification`).
+//!
+//! Stanzas come from the network, so every reader returns a [`StanzaError`] instead of
+//! panicking, and names the stanza and attribute that were wrong so logs say what to fix.
+
+use thiserror::Error;
+
+use crate::binary::{AttrValue, Jid, Node};
+
+/// Why an incoming stanza could not be read.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum StanzaError {
+    /// The node is not the stanza this parser reads.
+    #[error("expected <{expected}>, got <{got}>")]
+    WrongTag {
+        /// The tag the parser reads.
+        expected: &'static str,
+        /// The tag found.
+        got: String,
+    },
+    /// A required attribute is absent.
+    #[error("<{tag}> lacks attribute `{attr}`")]
+    MissingAttr {
+        /// The element.
+        tag: &'static str,
+        /// The attribute.
+        attr: &'static str,
+    },
+    /// An attribute is present but does not parse (bad JID, bad number, unknown value).
+    #[error("<{tag}> attribute `{attr}` is malformed: {value:?}")]
+    BadAttr {
+        /// The element.
+        tag: &'static str,
+        /// The attribute.
+        attr: &'static str,
+        /// The value as sent (truncated to 64 characters).
+        value: String,
+    },
+    /// A required child element is absent.
+    #[error("<{tag}> lacks child <{child}>")]
+    MissingChild {
+        /// The element.
+        tag: &'static str,
+        /// The child.
+        child: &'static str,
+    },
+    /// An element's content has the wrong shape (bytes expected, wrong length, ...).
+    #[error("<{tag}> has bad content: {reason}")]
+    BadContent {
+        /// The element.
+        tag: &'static str,
+        /// What was wrong.
+        reason: &'static str,
+    },
+}
+
+/// Checks the node's tag.
+pub(crate) fn expect_tag(node: &Node, expected: &'static str) -> Result<(), StanzaError> {
+    if node.tag == expected {
+        Ok(())
+    } else {
+        Err(StanzaError::WrongTag {
+            expected,
+            got: truncate(&node.tag),
+        })
+    }
+}
+
+/// Keeps error values short: a hostile peer may send megabyte attributes.
+fn truncate(s: &str) -> String {
+    s.chars().take(64).collect()
+}
+
+fn bad(tag: &'static str, attr: &'static str, value: &AttrValue) -> StanzaError {
+    StanzaError::BadAttr {
+        tag,
+        attr,
+        value: truncate(&value.as_str()),
+    }
+}
+
+/// An optional string attribute.
+pub(crate) fn opt_str(node: &Node, attr: &str) -> Option<String> {
+    node.attr_str(attr).map(|s| s.into_owned())
+}
+
+/// A required string attribute.
+pub(crate) fn req_str(
+    node: &Node,
+    tag: &'static str,
+    attr: &'static str,
+) -> Result<String, StanzaError> {
+    opt_str(node, attr).ok_or(StanzaError::MissingAttr { tag, attr })
+}
+
+/// An optional JID attribute: absent is `None`, present but unparsable is an error.
+pub(crate) fn opt_jid(
+    node: &Node,
+    tag: &'static str,
+    attr: &'static str,
+) -> Result<Option<Jid>, StanzaError> {
+    match node.attr(attr) {
+        None => Ok(None),
+        Some(v) => v.to_jid().map(Some).ok_or_else(|| bad(tag, attr, v)),
+    }
+}
+
+/// A required JID attribute.
+pub(crate) fn req_jid(
+    node: &Node,
+    tag: &'static str,
+    attr: &'static str,
+) -> Result<Jid, StanzaError> {
+    opt_jid(node, tag, attr)?.ok_or(StanzaError::MissingAttr { tag, attr })
+}
+
+/// An optional decimal integer attribute.
+pub(crate) fn opt_int<T: std::str::FromStr>(
+    node: &Node,
+    tag: &'static str,
+    attr: &'static str,
+) -> Result<Option<T>, StanzaError> {
+    match node.attr(attr) {
+        None => Ok(None),
+        Some(v @ AttrValue::Jid(_)) => Err(bad(tag, attr, v)),
+        Some(v @ AttrValue::Str(s)) => s.parse().map(Some).map_err(|_| bad(tag, attr, v)),
+    }
+}
+
+/// A required decimal integer attribute.
+pub(crate) fn req_int<T: std::str::FromStr>(
+    node: &Node,
+    tag: &'static str,
+    attr: &'static str,
+) -> Result<T, StanzaError> {
+    opt_int(node, tag, attr)?.ok_or(StanzaError::MissingAttr { tag, attr })
+}
+
+/// A required child element.
+pub(crate) fn req_child<'a>(
+    node: &'a Node,
+    tag: &'static str,
+    child: &'static str,
+) -> Result<&'a Node, StanzaError> {
+    node.child(child)
+        .ok_or(StanzaError::MissingChild { tag, child })
+}
+
+/// The byte content of a required child.
+pub(crate) fn child_bytes<'a>(
+    node: &'a Node,
+    tag: &'static str,
+    child: &'static str,
+) -> Result<&'a [u8], StanzaError> {
+    req_child(node, tag, child)?
+        .content_bytes()
+        .ok_or(StanzaError::BadContent {
+            tag: child,
+            reason: "expected bytes",
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readers_report_what_is_wrong() {
+        let n = Node::build("x")
+            .attr("j", "not a jid@")
+            .attr("n", "12x")
+            .attr("ok", "7")
+            .finish();
+        assert_eq!(
+            req_str(&n, "x", "gone"),
+            Err(StanzaError::MissingAttr {
+                tag: "x",
+                attr: "gone"
+            })
+        );
+        assert!(matches!(
+            req_jid(&n, "x", "j"),
+            Err(StanzaError::BadAttr { attr: "j", .. })
+        ));
+        assert!(matches!(
+            req_int::<u32>(&n, "x", "n"),
+            Err(StanzaError::BadAttr { attr: "n", .. })
+        ));
+        assert_eq!(req_int::<u32>(&n, "x", "ok"), Ok(7));
+        assert_eq!(opt_int::<u32>(&n, "x", "none"), Ok(None));
+        assert!(expect_tag(&n, "y").is_err());
+        assert!(matches!(
+            child_bytes(&n, "x", "c"),
+            Err(StanzaError::MissingChild { child: "c", .. })
+        ));
+        let long = Node::build("x").attr("a", "y".repeat(1000)).finish();
+        match req_int::<u8>(&long, "x", "a") {
+            Err(StanzaError::BadAttr { value, .. }) => assert_eq!(value.len(), 64),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,700 @@
+//! `<receipt>` stanzas: parsing incoming ones (all types, `<list>` ids, grouped group receipts,
+//! retry requests) and building ours: delivery, read/played, and retry receipts
+//! (messages.md §3–§4; whatsmeow `receipt.go` `parseReceipt`, `sendMessageReceipt`, `MarkRead`,
+//! `retry.go` `sendRetryReceipt`, `handleRetryReceipt`).
+
+use crate::binary::{Jid, Node, Server};
+use crate::crypto::PublicKey;
+use crate::message::source::{parse_source_with, OwnJids, Source};
+use crate::message::MessageStanza;
+use crate::signal::{PreKey, PreKeyBundle, SignedPreKey};
+
+use super::attrs::{expect_tag, opt_int, opt_jid, opt_str, req_int, req_jid, req_str, StanzaError};
+use super::prekey_nodes::{
+    identity_node, key_type_node, parse_bundle, parse_registration, prekey_node, registration_node,
+    signed_prekey_node,
+};
+
+/// Retry receipts stop once the count reaches this (whatsmeow `retryCount >= 5`; Baileys
+/// `maxMsgRetryCount` 5).
+pub const MAX_RETRY_COUNT: u32 = 5;
+
+/// The `type` of a receipt (messages.md §3.1; whatsmeow `types.ReceiptType`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ReceiptKind {
+    /// No `type`: delivered to a device.
+    Delivery,
+    /// `sender`: a message we sent from another device reached this one.
+    Sender,
+    /// `retry`: the recipient could not decrypt.
+    Retry,
+    /// `read`.
+    Read,
+    /// `read-self`: read on our own device while read receipts are off.
+    ReadSelf,
+    /// `played`: voice or view-once media played.
+    Played,
+    /// `played-self`: played on our own device while receipts are off.
+    PlayedSelf,
+    /// `server-error`: the server could not deliver.
+    ServerError,
+    /// `inactive`: delivered while the recipient was not active.
+    Inactive,
+    /// `peer_msg`: delivery of an own-device protocol message.
+    PeerMsg,
+    /// `hist_sync`: a history-sync blob was received.
+    HistSync,
+    /// Any other value, verbatim.
+    Other(String),
+}
+
+impl ReceiptKind {
+    /// Parses the `type` attribute (`None` or empty → `Delivery`).
+    pub fn from_wire(s: Option<&str>) -> Self {
+        match s.unwrap_or("") {
+            "" => Self::Delivery,
+            "sender" => Self::Sender,
+            "retry" => Self::Retry,
+            "read" => Self::Read,
+            "read-self" => Self::ReadSelf,
+            "played" => Self::Played,
+            "played-self" => Self::PlayedSelf,
+            "server-error" => Self::ServerError,
+            "inactive" => Self::Inactive,
+            "peer_msg" => Self::PeerMsg,
+            "hist_sync" => Self::HistSync,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+
+    /// The `type` attribute value; `None` for `Delivery`, which has none.
+    pub fn as_wire(&self) -> Option<&str> {
+        Some(match self {
+            Self::Delivery => return None,
+            Self::Sender => "sender",
+            Self::Retry => "retry",
+            Self::Read => "read",
+            Self::ReadSelf => "read-self",
+            Self::Played => "played",
+            Self::PlayedSelf => "played-self",
+            Self::ServerError => "server-error",
+            Self::Inactive => "inactive",
+            Self::PeerMsg => "peer_msg",
+            Self::HistSync => "hist_sync",
+            Self::Other(s) => s,
+        })
+    }
+}
+
+/// The `<retry>` part of an incoming retry receipt: what the peer failed to decrypt, and the
+/// keys it sent so we can build a fresh session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryRequest {
+    /// The message to re-send (`<retry id>`).
+    pub message_id: String,
+    /// How many retries the peer has asked for so far (`count`, from 1).
+    pub count: u32,
+    /// The original message's timestamp (`<retry t>`).
+    pub original_timestamp: Option<i64>,
+    /// `v`.
+    pub version: Option<u32>,
+    /// The peer's registration id (`<registration>`), when sent.
+    pub registration_id: Option<u32>,
+    /// The peer device's prekey bundle (`<keys>`), when sent: start a new session from it.
+    pub bundle: Option<PreKeyBundle>,
+    /// The peer's `ADVSignedDeviceIdentity` (`<keys><device-identity>`), when sent.
+    pub device_identity: Option<Vec<u8>>,
+}
+
+/// One incoming receipt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingReceipt {
+    /// The stanza id (what the ack names).
+    pub stanza_id: String,
+    /// Who sent it and in which chat.
+    pub source: Source,
+    /// The acknowledged message ids: `id`, then any `<list><item id>`s.
+    pub message_ids: Vec<String>,
+    /// Unix seconds (`t`), when given.
+    pub timestamp: Option<i64>,
+    /// The receipt type.
+    pub kind: ReceiptKind,
+    /// `recipient`: for receipts about messages another of our devices sent, their sender.
+    pub recipient: Option<Jid>,
+    /// The retry request of a `retry` receipt.
+    pub retry: Option<RetryRequest>,
+}
+
+impl IncomingReceipt {
+    /// Parses a `<receipt>`. A grouped group receipt (no `participant`, one `<participants
+    /// key=msgid>` per message listing `<user jid t>`s) yields one receipt per user.
+    pub fn parse(node: &Node, own: &OwnJids) -> Result<Vec<Self>, StanzaError> {
+        expect_tag(node, "receipt")?;
+        let from = req_jid(node, "receipt", "from")?;
+        let kind = ReceiptKind::from_wire(node.attr_str("type").as_deref());
+        let timestamp = opt_int(node, "receipt", "t")?;
+        let recipient = opt_jid(node, "receipt", "recipient")?;
+        let grouped =
+            (from.is_group() || from.is_broadcast()) && node.attr("participant").is_none();
+        if grouped {
+            return parse_grouped(node, own, &kind, recipient);
+        }
+        let source = parse_source_with(node, "receipt", own, None)?;
+        let id = req_str(node, "receipt", "id")?;
+        let mut message_ids = vec![id.clone()];
+        if let Some(list) = node.child("list") {
+            message_ids.extend(
+                list.children_by_tag("item")
+                    .filter_map(|item| opt_str(item, "id")),
+            );
+        }
+        let retry = match kind {
+            ReceiptKind::Retry => Some(parse_retry(node)?),
+            _ => None,
+        };
+        Ok(vec![Self {
+            stanza_id: id,
+            source,
+            message_ids,
+            timestamp,
+            kind,
+            recipient,
+            retry,
+        }])
+    }
+}
+
+fn parse_grouped(
+    node: &Node,
+    own: &OwnJids,
+    kind: &ReceiptKind,
+    recipient: Option<Jid>,
+) -> Result<Vec<IncomingReceipt>, StanzaError> {
+    let stanza_id = opt_str(node, "id").unwrap_or_default();
+    let mut out = Vec::new();
+    let mut groups = node.children_by_tag("participants").peekable();
+    if groups.peek().is_none() {
+        return Err(StanzaError::MissingChild {
+            tag: "receipt",
+            child: "participants",
+        });
+    }
+    for participants in groups {
+        let key = req_str(participants, "participants", "key")?;
+        for user in participants.children_by_tag("user") {
+            let jid = req_jid(user, "user", "jid")?;
+            let source = parse_source_with(node, "receipt", own, Some(jid))?;
+            out.push(IncomingReceipt {
+                stanza_id: stanza_id.clone(),
+                source,
+                message_ids: vec![key.clone()],
+                timestamp: opt_int(user, "user", "t")?,
+                kind: kind.clone(),
+                recipient: recipient.clone(),
+                retry: None,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn parse_retry(node: &Node) -> Result<RetryRequest, StanzaError> {
+    let retry = node.child("retry").ok_or(StanzaError::MissingChild {
+        tag: "receipt",
+        child: "retry",
+    })?;
+    let registration_id = match node.child("registration") {
+        Some(_) => Some(parse_registration(node, "receipt")?),
+        None => None,
+    };
+    let (bundle, device_identity) = match node.child("keys") {
+        Some(keys) => (
+            Some(parse_bundle(node, "receipt")?),
+            keys.child("device-identity")
+                .and_then(Node::content_bytes)
+                .map(<[u8]>::to_vec),
+        ),
+        None => (None, None),
+    };
+    Ok(RetryRequest {
+        message_id: req_str(retry, "retry", "id")?,
+        count: req_int(retry, "retry", "count")?,
+        original_timestamp: opt_int(retry, "retry", "t")?,
+        version: opt_int(retry, "retry", "v")?,
+        registration_id,
+        bundle,
+        device_identity,
+    })
+}
+
+/// `id`, `to` = the message's `from`, and its `recipient`/`participant` as received
+/// (whatsmeow `buildBaseReceipt`).
+fn base_receipt(msg: &MessageStanza) -> crate::binary::NodeBuilder {
+    Node::build("receipt")
+        .attr("id", msg.id.clone())
+        .attr("to", msg.from.clone())
+        .attr_opt("recipient", msg.recipient.clone())
+        .attr_opt("participant", msg.participant.clone())
+}
+
+/// The delivery receipt for a message we decrypted (messages.md §3.2): type `sender` for our
+/// own devices' messages (`peer_msg` for peer messages), `inactive` while we are not marked
+/// active, none otherwise.
+pub fn delivery_receipt(msg: &MessageStanza, active: bool) -> Node {
+    let ty = if msg.source.is_from_me {
+        Some(if msg.message_type.as_deref() == Some("peer_msg") {
+            "peer_msg"
+        } else {
+            "sender"
+        })
+    } else if !active {
+        Some("inactive")
+    } else {
+        None
+    };
+    base_receipt(msg).attr_opt("type", ty).finish()
+}
+
+/// Builds a read or played receipt for `ids` in `chat` (messages.md §3.3; whatsmeow
+/// `MarkRead`). `sender` is the messages' sender, named as `participant` in group chats.
+/// `read` becomes `read-self` in newsletters or when `read_receipts_off` (privacy setting
+/// "none"). `None` when `ids` is empty.
+pub fn read_receipt(
+    chat: &Jid,
+    sender: Option<&Jid>,
+    ids: &[String],
+    kind: ReceiptKind,
+    timestamp: i64,
+    read_receipts_off: bool,
+) -> Option<Node> {
+    let (first, rest) = ids.split_first()?;
+    let kind = match kind {
+        ReceiptKind::Read if chat.is_newsletter() || read_receipts_off => ReceiptKind::ReadSelf,
+        other => other,
+    };
+    let direct = matches!(
+        chat.server,
+        Server::DefaultUser | Server::Lid | Server::Messenger
+    );
+    let participant = sender.filter(|_| !direct).map(Jid::to_non_ad);
+    let mut b = Node::build("receipt")
+        .attr("id", first.clone())
+        .attr_opt("type", kind.as_wire().map(str::to_owned))
+        .attr("to", chat.clone())
+        .attr("t", timestamp)
+        .attr_opt("participant", participant);
+    if !rest.is_empty() {
+        b = b.child(
+            Node::build("list").children(
+                rest.iter()
+                    .map(|id| Node::build("item").attr("id", id.clone()).finish()),
+            ),
+        );
+    }
+    Some(b.finish())
+}
+
+/// Our keys for a retry receipt's `<keys>`: the peer starts a fresh session from them.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryKeys<'a> {
+    /// Our identity public key.
+    pub identity: &'a PublicKey,
+    /// A fresh one-time prekey (the caller generates and stores it first).
+    pub prekey: &'a PreKey,
+    /// Our current signed prekey.
+    pub signed_prekey: &'a SignedPreKey,
+    /// Our `ADVSignedDeviceIdentity` bytes (with the account signature key).
+    pub device_identity: &'a [u8],
+}
+
+/// The retry count for our next retry receipt for a message: `local` is how many we already
+/// sent for it in this process, `enc_count` the stanza's `<enc count>` (a re-sent message
+/// carries the count it answers, which survives our restarts). `None` once the limit is
+/// reached: send no more (whatsmeow `sendRetryReceipt`).
+pub fn next_retry_count(local: u32, enc_count: Option<u32>) -> Option<u32> {
+    let mut count = local.saturating_add(1);
+    if count == 1 {
+        if let Some(c) = enc_count.filter(|&c| c > 0) {
+            count = c.saturating_add(1);
+        }
+    }
+    (count < MAX_RETRY_COUNT).then_some(count)
+}
+
+/// Whether a retry receipt with `count` must carry our keys: from the second retry on, or at
+/// once when the message is unavailable for lack of a sender key (whatsmeow
+/// `retryCount > 1 || forceIncludeIdentity`).
+pub fn retry_needs_keys(count: u32, force: bool) -> bool {
+    count > 1 || force
+}
+
+/// The retry receipt for a message we could not decrypt (messages.md §4.1):
+/// `<receipt id to [participant] [recipient] type="retry" [category="peer"]><retry count id t
+/// v="1"/><registration/>[<keys>…</keys>]</receipt>`. Pass `keys` when
+/// [`retry_needs_keys`] says so.
+pub fn retry_receipt(
+    msg: &MessageStanza,
+    count: u32,
+    registration_id: u32,
+    keys: Option<RetryKeys<'_>>,
+) -> Node {
+    let peer = msg.message_type.as_deref() == Some("peer_msg") && msg.source.is_from_me;
+    let mut children = vec![
+        Node::build("retry")
+            .attr("count", count)
+            .attr("id", msg.id.clone())
+            .attr("t", msg.timestamp)
+            .attr("v", "1")
+            .finish(),
+        registration_node(registration_id),
+    ];
+    if let Some(k) = keys {
+        children.push(
+            Node::build("keys")
+                .children([
+                    key_type_node(),
+                    identity_node(k.identity),
+                    prekey_node(k.prekey),
+                    signed_prekey_node(k.signed_prekey),
+                    Node::build("device-identity")
+                        .bytes(k.device_identity.to_vec())
+                        .finish(),
+                ])
+                .finish(),
+        );
+    }
+    base_receipt(msg)
+        .attr("type", "retry")
+        .attr_opt("category", peer.then_some("peer"))
+        .children(children)
+        .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::KeyPair;
+    use crate::signal::LocalIdentity;
+    use proptest::prelude::*;
+
+    fn own() -> OwnJids {
+        OwnJids {
+            pn: Jid::pn("15550001111"),
+            lid: Some(Jid::lid("100000000000001")),
+        }
+    }
+
+    fn bob() -> Jid {
+        Jid::pn("15550002222")
+    }
+
+    #[test]
+    fn every_receipt_type_parses_and_round_trips_its_name() {
+        for ty in [
+            None,
+            Some("sender"),
+            Some("retry"),
+            Some("read"),
+            Some("read-self"),
+            Some("played"),
+            Some("played-self"),
+            Some("server-error"),
+            Some("inactive"),
+            Some("peer_msg"),
+            Some("hist_sync"),
+            Some("enc_rekey_retry"),
+        ] {
+            let kind = ReceiptKind::from_wire(ty);
+            assert_eq!(kind.as_wire(), ty);
+            assert_eq!(kind == ReceiptKind::Delivery, ty.is_none());
+        }
+        assert_eq!(ReceiptKind::from_wire(Some("")), ReceiptKind::Delivery);
+    }
+
+    #[test]
+    fn dm_read_receipt_with_list() {
+        let node = Node::build("receipt")
+            .attr("from", bob().with_device(2))
+            .attr("id", "A")
+            .attr("t", "1700000001")
+            .attr("type", "read")
+            .child(
+                Node::build("list")
+                    .children([
+                        Node::build("item").attr("id", "B").finish(),
+                        Node::build("item").attr("id", "C").finish(),
+                        Node::build("other").attr("id", "Z").finish(),
+                    ])
+                    .finish(),
+            )
+            .finish();
+        let r = IncomingReceipt::parse(&node, &own()).unwrap();
+        assert_eq!(r.len(), 1);
+        let r = &r[0];
+        assert_eq!(r.kind, ReceiptKind::Read);
+        assert_eq!(r.message_ids, ["A", "B", "C"]);
+        assert_eq!(r.timestamp, Some(1_700_000_001));
+        assert_eq!(r.source.chat, bob());
+        assert_eq!(r.source.sender, bob().with_device(2));
+        assert_eq!(r.stanza_id, "A");
+        assert!(r.retry.is_none());
+    }
+
+    #[test]
+    fn own_device_sender_receipt_names_the_recipient() {
+        let node = Node::build("receipt")
+            .attr("from", Jid::pn("15550001111").with_device(3))
+            .attr("recipient", bob())
+            .attr("id", "M")
+            .attr("type", "sender")
+            .finish();
+        let r = &IncomingReceipt::parse(&node, &own()).unwrap()[0];
+        assert!(r.source.is_from_me);
+        assert_eq!(r.source.chat, bob());
+        assert_eq!(r.recipient, Some(bob()));
+        assert_eq!(r.kind, ReceiptKind::Sender);
+        assert_eq!(r.timestamp, None);
+    }
+
+    #[test]
+    fn grouped_group_receipt_fans_out_per_user() {
+        let node = Node::build("receipt")
+            .attr("from", Jid::group("1203"))
+            .attr("id", "S")
+            .attr("type", "read")
+            .children([Node::build("participants")
+                .attr("key", "MSG1")
+                .children([
+                    Node::build("user")
+                        .attr("jid", Jid::lid("7").with_device(1))
+                        .attr("t", "10")
+                        .finish(),
+                    Node::build("user")
+                        .attr("jid", Jid::lid("100000000000001"))
+                        .attr("t", "11")
+                        .finish(),
+                ])
+                .finish()])
+            .finish();
+        let rs = IncomingReceipt::parse(&node, &own()).unwrap();
+        assert_eq!(rs.len(), 2);
+        assert_eq!(rs[0].source.sender, Jid::lid("7").with_device(1));
+        assert_eq!(rs[0].message_ids, ["MSG1"]);
+        assert_eq!(rs[0].timestamp, Some(10));
+        assert!(!rs[0].source.is_from_me);
+        assert!(rs[1].source.is_from_me);
+        assert!(rs
+            .iter()
+            .all(|r| r.source.is_group && r.kind == ReceiptKind::Read));
+
+        let no_participants = Node::build("receipt")
+            .attr("from", Jid::group("1203"))
+            .attr("id", "S")
+            .finish();
+        assert_eq!(
+            IncomingReceipt::parse(&no_participants, &own()),
+            Err(StanzaError::MissingChild {
+                tag: "receipt",
+                child: "participants"
+            })
+        );
+    }
+
+    fn incoming(from: Jid, participant: Option<Jid>) -> MessageStanza {
+        let node = Node::build("message")
+            .attr("from", from)
+            .attr_opt("participant", participant)
+            .attr("id", "3EB0FF")
+            .attr("t", "1700000000")
+            .attr("type", "text")
+            .child(
+                Node::build("enc")
+                    .attr("v", "2")
+                    .attr("type", "msg")
+                    .attr("count", "1")
+                    .bytes(vec![1]),
+            )
+            .finish();
+        MessageStanza::parse(&node, &own()).unwrap()
+    }
+
+    #[test]
+    fn delivery_receipts_follow_whatsmeow() {
+        let dm = incoming(bob().with_device(1), None);
+        let r = delivery_receipt(&dm, true);
+        assert_eq!(r.attr_str("id").as_deref(), Some("3EB0FF"));
+        assert_eq!(r.attr_jid("to"), Some(bob().with_device(1)));
+        assert!(r.attr("type").is_none());
+        assert_eq!(
+            delivery_receipt(&dm, false).attr_str("type").as_deref(),
+            Some("inactive")
+        );
+        let grp = incoming(Jid::group("1203"), Some(Jid::lid("7").with_device(2)));
+        let r = delivery_receipt(&grp, true);
+        assert_eq!(r.attr_jid("to"), Some(Jid::group("1203")));
+        assert_eq!(
+            r.attr_jid("participant"),
+            Some(Jid::lid("7").with_device(2))
+        );
+        let mine = incoming(Jid::pn("15550001111").with_device(4), None);
+        assert_eq!(
+            delivery_receipt(&mine, false).attr_str("type").as_deref(),
+            Some("sender")
+        );
+    }
+
+    #[test]
+    fn read_receipts_list_extra_ids_and_name_group_senders() {
+        let ids = ["A".to_string(), "B".to_string(), "C".to_string()];
+        let group = Jid::group("1203");
+        let sender = Jid::lid("7").with_device(3);
+        let r = read_receipt(&group, Some(&sender), &ids, ReceiptKind::Read, 99, false).unwrap();
+        assert_eq!(r.attr_str("type").as_deref(), Some("read"));
+        assert_eq!(r.attr_str("id").as_deref(), Some("A"));
+        assert_eq!(r.attr_str("t").as_deref(), Some("99"));
+        assert_eq!(r.attr_jid("participant"), Some(Jid::lid("7")));
+        let items: Vec<_> = r
+            .child("list")
+            .unwrap()
+            .children()
+            .iter()
+            .map(|i| i.attr_str("id").unwrap().into_owned())
+            .collect();
+        assert_eq!(items, ["B", "C"]);
+        // Back through the parser as the peer would see it.
+        let mut seen = r.clone();
+        seen.attrs.remove("to");
+        seen.set_attr("from", group.clone());
+        let parsed = &IncomingReceipt::parse(&seen, &own()).unwrap()[0];
+        assert_eq!(parsed.message_ids, ids);
+        assert_eq!(parsed.kind, ReceiptKind::Read);
+
+        let dm = read_receipt(&bob(), Some(&bob()), &ids[..1], ReceiptKind::Read, 1, true).unwrap();
+        assert!(dm.attr("participant").is_none());
+        assert!(dm.child("list").is_none());
+        assert_eq!(dm.attr_str("type").as_deref(), Some("read-self"));
+        let played = read_receipt(&bob(), None, &ids[..1], ReceiptKind::Played, 1, true).unwrap();
+        assert_eq!(played.attr_str("type").as_deref(), Some("played"));
+        assert!(read_receipt(&bob(), None, &[], ReceiptKind::Read, 1, false).is_none());
+    }
+
+    #[test]
+    fn retry_count_and_key_rules() {
+        assert_eq!(next_retry_count(0, None), Some(1));
+        assert_eq!(next_retry_count(0, Some(2)), Some(3));
+        assert_eq!(next_retry_count(1, Some(2)), Some(2));
+        assert_eq!(next_retry_count(3, None), Some(4));
+        assert_eq!(next_retry_count(4, None), None);
+        assert_eq!(next_retry_count(0, Some(4)), None);
+        assert!(!retry_needs_keys(1, false));
+        assert!(retry_needs_keys(1, true));
+        assert!(retry_needs_keys(2, false));
+    }
+
+    #[test]
+    fn retry_receipt_round_trips_with_keys() {
+        let grp = incoming(Jid::group("1203"), Some(Jid::lid("7").with_device(2)));
+        let me = LocalIdentity {
+            key_pair: KeyPair::from_private_bytes([5; 32]),
+            registration_id: 4242,
+        };
+        let signed = SignedPreKey::new(&me.key_pair, 3, KeyPair::from_private_bytes([6; 32]));
+        let one = PreKey {
+            id: 77,
+            key_pair: KeyPair::from_private_bytes([8; 32]),
+        };
+        let keys = RetryKeys {
+            identity: &me.key_pair.public,
+            prekey: &one,
+            signed_prekey: &signed,
+            device_identity: b"adv",
+        };
+        let r = retry_receipt(&grp, 2, me.registration_id, Some(keys));
+        assert_eq!(r.attr_str("type").as_deref(), Some("retry"));
+        assert_eq!(r.attr_jid("to"), Some(Jid::group("1203")));
+        assert_eq!(
+            r.attr_jid("participant"),
+            Some(Jid::lid("7").with_device(2))
+        );
+        assert!(r.attr("category").is_none());
+        let retry = r.child("retry").unwrap();
+        assert_eq!(retry.attr_str("count").as_deref(), Some("2"));
+        assert_eq!(retry.attr_str("t").as_deref(), Some("1700000000"));
+        assert_eq!(retry.attr_str("v").as_deref(), Some("1"));
+        assert_eq!(
+            r.child("registration").and_then(Node::bytes),
+            Some(&4242u32.to_be_bytes()[..])
+        );
+        assert_eq!(
+            r.child_path(&["keys", "type"]).and_then(Node::bytes),
+            Some(&[5u8][..])
+        );
+
+        // The server relays it to the sender with `from` = our device.
+        let mut seen = r.clone();
+        seen.attrs.remove("to");
+        seen.attrs.remove("participant");
+        seen.set_attr("from", Jid::lid("100000000000001").with_device(5));
+        let parsed = &IncomingReceipt::parse(&seen, &own()).unwrap()[0];
+        let req = parsed.retry.as_ref().unwrap();
+        assert_eq!(req.message_id, "3EB0FF");
+        assert_eq!(req.count, 2);
+        assert_eq!(req.original_timestamp, Some(1_700_000_000));
+        assert_eq!(req.version, Some(1));
+        assert_eq!(req.registration_id, Some(4242));
+        assert_eq!(
+            req.bundle,
+            Some(PreKeyBundle::for_local(&me, &signed, Some(&one)))
+        );
+        assert!(req.bundle.as_ref().unwrap().verify().is_ok());
+        assert_eq!(req.device_identity.as_deref(), Some(&b"adv"[..]));
+
+        // First retry: no keys, and the peer category for own peer messages.
+        let node = Node::build("message")
+            .attr("from", Jid::pn("15550001111").with_device(1))
+            .attr("id", "P")
+            .attr("t", "3")
+            .attr("type", "peer_msg")
+            .finish();
+        let peer = MessageStanza::parse(&node, &own()).unwrap();
+        let r = retry_receipt(&peer, 1, 1, None);
+        assert_eq!(r.attr_str("category").as_deref(), Some("peer"));
+        assert!(r.child("keys").is_none());
+        let retry_no_child = Node::build("receipt")
+            .attr("from", bob())
+            .attr("id", "X")
+            .attr("type", "retry")
+            .finish();
+        assert_eq!(
+            IncomingReceipt::parse(&retry_no_child, &own()),
+            Err(StanzaError::MissingChild {
+                tag: "receipt",
+                child: "retry"
+            })
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn mutated_receipts_never_panic(
+            ty in proptest::option::of("[a-z_-]{0,12}"),
+            from in "[0-9a-z@.:_-]{0,30}",
+            bytes in proptest::collection::vec(any::<u8>(), 0..80),
+            grouped in any::<bool>(),
+        ) {
+            let mut b = Node::build("receipt").attr("from", from).attr("id", "1");
+            if let Some(t) = ty { b = b.attr("type", t); }
+            let child = if grouped {
+                Node::build("participants").attr("key", "k").child(Node::build("user").attr("jid", String::from_utf8_lossy(&bytes).into_owned())).finish()
+            } else {
+                Node::build("retry").attr("count", String::from_utf8_lossy(&bytes).into_owned()).attr("id", "1").finish()
+            };
+            let node = b
+                .child(child)
+                .child(Node::build("registration").bytes(bytes.clone()))
+                .child(Node::build("keys").child(Node::build("identity").bytes(bytes.clone())))
+                .finish();
+            let _ = IncomingReceipt::parse(&node, &own());
+        }
+    }
+}
