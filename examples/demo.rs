@@ -98,7 +98,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             match &event {
                 Event::PairingQrCode { code, timeout } => {
-                    println!("event: PairingQrCode (valid {timeout:?}):\n{}", render_qr(code));
+                    println!(
+                        "event: PairingQrCode (valid {timeout:?}):\n{}",
+                        render_qr(code)
+                    );
                     if !scanned {
                         scanned = true;
                         println!("phone: scanning the QR code");

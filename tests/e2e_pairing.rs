@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{fast, is_connected, is_disconnected, subscribe, EventLog, WAIT};
+use wa_actors_core::client::{AccountState, ConnectionState};
 use wa_actors_core::events::Event;
 use wa_actors_core::pairing::PairingConfig;
 use wa_actors_core::prekeys::PreKeyConfig;
 use wa_actors_core::store::{AccountId, Namespace, SqliteStore, Store};
-use wa_actors_core::client::{AccountState, ConnectionState};
 use wa_actors_core::{Client, ClientBuilder};
 use wa_protocol::binary::Node;
 use wa_protocol::signal::signal_address;
@@ -107,7 +107,11 @@ async fn pairs_by_qr_logs_in_uploads_prekeys_and_survives_a_restart() {
     let t = unpaired(|b| b).await;
     let (code, timeout) = first_qr(&t.events).await;
     assert!(code.starts_with(QR_PREFIX), "{code}");
-    assert_eq!(timeout, Duration::from_secs(60), "the first code lives 60 s");
+    assert_eq!(
+        timeout,
+        Duration::from_secs(60),
+        "the first code lives 60 s"
+    );
 
     let paired = t
         .server
@@ -132,8 +136,14 @@ async fn pairs_by_qr_logs_in_uploads_prekeys_and_survives_a_restart() {
     // The 515 restart logs in with the new identity at once.
     t.events.wait_count(1, "Connected", is_connected).await;
     let logins = t.server.logins();
-    let login = logins.iter().rfind(|l| l.accepted).expect("an accepted login");
-    assert_eq!(login.user.map(|u| u.to_string()), Some(paired.jid.user.clone()));
+    let login = logins
+        .iter()
+        .rfind(|l| l.accepted)
+        .expect("an accepted login");
+    assert_eq!(
+        login.user.map(|u| u.to_string()),
+        Some(paired.jid.user.clone())
+    );
     assert_eq!(login.device, Some(u32::from(paired.jid.device)));
     assert_eq!(
         t.events.count(is_disconnected),
@@ -159,7 +169,10 @@ async fn pairs_by_qr_logs_in_uploads_prekeys_and_survives_a_restart() {
         .get(&account(), Namespace::IDENTITIES, primary.as_bytes())
         .await
         .unwrap();
-    assert_eq!(trusted.as_deref(), Some(&paired.phone_identity.as_bytes()[..]));
+    assert_eq!(
+        trusted.as_deref(),
+        Some(&paired.phone_identity.as_bytes()[..])
+    );
 
     // The first upload after pairing carries the initial batch, stored locally first.
     t.server
@@ -201,7 +214,12 @@ async fn pairs_by_qr_logs_in_uploads_prekeys_and_survives_a_restart() {
     client.connect().await.expect("connect");
     events.wait_count(1, "Connected", is_connected).await;
     assert_eq!(events.count(|e| qr_code(e).is_some()), 0);
-    let accepted: Vec<_> = t.server.logins().into_iter().filter(|l| l.accepted).collect();
+    let accepted: Vec<_> = t
+        .server
+        .logins()
+        .into_iter()
+        .filter(|l| l.accepted)
+        .collect();
     assert_eq!(accepted.len(), 2);
     assert_eq!(accepted[0].static_key, accepted[1].static_key);
     // The count query after the second login finds enough keys: nothing more is sent.
@@ -224,7 +242,10 @@ async fn pairs_by_phone_number_code() {
         .await
         .expect("a pairing code");
     assert_eq!(code.len(), 8);
-    let Event::PairingCode { code: shown, timeout } = t
+    let Event::PairingCode {
+        code: shown,
+        timeout,
+    } = t
         .events
         .wait_for("PairingCode", |e| matches!(e, Event::PairingCode { .. }))
         .await
@@ -268,7 +289,17 @@ async fn a_wrong_code_or_phone_number_pairs_nothing() {
     let wrong: String = code
         .chars()
         .enumerate()
-        .map(|(i, c)| if i == 0 { if c == 'A' { 'B' } else { 'A' } } else { c })
+        .map(|(i, c)| {
+            if i == 0 {
+                if c == 'A' {
+                    'B'
+                } else {
+                    'A'
+                }
+            } else {
+                c
+            }
+        })
         .collect();
     assert!(t.server.enter_pair_code(&wrong).await.is_err());
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -316,7 +347,9 @@ async fn qr_codes_rotate_on_time_then_run_out() {
     unique.dedup();
     assert_eq!(unique.len(), refs.len(), "each code shows a new ref");
     // The whole rotation took at least first + (n-1) * next.
-    assert!(started.elapsed() >= first + next * (codes.len() as u32 - 1) - Duration::from_millis(100));
+    assert!(
+        started.elapsed() >= first + next * (codes.len() as u32 - 1) - Duration::from_millis(100)
+    );
 
     let status = t.client.status().await.unwrap();
     assert!(
@@ -427,7 +460,9 @@ async fn a_low_count_notification_refills_with_fresh_ids() {
         .filter(|id| !first_ids.contains(id))
         .collect();
     assert_eq!(new_ids.len(), PREKEYS.refill as usize);
-    assert!(new_ids.iter().all(|id| *id > *first_ids.iter().max().unwrap()));
+    assert!(new_ids
+        .iter()
+        .all(|id| *id > *first_ids.iter().max().unwrap()));
     let local = t
         .store
         .scan_prefix(&account(), Namespace::PRE_KEYS, &[])

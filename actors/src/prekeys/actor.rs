@@ -92,12 +92,7 @@ impl PreKeysArgs {
             key_pair: d.signed_pre_key.key_pair.clone(),
             signature: d.signed_pre_key.signature,
         };
-        let iq = upload_iq(
-            d.registration_id,
-            &d.identity_key.public,
-            &keys,
-            &signed,
-        );
+        let iq = upload_iq(d.registration_id, &d.identity_key.public, &keys, &signed);
         self.iq(iq).await?;
         self.counters.prekeys_uploaded(u64::from(n));
         tracing::info!(parent: &self.span, uploaded = n, first_id = first, server_count, "prekeys uploaded");
