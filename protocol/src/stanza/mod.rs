@@ -4,6 +4,8 @@ pub mod ack;
 pub mod attrs;
 pub mod codes;
 pub mod iq;
+pub mod notification;
 pub mod prekey_nodes;
+pub mod presence;
 pub mod receipt;
 pub mod stream_error;
