@@ -7,6 +7,7 @@ pub mod broadcaster;
 pub mod client;
 pub mod conn;
 pub mod events;
+pub(crate) mod recv;
 pub mod store;
 pub mod supervision;
 pub mod transport;
