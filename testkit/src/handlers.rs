@@ -85,6 +85,11 @@ fn encrypt(shared: &Shared, device: Option<DeviceKey>, id: &str, node: &Node) ->
             vec![Node::build("count").attr("value", n.to_string()).finish()],
         );
     }
+    if is(node, "type", "get") && node.child("key").is_some() {
+        let list = prekeys::fetch_bundles(&mut shared.state(), node);
+        shared.notify();
+        return result(id, vec![list]);
+    }
     if is(node, "type", "set") && node.child("registration").is_some() {
         return match prekeys::parse_upload(node) {
             Ok(upload) => {

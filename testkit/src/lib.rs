@@ -13,7 +13,8 @@
 //! real (signed `pair-success`, the companion's countersignature checked, the device
 //! registered, the 515 restart), optionally with a forged identity ([`PairForgery`]). Logged-in
 //! devices upload prekeys, which tests read back ([`FakeServer::prekeys`],
-//! [`FakeServer::take_prekey_bundle`]).
+//! [`FakeServer::take_prekey_bundle`]) and contacts fetch as bundles (`<iq xmlns="encrypt"
+//! type="get"><key><user jid/>…`).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {

@@ -8,6 +8,7 @@ use rand::Rng as _;
 use tokio::sync::oneshot;
 use wa_protocol::binary::{Jid, Node};
 use wa_protocol::crypto::PublicKey;
+use wa_protocol::pairing::code::validate_code;
 use wa_protocol::stanza::iq::SERVER;
 
 use crate::connection::Command;
@@ -226,6 +227,8 @@ impl FakeServer {
         code: &str,
         options: PairOptions,
     ) -> Result<Paired, TestkitError> {
+        // A code of the wrong shape never reaches the companion and leaves its request open.
+        validate_code(code)?;
         let (request, registration, phone) = {
             let mut st = self.shared.state();
             let (index, request) =

@@ -137,6 +137,85 @@ pub(crate) fn count(state: &State, device: DeviceKey) -> usize {
     state.prekeys.get(&device).map_or(0, |k| k.prekeys.len())
 }
 
+/// The bundle of `device`, consuming its oldest one-time prekey.
+pub(crate) fn take_bundle(state: &mut State, device: DeviceKey) -> Option<PreKeyBundle> {
+    let keys = state.prekeys.get_mut(&device)?;
+    let prekey = (!keys.prekeys.is_empty()).then(|| keys.prekeys.remove(0));
+    Some(PreKeyBundle {
+        registration_id: keys.registration_id,
+        identity_key: keys.identity,
+        signed_prekey_id: keys.signed_prekey_id,
+        signed_prekey: keys.signed_prekey,
+        signed_prekey_signature: keys.signed_prekey_signature,
+        prekey,
+    })
+}
+
+fn bytes_node(tag: &'static str, bytes: &[u8]) -> Node {
+    Node::build(tag).bytes(bytes.to_vec()).finish()
+}
+
+fn id3_bytes(id: u32) -> [u8; 3] {
+    let [_, a, b, c] = id.to_be_bytes();
+    [a, b, c]
+}
+
+/// The `<list>` answering a bundle fetch (signal.md §2.4): one `<user jid>` per requested
+/// device, each consuming a one-time prekey, or carrying `<error code="404">` for a device
+/// that never uploaded.
+pub(crate) fn fetch_bundles(state: &mut State, request: &Node) -> Node {
+    let users = request
+        .child("key")
+        .map(|k| k.children_by_tag("user").cloned().collect::<Vec<_>>())
+        .unwrap_or_default();
+    let list = users
+        .iter()
+        .filter_map(|user| user.attr("jid").cloned())
+        .map(|jid_attr| {
+            let bundle = jid_attr
+                .to_jid()
+                .and_then(|jid| state.device_key(&jid))
+                .and_then(|key| take_bundle(state, key));
+            let b = Node::build("user").attr("jid", jid_attr);
+            match bundle {
+                None => b
+                    .child(
+                        Node::build("error")
+                            .attr("code", "404")
+                            .attr("text", "item-not-found"),
+                    )
+                    .finish(),
+                Some(bundle) => {
+                    let mut children = vec![
+                        bytes_node("registration", &bundle.registration_id.to_be_bytes()),
+                        bytes_node("type", &[KEY_TYPE_DJB]),
+                        bytes_node("identity", bundle.identity_key.as_bytes()),
+                        Node::build("skey")
+                            .children([
+                                bytes_node("id", &id3_bytes(bundle.signed_prekey_id)),
+                                bytes_node("value", bundle.signed_prekey.as_bytes()),
+                                bytes_node("signature", &bundle.signed_prekey_signature),
+                            ])
+                            .finish(),
+                    ];
+                    if let Some((id, key)) = bundle.prekey {
+                        children.push(
+                            Node::build("key")
+                                .children([
+                                    bytes_node("id", &id3_bytes(id)),
+                                    bytes_node("value", key.as_bytes()),
+                                ])
+                                .finish(),
+                        );
+                    }
+                    b.children(children).finish()
+                }
+            }
+        })
+        .collect::<Vec<_>>();
+    Node::build("list").children(list).finish()
+}
+
 impl FakeServer {
     /// What the device `jid` (phone-number or LID JID with device) uploaded, if anything.
     pub fn prekeys(&self, jid: &Jid) -> Option<UploadedKeys> {
@@ -149,19 +228,11 @@ impl FakeServer {
     /// (`prekey` is `None` once they are used up, as on the real server). `None` when the
     /// device never uploaded.
     pub fn take_prekey_bundle(&self, jid: &Jid) -> Option<PreKeyBundle> {
-        let mut st = self.shared.state();
-        let key = st.device_key(jid)?;
-        let keys = st.prekeys.get_mut(&key)?;
-        let prekey = (!keys.prekeys.is_empty()).then(|| keys.prekeys.remove(0));
-        let bundle = PreKeyBundle {
-            registration_id: keys.registration_id,
-            identity_key: keys.identity,
-            signed_prekey_id: keys.signed_prekey_id,
-            signed_prekey: keys.signed_prekey,
-            signed_prekey_signature: keys.signed_prekey_signature,
-            prekey,
+        let bundle = {
+            let mut st = self.shared.state();
+            let key = st.device_key(jid)?;
+            take_bundle(&mut st, key)?
         };
-        drop(st);
         self.shared.notify();
         Some(bundle)
     }

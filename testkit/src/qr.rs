@@ -94,4 +94,12 @@ mod tests {
             assert!(matches!(parse_qr(bad), Err(TestkitError::InvalidQr(_))), "{bad}");
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(text in ".{0,300}") {
+            let _ = parse_qr(&text);
+            let _ = parse_qr(&format!("{PREFIX}{text}"));
+        }
+    }
 }

@@ -12,6 +12,7 @@ use wa_protocol::binary::{Jid, Node};
 use wa_protocol::crypto::KeyPair;
 use wa_protocol::noise::{login_payload, PayloadConfig};
 use wa_protocol::signal::keys::{PreKey, SignedPreKey};
+use wa_protocol::stanza::prekey_nodes::parse_bundle;
 use wa_testkit::FakeServer;
 
 fn iq(ty: &str, id: &str, children: Vec<Node>) -> Node {
@@ -180,4 +181,54 @@ async fn a_registration_connection_cannot_use_prekey_iqs_and_gets_no_notificatio
     let reply = client.recv().await.expect("reply");
     assert_eq!(reply.attr_str("type").as_deref(), Some("error"));
     assert_eq!(server.send_prekey_count_notification(1), 0);
+}
+
+#[tokio::test]
+async fn a_contact_fetches_a_bundle_that_consumes_a_prekey() {
+    let server = FakeServer::start().await.expect("server");
+    let (mut alice, alice_jid, _) = logged_in(&server).await;
+    let (mut bob, _, _) = logged_in(&server).await;
+    let mut rng = rand::rngs::OsRng;
+    let identity = KeyPair::generate(&mut rng);
+    let spk = SignedPreKey::generate(&identity, 0x01_0203, &mut rng);
+    let prekeys: Vec<PreKey> = (5..=6).map(|i| PreKey::generate(i, &mut rng)).collect();
+    alice.send(&upload("u1", &identity, &spk, &prekeys)).await;
+    server
+        .wait_for_prekey_uploads(&alice_jid, 1, Duration::from_secs(5))
+        .await
+        .expect("uploaded");
+
+    let stranger = Jid::pn("19990000000").with_device(3);
+    let user = |jid: &Jid| {
+        Node::build("user")
+            .attr("jid", jid.clone())
+            .attr("reason", "identity")
+            .finish()
+    };
+    let fetch = iq(
+        "get",
+        "f1",
+        vec![Node::build("key")
+            .children([user(&alice_jid), user(&stranger)])
+            .finish()],
+    );
+    bob.send(&fetch).await;
+    let reply = bob
+        .recv_until(|n| n.attr_str("id").as_deref() == Some("f1"))
+        .await;
+    let list = reply.child("list").expect("list");
+    let users: Vec<&Node> = list.children_by_tag("user").collect();
+    assert_eq!(users.len(), 2);
+    assert_eq!(users[0].attr_jid("jid"), Some(alice_jid.clone()));
+    let bundle = parse_bundle(users[0], "user").expect("a bundle the client can read");
+    bundle.verify().expect("signed prekey verifies");
+    assert_eq!(bundle.registration_id, 4242);
+    assert_eq!(bundle.identity_key, identity.public);
+    assert_eq!(bundle.signed_prekey_id, 0x01_0203);
+    assert_eq!(bundle.prekey, Some((5, prekeys[0].key_pair.public)));
+    assert_eq!(
+        users[1].child("error").and_then(|e| e.attr_u64("code")),
+        Some(404)
+    );
+    assert_eq!(count(&mut alice, "c").await, 1);
 }

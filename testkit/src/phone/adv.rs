@@ -41,6 +41,8 @@ pub(crate) struct SignedIdentity {
     pub wrapper: Vec<u8>,
     /// The encoded `ADVDeviceIdentity` inside it.
     pub details: Vec<u8>,
+    /// The phone's account signature inside it.
+    pub account_signature: Vec<u8>,
 }
 
 fn hmac_sha256(key: &[u8; 32], prefix: Option<&[u8]>, message: &[u8]) -> Vec<u8> {
@@ -122,7 +124,11 @@ pub(crate) fn sign_device_identity(
         account_type: hosted_type,
     }
     .encode_to_vec();
-    SignedIdentity { wrapper, details }
+    SignedIdentity {
+        wrapper,
+        details,
+        account_signature: account_signature.to_vec(),
+    }
 }
 
 /// Checks the `<device-identity>` of the companion's `pair-device-sign`: the phone's statement
@@ -145,6 +151,11 @@ pub(crate) fn check_countersigned(
     if signed.details.as_deref() != Some(sent.details.as_slice()) {
         return Err(TestkitError::BadPairReply(
             "device-identity details differ from what the phone signed",
+        ));
+    }
+    if signed.account_signature.as_deref() != Some(sent.account_signature.as_slice()) {
+        return Err(TestkitError::BadPairReply(
+            "device-identity account signature differs from the phone's",
         ));
     }
     let device_signature = signed
@@ -265,5 +276,25 @@ mod tests {
             check_countersigned(&[0xff, 0x01], &sent, &companion.public, &phone.public),
             Err(TestkitError::BadPairReply(_))
         ));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_replies_never_panic_and_mutations_never_verify(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
+            idx in 0usize..1024,
+            bit in 0u8..8,
+        ) {
+            let (phone, companion, secret) = keys();
+            let sent = sign_device_identity(&phone, &companion.public, &secret, &params(false), None);
+            let _ = check_countersigned(&bytes, &sent, &companion.public, &phone.public);
+            let verified = verify_device_identity(&sent.wrapper, &secret, &companion).expect("ok");
+            let mut reply = verified.reply_device_identity();
+            let i = idx % reply.len();
+            reply[i] ^= 1 << bit;
+            proptest::prop_assert!(
+                check_countersigned(&reply, &sent, &companion.public, &phone.public).is_err()
+            );
+        }
     }
 }

@@ -196,4 +196,19 @@ mod tests {
             Err(PairCodeError::WrappedKeyTooShort(40))
         ));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bundles_never_panic_or_open(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..200),
+        ) {
+            let primary = PrimaryEphemeral {
+                key: KeyPair::from_private_bytes([40; 32]),
+                wrapped: [0; WRAPPED_KEY_LEN],
+                companion: PublicKey([41; 32]),
+            };
+            let phone = KeyPair::from_private_bytes([42; 32]);
+            proptest::prop_assert!(open_key_bundle(&primary, &phone, &bytes).is_err());
+        }
+    }
 }
