@@ -10,6 +10,7 @@ pub mod events;
 pub mod pairing;
 pub mod prekeys;
 pub(crate) mod recv;
+pub(crate) mod state;
 pub mod store;
 pub mod supervision;
 pub mod transport;

@@ -14,6 +14,10 @@ pub struct Counters {
     failures: AtomicU64,
     actor_failures: AtomicU64,
     prekeys_uploaded: AtomicU64,
+    messages_in: AtomicU64,
+    duplicates: AtomicU64,
+    undecryptable: AtomicU64,
+    messages_out: AtomicU64,
 }
 
 /// A copy of the counters at one moment.
@@ -35,6 +39,14 @@ pub struct CounterSnapshot {
     pub actor_failures: u64,
     /// One-time prekeys uploaded to the server.
     pub prekeys_uploaded: u64,
+    /// Inbound messages decrypted, persisted and published.
+    pub messages_in: u64,
+    /// Redelivered messages recognised by id and not published again.
+    pub duplicates: u64,
+    /// Inbound messages that could not be decrypted (a retry receipt was sent).
+    pub undecryptable: u64,
+    /// Stanzas the client sent on behalf of the application (receipts, presence).
+    pub messages_out: u64,
 }
 
 impl Counters {
@@ -59,6 +71,18 @@ impl Counters {
     pub(crate) fn actor_failure(&self) {
         self.actor_failures.fetch_add(1, Ordering::Relaxed);
     }
+    pub(crate) fn message_in(&self) {
+        self.messages_in.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn duplicate(&self) {
+        self.duplicates.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn undecryptable(&self) {
+        self.undecryptable.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn message_out(&self) {
+        self.messages_out.fetch_add(1, Ordering::Relaxed);
+    }
     pub(crate) fn prekeys_uploaded(&self, n: u64) {
         self.prekeys_uploaded.fetch_add(n, Ordering::Relaxed);
     }
@@ -74,6 +98,10 @@ impl Counters {
             failures: self.failures.load(Ordering::Relaxed),
             actor_failures: self.actor_failures.load(Ordering::Relaxed),
             prekeys_uploaded: self.prekeys_uploaded.load(Ordering::Relaxed),
+            messages_in: self.messages_in.load(Ordering::Relaxed),
+            duplicates: self.duplicates.load(Ordering::Relaxed),
+            undecryptable: self.undecryptable.load(Ordering::Relaxed),
+            messages_out: self.messages_out.load(Ordering::Relaxed),
         }
     }
 }

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorId, ActorRef};
-use wa_protocol::binary::Node;
+use wa_protocol::binary::{Jid, Node};
+use wa_protocol::stanza::presence::{chat_state, own_presence, subscribe_presence, ChatState};
+use wa_protocol::stanza::receipt::{read_receipt, ReceiptKind};
 use wa_protocol::crypto::PublicKey;
 
 use super::config::ClientConfig;
@@ -205,6 +207,43 @@ impl Client {
     /// registered before the first event.
     pub async fn connect(&self) -> Result<(), ClientError> {
         self.ask(ClientSupMsg::Connect, API_TIMEOUT).await
+    }
+
+    /// Marks messages as read: one `read` receipt for `ids` in `chat` (`sender` names their
+    /// author in groups). Fails fast while disconnected.
+    pub async fn mark_read(
+        &self,
+        chat: &Jid,
+        sender: Option<&Jid>,
+        ids: &[String],
+    ) -> Result<(), IqError> {
+        let now = chrono::Utc::now().timestamp();
+        match read_receipt(chat, sender, ids, ReceiptKind::Read, now, false) {
+            Some(node) => self.send_node(node).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Tells the server (and contacts) whether this client is online, with our push name.
+    pub async fn send_presence(&self, available: bool) -> Result<(), IqError> {
+        let name = self.config.payload.push_name.clone();
+        self.send_node(own_presence(available, name.as_deref()))
+            .await
+    }
+
+    /// Asks for `jid`'s presence updates; they arrive as `Event::Presence`.
+    pub async fn subscribe_presence(&self, jid: &Jid) -> Result<(), IqError> {
+        self.send_node(subscribe_presence(jid, None)).await
+    }
+
+    /// Sends our typing state in `chat` (`audio`: recording a voice note).
+    pub async fn send_chat_presence(
+        &self,
+        chat: &Jid,
+        state: ChatState,
+        audio: bool,
+    ) -> Result<(), IqError> {
+        self.send_node(chat_state(chat, state, audio)).await
     }
 
     /// Links this (unpaired, connected) device by phone number instead of a QR code: asks the

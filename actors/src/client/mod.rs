@@ -5,6 +5,7 @@ pub(crate) mod config;
 pub(crate) mod counters;
 mod events_map;
 mod handle;
+mod inbound;
 mod payload;
 pub(crate) mod supervisor;
 

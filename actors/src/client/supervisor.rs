@@ -16,7 +16,8 @@ use wa_protocol::stanza::stream_error::ConnectionOutcome;
 
 use super::config::ClientConfig;
 use super::counters::Counters;
-use super::events_map::{events_for_down, offline_events};
+use super::events_map::events_for_down;
+use super::inbound::{route, Route};
 use super::payload::client_payload;
 use crate::broadcaster::BroadcasterHandle;
 use crate::conn::{
@@ -25,6 +26,7 @@ use crate::conn::{
 };
 use crate::events::Event;
 use crate::pairing::{PairingError, PairingReport};
+use crate::state::{SignalMsg, StateSup, StateSupArgs, StateSupMsg};
 use crate::store::{AccountId, DeviceData, Store};
 use crate::supervision::{Backoff, RestartWindow};
 use crate::transport::Transport;
@@ -81,6 +83,12 @@ pub(crate) enum ClientSupMsg {
         generation: u64,
         report: PairingReport,
     },
+    /// From the Signal actor: a receipt or ack to send on the live connection (dropped while
+    /// disconnected: the server then redelivers, and the store recognises the stanza).
+    Outbound(Node),
+    /// From `StateSup`: the Signal actor was restarted; renew the connection so what it was
+    /// handling is redelivered.
+    StateRestarted,
     /// API: ask for a phone-number pairing code.
     PairPhone(String, RpcReplyPort<Result<String, PairingError>>),
     /// Backoff elapsed: connect again (if still wanted).
@@ -121,6 +129,7 @@ pub(crate) struct ClientSupState {
     account: AccountState,
     connection: ConnectionState,
     broadcaster: BroadcasterHandle,
+    state_sup: Option<ActorRef<StateSupMsg>>,
     conn: Option<ActorRef<ConnSupMsg>>,
     generation: u64,
     backoff: Backoff,
@@ -276,6 +285,7 @@ impl ClientSupState {
             PairingReport::Paired(device) => {
                 // The server now ends this stream with 515; the restart logs in with it.
                 self.device = Some(*device);
+                self.to_signal(SignalMsg::DeviceChanged);
                 self.account = AccountState::Paired;
             }
             PairingReport::QrExhausted => {
@@ -290,6 +300,46 @@ impl ClientSupState {
                 self.connection = ConnectionState::Stopped(format!("pairing failed: {reason}"));
             }
         }
+    }
+
+    fn to_signal(&self, msg: SignalMsg) {
+        match &self.state_sup {
+            Some(s) => {
+                if s.cast(StateSupMsg::Signal(msg)).is_err() {
+                    tracing::warn!(parent: &self.span, "state supervisor is gone");
+                }
+            }
+            None => tracing::warn!(parent: &self.span, "no state supervisor"),
+        }
+    }
+
+    fn send_live(&self, node: Node) -> Result<(), IqError> {
+        match (&self.conn, &self.connection) {
+            (Some(conn), ConnectionState::Connected) => conn
+                .cast(ConnSupMsg::Send(node))
+                .map_err(|_| IqError::Disconnected),
+            _ => Err(IqError::Disconnected),
+        }
+    }
+
+    async fn spawn_state(&mut self, myself: &ActorRef<ClientSupMsg>) -> Result<(), String> {
+        let (s, _) = Actor::spawn_linked(
+            None,
+            StateSup,
+            StateSupArgs {
+                store: self.store.clone(),
+                account_id: self.account_id.clone(),
+                broadcaster: self.broadcaster.clone(),
+                client: myself.clone(),
+                counters: self.counters.clone(),
+                meltdown: self.config.meltdown,
+            },
+            myself.get_cell(),
+        )
+        .await
+        .map_err(|e| format!("spawn state supervisor: {e}"))?;
+        self.state_sup = Some(s);
+        Ok(())
     }
 
     async fn log_out(&mut self) {
@@ -340,10 +390,20 @@ impl Actor for ClientSup {
             account,
             connection: ConnectionState::Idle,
             broadcaster,
+            state_sup: None,
             conn: None,
             generation: 0,
             timer: None,
         })
+    }
+
+    async fn post_start(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        state.spawn_state(&myself).await?;
+        Ok(())
     }
 
     async fn handle(
@@ -390,9 +450,36 @@ impl Actor for ClientSup {
             }
             ClientSupMsg::Inbound { generation, node } => {
                 if generation == state.generation {
-                    for event in offline_events(&node) {
-                        state.publish(event);
+                    let own = state
+                        .device
+                        .as_ref()
+                        .and_then(crate::state::own_jids);
+                    match route(node, own.as_ref()) {
+                        Route::Decrypt(node) => state.to_signal(SignalMsg::Message(node)),
+                        Route::IdentityChanged(jid, events) => {
+                            state.to_signal(SignalMsg::IdentityChanged(jid));
+                            for event in events {
+                                state.publish(event);
+                            }
+                        }
+                        Route::Publish(events) => {
+                            for event in events {
+                                state.publish(event);
+                            }
+                        }
                     }
+                }
+            }
+            ClientSupMsg::Outbound(node) => {
+                if let Err(e) = state.send_live(node) {
+                    tracing::debug!(parent: &state.span, error = %e, "reply not sent; the server will redeliver");
+                }
+            }
+            ClientSupMsg::StateRestarted => {
+                if state.conn.is_some() {
+                    state.stop_connection();
+                    state.publish(Event::Disconnected(Default::default()));
+                    state.schedule_reconnect(&myself, false, "state actor restarted");
                 }
             }
             ClientSupMsg::Pairing { generation, report } => {
@@ -421,12 +508,10 @@ impl Actor for ClientSup {
                 }
             }
             ClientSupMsg::Send(node, port) => {
-                let result = match (&state.conn, &state.connection) {
-                    (Some(conn), ConnectionState::Connected) => conn
-                        .cast(ConnSupMsg::Send(node))
-                        .map_err(|_| IqError::Disconnected),
-                    _ => Err(IqError::Disconnected),
-                };
+                let result = state.send_live(node);
+                if result.is_ok() {
+                    state.counters.message_out();
+                }
                 let _ = port.send(result);
             }
             ClientSupMsg::Iq(node, port) => match (&state.conn, &state.connection) {
@@ -509,6 +594,15 @@ impl Actor for ClientSup {
                     .await
                     .map_err(|e| format!("respawn broadcaster: {e}"))?;
             state.broadcaster = b;
+        } else if state.state_sup.as_ref().is_some_and(|s| s.get_id() == id) {
+            // Its Signal actor melted down; start over from the store, and renew the
+            // connection so nothing un-acked is stranded.
+            tracing::error!(parent: &state.span, %reason, "state supervisor exited; restarting it");
+            state.spawn_state(&myself).await?;
+            if state.conn.is_some() {
+                state.stop_connection();
+                state.schedule_reconnect(&myself, true, "state supervisor restarted");
+            }
         } else if state.conn.as_ref().is_some_and(|c| c.get_id() == id) {
             // ConnSup itself died without reporting (a bug or a panic): treat as a loss.
             state

@@ -97,8 +97,12 @@ impl RouterState {
             let _ = self.args.conn_sup.cast(ConnSupMsg::LoggedIn(node));
             return;
         }
-        if let Some(ack) = ack::ack_for(&node) {
-            let _ = self.send(&ack);
+        // Messages are acked by the Signal actor once their state is stored; acking here
+        // would lose them to a crash in between.
+        if node.tag != "message" {
+            if let Some(ack) = ack::ack_for(&node) {
+                let _ = self.send(&ack);
+            }
         }
         let _ = self.args.conn_sup.cast(ConnSupMsg::Inbound(node));
     }

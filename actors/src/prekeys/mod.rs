@@ -8,7 +8,7 @@
 //! a `pkmsg` to any key the server hands out always finds its private key here.
 
 mod actor;
-mod plan;
+pub(crate) mod plan;
 
 pub(crate) use actor::{PreKeys, PreKeysArgs, PreKeysMsg};
 

@@ -1,0 +1,265 @@
+//! One inbound `<message>`: decrypt, persist, then say what to publish and send.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use wa_protocol::binary::Node;
+use wa_protocol::message::{MessageStanza, OwnJids};
+use wa_protocol::signal::{signal_address, LocalIdentity, PreKey};
+use wa_protocol::stanza::ack::ack_for;
+use wa_protocol::stanza::prekeys::next_prekey_id;
+use wa_protocol::stanza::receipt::{
+    delivery_receipt, next_retry_count, retry_needs_keys, retry_receipt, RetryKeys,
+};
+
+use super::keys::{load_prekeys, load_recv_keys, processed_key, sender_key_key, signed_prekey};
+use crate::events::Event;
+use crate::prekeys::plan::{parse_next_id, NEXT_PREKEY_ID};
+use crate::recv::message::{message_event, message_info, push_name_update, undecryptable_event};
+use crate::store::{AccountId, Batch, DeviceData, Namespace, Store, StoreError};
+
+/// What handling one stanza produced, in the order it must happen: `events` are published and
+/// then `replies` sent, both only after the state was persisted.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    pub events: Vec<Event>,
+    pub replies: Vec<Node>,
+    /// How the stanza ended, for counters and logs.
+    pub kind: OutcomeKind,
+}
+
+/// How a stanza ended.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OutcomeKind {
+    /// Decrypted (or withheld by the server) and published.
+    #[default]
+    Delivered,
+    /// Seen before: acked again, nothing published.
+    Duplicate,
+    /// Could not be decrypted: `UndecryptableMessage` and a retry receipt.
+    Undecryptable,
+    /// Not a message we can read at all (malformed stanza): acked and dropped.
+    Dropped,
+}
+
+/// Everything the handler needs besides the stanza.
+pub(crate) struct Ctx<'a> {
+    pub store: &'a dyn Store,
+    pub account: &'a AccountId,
+    pub device: &'a DeviceData,
+    /// Retry receipts already sent per message id in this process.
+    pub retries: &'a mut HashMap<String, u32>,
+}
+
+/// Our own JIDs for telling our devices' messages apart; `None` before pairing.
+pub(crate) fn own_jids(device: &DeviceData) -> Option<OwnJids> {
+    Some(OwnJids {
+        pn: device.jid.as_ref()?.to_non_ad(),
+        lid: device.lid.as_ref().map(|l| l.to_non_ad()),
+    })
+}
+
+/// Handles one `<message>`. Errors are store failures: nothing was acked, so the server
+/// redelivers the stanza on the next connection.
+pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Outcome, StoreError> {
+    let ack: Vec<Node> = ack_for(node).into_iter().collect();
+    let Some(own) = own_jids(ctx.device) else {
+        tracing::warn!("message before pairing; acked and dropped");
+        return Ok(dropped(ack));
+    };
+    let stanza = match MessageStanza::parse(node, &own) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "malformed message stanza; acked and dropped");
+            return Ok(dropped(ack));
+        }
+    };
+    let processed = processed_key(&stanza);
+    if ctx
+        .store
+        .get(ctx.account, Namespace::PROCESSED_MESSAGES, &processed)
+        .await?
+        .is_some()
+    {
+        tracing::debug!(id = %stanza.id, "redelivered message; acked again");
+        let mut replies = vec![delivery_receipt(&stanza, true)];
+        replies.extend(ack);
+        return Ok(Outcome {
+            events: Vec::new(),
+            replies,
+            kind: OutcomeKind::Duplicate,
+        });
+    }
+    let info = message_info(&stanza, Utc::now());
+
+    if stanza.encs.is_empty() {
+        // Content withheld by the server (view-once on a companion) or a plaintext stanza we do
+        // not model: say so once, then never again for this id.
+        let events = if stanza.is_unavailable() {
+            vec![undecryptable_event(&stanza, &info, None)]
+        } else {
+            Vec::new()
+        };
+        let batch = Batch::new().put(
+            Namespace::PROCESSED_MESSAGES,
+            processed,
+            stanza.timestamp.to_be_bytes().to_vec(),
+        );
+        ctx.store.apply(ctx.account, batch).await?;
+        return Ok(Outcome {
+            events,
+            replies: ack,
+            kind: OutcomeKind::Delivered,
+        });
+    }
+
+    let keys = load_recv_keys(ctx.store, ctx.account, &stanza).await?;
+    let prekeys = load_prekeys(ctx.store, ctx.account, ctx.device, &stanza).await?;
+    let local = LocalIdentity {
+        key_pair: ctx.device.identity_key.clone(),
+        registration_id: ctx.device.registration_id,
+    };
+    let decryption = wa_protocol::message::decrypt_stanza(
+        &stanza,
+        &keys,
+        &local,
+        &prekeys,
+        &mut rand::rngs::OsRng,
+    );
+
+    let identity = stanza.source.encryption_identity();
+    let address = signal_address(identity);
+    let changes = &decryption.changes;
+    let mut batch = Batch::new();
+    if let Some(session) = &changes.session {
+        batch = batch.put(Namespace::SESSIONS, address.clone(), session.to_bytes());
+    }
+    if let Some(record) = &changes.sender_key {
+        batch = batch.put(
+            Namespace::SENDER_KEYS,
+            sender_key_key(&stanza.source.chat, identity),
+            record.to_bytes(),
+        );
+    }
+    if let Some(id) = changes.consumed_prekey {
+        batch = batch.delete(Namespace::PRE_KEYS, id.to_be_bytes().to_vec());
+    }
+    if let Some(remote) = &changes.remote_identity {
+        // Trust on first use, and follow a change (whatsmeow's store does the same); the
+        // session itself already proved the key.
+        batch = batch.put(
+            Namespace::IDENTITIES,
+            address.clone(),
+            remote.as_bytes().to_vec(),
+        );
+    }
+
+    let mut events = Vec::new();
+    let mut replies = Vec::new();
+    let kind = match &decryption.failure {
+        None => {
+            // Only a fully handled stanza is marked: a failed one must be processed again
+            // when the sender re-sends it under the same id.
+            batch = batch.put(
+                Namespace::PROCESSED_MESSAGES,
+                processed,
+                stanza.timestamp.to_be_bytes().to_vec(),
+            );
+            let contact = stanza.source.sender.to_non_ad().to_string();
+            let previous = ctx
+                .store
+                .get(ctx.account, Namespace::CONTACTS, contact.as_bytes())
+                .await?
+                .and_then(|b| String::from_utf8(b).ok());
+            if let Some(update) = push_name_update(&info, previous.as_deref()) {
+                batch = batch.put(
+                    Namespace::CONTACTS,
+                    contact.into_bytes(),
+                    info.push_name.clone().into_bytes(),
+                );
+                events.push(update);
+            }
+            for content in decryption.contents {
+                events.extend(message_event(&info, content));
+            }
+            replies.push(delivery_receipt(&stanza, true));
+            ctx.retries.remove(&stanza.id);
+            OutcomeKind::Delivered
+        }
+        Some(failure) => {
+            tracing::warn!(id = %stanza.id, error = %failure.error, "message undecryptable");
+            let sent = ctx.retries.get(&stanza.id).copied().unwrap_or(0);
+            if let Some(count) = next_retry_count(sent, stanza.retry_count()) {
+                ctx.retries.insert(stanza.id.clone(), count);
+                let keys = if retry_needs_keys(count, failure.is_unavailable) {
+                    let (prekey, next) = fresh_prekey(ctx).await?;
+                    batch = batch
+                        .put(
+                            Namespace::PRE_KEYS,
+                            prekey.id.to_be_bytes().to_vec(),
+                            prekey.to_bytes(),
+                        )
+                        .put(
+                            Namespace::SIGNAL_META,
+                            NEXT_PREKEY_ID.to_vec(),
+                            next.to_be_bytes().to_vec(),
+                        );
+                    Some(prekey)
+                } else {
+                    None
+                };
+                let signed = signed_prekey(ctx.device);
+                let device_identity = ctx.device.adv_signed_identity.clone().unwrap_or_default();
+                let retry_keys = keys.as_ref().map(|prekey| RetryKeys {
+                    identity: &ctx.device.identity_key.public,
+                    prekey,
+                    signed_prekey: &signed,
+                    device_identity: &device_identity,
+                });
+                replies.push(retry_receipt(
+                    &stanza,
+                    count,
+                    ctx.device.registration_id,
+                    retry_keys,
+                ));
+            }
+            events.push(undecryptable_event(&stanza, &info, Some(failure)));
+            OutcomeKind::Undecryptable
+        }
+    };
+    for ignored in &decryption.ignored {
+        tracing::debug!(id = %stanza.id, reason = %ignored.reason, "payload skipped");
+    }
+    if !batch.is_empty() {
+        // Persist before anything leaves: the events, the receipt and the ack.
+        ctx.store.apply(ctx.account, batch).await?;
+    }
+    replies.extend(ack);
+    Ok(Outcome {
+        events,
+        replies,
+        kind,
+    })
+}
+
+fn dropped(ack: Vec<Node>) -> Outcome {
+    Outcome {
+        events: Vec::new(),
+        replies: ack,
+        kind: OutcomeKind::Dropped,
+    }
+}
+
+/// A new one-time prekey for a retry receipt and the id to continue from; the caller stores
+/// both in the stanza's batch, before the receipt goes out.
+async fn fresh_prekey(ctx: &Ctx<'_>) -> Result<(PreKey, u32), StoreError> {
+    let stored = ctx
+        .store
+        .get(ctx.account, Namespace::SIGNAL_META, NEXT_PREKEY_ID)
+        .await?;
+    let id = parse_next_id(stored.as_deref());
+    Ok((
+        PreKey::generate(id, &mut rand::rngs::OsRng),
+        next_prekey_id(id),
+    ))
+}
