@@ -5,5 +5,6 @@ pub mod attrs;
 pub mod codes;
 pub mod iq;
 pub mod prekey_nodes;
+pub mod prekeys;
 pub mod receipt;
 pub mod stream_error;
