@@ -1,6 +1,7 @@
 //! One client connection on the fake server: WebSocket accept, Noise server handshake, login
 //! check, then a loop answering the client and obeying test commands.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,8 +18,11 @@ use wa_protocol::noise::{
 use wa_protocol::stanza::iq;
 
 use crate::behaviour::{LoginResponse, ReplyPolicy};
+use crate::delivery::on_client_stanza;
+use crate::faults::DropPoint;
 use crate::handlers;
 use crate::pairing::qr_refs;
+use crate::queue::{offline_done, offline_preview};
 use crate::registration::parse_registration;
 use crate::server::{random_id, unix_now, LoginRecord};
 use crate::state::{DeviceKey, Shared};
@@ -34,6 +38,8 @@ pub(crate) enum Command {
     RawPlaintext(Vec<u8>),
     /// Close the connection.
     Close,
+    /// Deliver queued stanza `seq` (sent to a device's live connections when it is queued).
+    Deliver(u64),
 }
 
 type Ws = WebSocketStream<TcpStream>;
@@ -49,6 +55,8 @@ struct Conn {
     self_tx: mpsc::UnboundedSender<Command>,
     /// The device logged in here, once `<success>` was sent.
     device: Option<DeviceKey>,
+    /// Queued stanzas already written (or dropped) on this connection.
+    delivered: HashSet<u64>,
 }
 
 /// Runs one connection to its end; every error just ends it (a fake server only logs).
@@ -75,6 +83,7 @@ pub(crate) async fn run(
                 commands,
                 self_tx,
                 device: None,
+                delivered: HashSet::new(),
             };
             conn.serve().await
         }
@@ -204,7 +213,10 @@ impl Conn {
                         b = b.attr("lid", lid);
                     }
                     self.send_node(&mut cipher, &b.finish()).await?;
-                    self.logged_in(user, device);
+                    let queued = self.logged_in(user, device);
+                    if !self.deliver_offline(&mut cipher, queued).await? {
+                        return self.close().await;
+                    }
                 }
                 LoginResponse::Failure { reason, attrs } => {
                     let mut b = Node::build("failure").attr("reason", reason.to_string());
@@ -251,21 +263,92 @@ impl Conn {
                         Some(Command::RawPlaintext(bytes)) => {
                             self.send_plain(&mut cipher, &bytes).await?;
                         }
+                        Some(Command::Deliver(seq)) => {
+                            if !self.deliver(&mut cipher, seq, false).await? {
+                                return self.close().await;
+                            }
+                        }
                     }
                 }
             }
         }
     }
 
-    /// Marks this connection as `user:device`'s, for prekeys and notifications.
-    fn logged_in(&mut self, user: Option<u64>, device: Option<u32>) {
-        let Some(user) = user else { return };
+    /// Marks this connection as `user:device`'s, for prekeys and notifications, and returns
+    /// the device's queue as it stands: anything queued later is announced to this
+    /// connection with [`Command::Deliver`] (both under one lock, so nothing falls between).
+    fn logged_in(&mut self, user: Option<u64>, device: Option<u32>) -> Vec<(u64, Node)> {
+        let Some(user) = user else {
+            return Vec::new();
+        };
         let key = (user, device.unwrap_or(0));
         self.device = Some(key);
         let mut st = self.shared.state();
         if let Some(live) = st.live.iter_mut().find(|l| l.id == self.id) {
             live.device = Some(key);
         }
+        st.queue
+            .pending(key)
+            .map(|e| (e.delivery.seq, e.delivery.node.clone()))
+            .collect()
+    }
+
+    /// Delivers the queue found at login between `<ib><offline_preview/>` and `<ib><offline
+    /// count/>`. False when the fault plan dropped the connection.
+    async fn deliver_offline(
+        &mut self,
+        cipher: &mut TransportCipher,
+        queued: Vec<(u64, Node)>,
+    ) -> Result<bool, String> {
+        if !queued.is_empty() {
+            let nodes: Vec<Node> = queued.iter().map(|(_, n)| n.clone()).collect();
+            self.send_node(cipher, &offline_preview(&nodes)).await?;
+        }
+        for (seq, _) in &queued {
+            if !self.deliver(cipher, *seq, true).await? {
+                return Ok(false);
+            }
+        }
+        self.send_node(cipher, &offline_done(queued.len())).await?;
+        Ok(true)
+    }
+
+    /// Writes queued stanza `seq` unless it was acked or already written here, consulting
+    /// the fault plan first. Stanzas from the offline queue carry `offline="1"` (peers only
+    /// test the attribute for presence). False when the plan dropped the connection.
+    async fn deliver(
+        &mut self,
+        cipher: &mut TransportCipher,
+        seq: u64,
+        offline: bool,
+    ) -> Result<bool, String> {
+        let (mut node, fault) = {
+            let mut st = self.shared.state();
+            let Some(entry) = st.queue.get_mut(seq) else {
+                return Ok(true);
+            };
+            if entry.delivery.is_acked() || !self.delivered.insert(seq) {
+                return Ok(true);
+            }
+            let attempt = entry.attempts;
+            entry.attempts += 1;
+            let node = entry.delivery.node.clone();
+            let id = entry.delivery.id.clone();
+            (node, st.faults.decide(seq, &id, attempt, self.id))
+        };
+        if fault == Some(DropPoint::BeforeSend) {
+            self.shared.notify();
+            return Ok(false);
+        }
+        if offline {
+            node.set_attr("offline", "1");
+        }
+        self.send_node(cipher, &node).await?;
+        if let Some(entry) = self.shared.state().queue.get_mut(seq) {
+            entry.delivery.deliveries += 1;
+        }
+        self.shared.notify();
+        Ok(fault.is_none())
     }
 
     /// Records a registration and sends its QR refs, or refuses it (bad signed prekey, missing
@@ -317,6 +400,9 @@ impl Conn {
         let policy = {
             let mut st = self.shared.state();
             st.received.push((self.id, node.clone()));
+            if let Some(device) = self.device {
+                on_client_stanza(&mut st, self.id, device, &node);
+            }
             st.behaviour.replies
         };
         self.shared.notify();

@@ -1,6 +1,8 @@
 //! Why a testkit operation failed.
 
+use wa_protocol::binary::Jid;
 use wa_protocol::pairing::PairCodeError;
+use wa_protocol::signal::SignalError;
 
 /// Why a testkit operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -57,4 +59,28 @@ pub enum TestkitError {
     /// The client's `companion_finish` is malformed.
     #[error("bad companion_finish: {0}")]
     BadCompanionFinish(&'static str),
+    /// No registered device has this JID.
+    #[error("no registered device {0}")]
+    UnknownDevice(Jid),
+    /// The device never uploaded prekeys, so no session can be started with it.
+    #[error("device {0} has no prekeys on the server")]
+    NoPrekeys(Jid),
+    /// No contact with this phone number was added.
+    #[error("no contact {0}")]
+    UnknownContact(u64),
+    /// No group with this JID was created.
+    #[error("no group {0}")]
+    UnknownGroup(Jid),
+    /// The contact is not a member of the group.
+    #[error("the contact is not a member of {0}")]
+    NotMember(Jid),
+    /// A retry receipt names a message no contact sent.
+    #[error("no contact sent message {0}")]
+    UnknownMessage(String),
+    /// The message was already re-sent to that device as often as a sender does.
+    #[error("message {0} was re-sent too often")]
+    TooManyResends(String),
+    /// A contact's Signal operation failed (a bad bundle, usually).
+    #[error("signal: {0}")]
+    Signal(#[from] SignalError),
 }

@@ -11,8 +11,13 @@ use wa_protocol::crypto::PublicKey;
 use crate::behaviour::Behaviour;
 use crate::certs::ServerIdentity;
 use crate::connection::Command;
+use crate::contact::ContactState;
+use crate::delivery::ClientReceipt;
+use crate::faults::Faults;
+use crate::groups::GroupState;
 use crate::phone::Phone;
 use crate::prekeys::UploadedKeys;
+use crate::queue::Queue;
 use crate::registration::{PairCodeRequest, Registration};
 use crate::server::LoginRecord;
 
@@ -60,6 +65,16 @@ pub(crate) struct State {
     pub code_finishes: HashMap<u64, Node>,
     /// One-time and signed prekeys uploaded by logged-in devices.
     pub prekeys: HashMap<DeviceKey, UploadedKeys>,
+    /// Stanzas for our devices, acked or not.
+    pub queue: Queue,
+    /// The fault plan and its drops.
+    pub faults: Faults,
+    /// Receipts our devices sent.
+    pub client_receipts: Vec<ClientReceipt>,
+    /// Simulated contacts by phone number.
+    pub contacts: HashMap<u64, ContactState>,
+    /// Groups by JID string.
+    pub groups: HashMap<String, GroupState>,
 }
 
 impl State {
@@ -80,6 +95,11 @@ impl State {
             code_requests: Vec::new(),
             code_finishes: HashMap::new(),
             prekeys: HashMap::new(),
+            queue: Queue::default(),
+            faults: Faults::default(),
+            client_receipts: Vec::new(),
+            contacts: HashMap::new(),
+            groups: HashMap::new(),
         }
     }
 

@@ -21,6 +21,8 @@ use wa_protocol::noise::{
 use wa_protocol::signal::keys::SignedPreKey;
 use wa_testkit::FakeServer;
 
+pub mod receiver;
+
 /// How long a test waits for any one node.
 pub const WAIT: Duration = Duration::from_secs(10);
 
@@ -123,6 +125,14 @@ impl RawClient {
             .send(Message::Binary(framed.into()))
             .await
             .expect("send");
+    }
+
+    /// Sends `node`; false when the connection is already gone.
+    pub async fn try_send(&mut self, node: &Node) -> bool {
+        let plain = binary::try_pack(node).expect("pack");
+        let sealed = self.cipher.encrypt(&plain).expect("encrypt");
+        let framed = self.encoder.encode(&sealed).expect("frame");
+        self.ws.send(Message::Binary(framed.into())).await.is_ok()
     }
 
     /// The next node, or `None` when the server closed (or nothing came within `WAIT`).

@@ -1,0 +1,234 @@
+//! What tests see of the delivery queue, and what the server does with the client's acks and
+//! receipts.
+
+use std::time::Duration;
+
+use wa_protocol::binary::{Jid, Node};
+use wa_protocol::message::OwnJids;
+use wa_protocol::stanza::receipt::{IncomingReceipt, ReceiptKind, RetryRequest};
+
+use crate::envelope::MessageId;
+use crate::error::TestkitError;
+use crate::faults::{FaultEvent, FaultPlan};
+use crate::queue::{is_queued_tag, Delivery};
+use crate::retry::resend;
+use crate::server::FakeServer;
+use crate::state::{DeviceKey, State};
+
+/// A `<receipt>` one of our devices sent (for a contact's message).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientReceipt {
+    /// The connection it came on.
+    pub connection: u64,
+    /// The device that sent it.
+    pub device: Jid,
+    /// The receipt type.
+    pub kind: ReceiptKind,
+    /// The message ids it names (`id`, then `<list><item id>`s).
+    pub message_ids: Vec<String>,
+    /// The `<retry>` request of a retry receipt, with the bundle from `<keys>` if any.
+    pub retry: Option<RetryRequest>,
+    /// The stanza as received.
+    pub node: Node,
+}
+
+/// Reads a receipt the client sent: the protocol parser expects the receiving side's `from`,
+/// so the client's `to` (the chat it answers) stands in for it.
+pub(crate) fn parse_client_receipt(
+    st: &State,
+    conn: u64,
+    device: DeviceKey,
+    node: &Node,
+) -> Option<ClientReceipt> {
+    let entry = st.devices.get(&device)?;
+    let own = OwnJids {
+        pn: entry.jid.clone(),
+        lid: Some(entry.lid.clone()),
+    };
+    let mut as_incoming = node.clone();
+    as_incoming.set_attr("from", node.attr("to")?.clone());
+    let parsed = IncomingReceipt::parse(&as_incoming, &own)
+        .ok()
+        .and_then(|mut all| (!all.is_empty()).then(|| all.swap_remove(0)));
+    let (kind, message_ids, retry) = match parsed {
+        Some(r) => (r.kind, r.message_ids, r.retry),
+        // Malformed: keep what we can so a test can still see it.
+        None => (
+            ReceiptKind::from_wire(node.attr_str("type").as_deref()),
+            node.attr_str("id")
+                .map(|s| s.into_owned())
+                .into_iter()
+                .collect(),
+            None,
+        ),
+    };
+    Some(ClientReceipt {
+        connection: conn,
+        device: entry.jid.clone(),
+        kind,
+        message_ids,
+        retry,
+        node: node.clone(),
+    })
+}
+
+/// Handles a client's `<ack>` or `<receipt>` (everything else is only recorded).
+pub(crate) fn on_client_stanza(st: &mut State, conn: u64, device: DeviceKey, node: &Node) {
+    match node.tag.as_ref() {
+        "ack" => {
+            let class = node.attr_str("class").unwrap_or_default();
+            let id = node.attr_str("id").unwrap_or_default();
+            if st.queue.ack(device, &class, &id).is_none() {
+                tracing::debug!(%class, %id, "ack for nothing queued");
+            }
+        }
+        "receipt" => {
+            let Some(receipt) = parse_client_receipt(st, conn, device, node) else {
+                return;
+            };
+            let retry = receipt.retry.clone();
+            st.client_receipts.push(receipt);
+            if let Some(retry) = retry {
+                if let Err(e) = resend(st, device, &retry) {
+                    tracing::debug!(error = %e, id = %retry.message_id, "no re-send");
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+impl FakeServer {
+    /// Queues `node` for device `jid` as if a contact had sent it (ciphertext made
+    /// elsewhere, or a deliberately odd stanza). `message`, `receipt`, `notification` and
+    /// `call` stanzas wait in the queue until acked; any other tag is sent to the device's
+    /// live connections only. Returns the queue number, or `None` when not queued.
+    pub fn deliver_raw(&self, jid: &Jid, node: Node) -> Result<Option<u64>, TestkitError> {
+        let seq = {
+            let mut st = self.shared.state();
+            let device = st
+                .device_key(jid)
+                .ok_or_else(|| TestkitError::UnknownDevice(jid.clone()))?;
+            if is_queued_tag(&node.tag) {
+                Some(st.enqueue(device, node))
+            } else {
+                st.send_live(device, &node);
+                None
+            }
+        };
+        self.shared.notify();
+        Ok(seq)
+    }
+
+    /// Every stanza ever queued, in queue order.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        let st = self.shared.state();
+        st.queue
+            .entries
+            .iter()
+            .map(|e| e.delivery.clone())
+            .collect()
+    }
+
+    /// Queued stanza number `seq`.
+    pub fn delivery(&self, seq: u64) -> Option<Delivery> {
+        let st = self.shared.state();
+        st.queue.get(seq).map(|e| e.delivery.clone())
+    }
+
+    /// The stanzas queued for device `jid` and not acked yet, oldest first.
+    pub fn pending_messages(&self, jid: &Jid) -> Vec<Delivery> {
+        let st = self.shared.state();
+        let Some(device) = st.device_key(jid) else {
+            return Vec::new();
+        };
+        st.queue
+            .pending(device)
+            .map(|e| e.delivery.clone())
+            .collect()
+    }
+
+    /// Every queued stanza with message id `id` (one per device, plus re-sends).
+    pub fn deliveries_of(&self, id: &MessageId) -> Vec<Delivery> {
+        let st = self.shared.state();
+        st.queue
+            .entries
+            .iter()
+            .filter(|e| e.delivery.id == id.0)
+            .map(|e| e.delivery.clone())
+            .collect()
+    }
+
+    /// True when stanzas with id `id` were queued and every one of them was acked.
+    pub fn acked(&self, id: &MessageId) -> bool {
+        let all = self.deliveries_of(id);
+        !all.is_empty() && all.iter().all(Delivery::is_acked)
+    }
+
+    /// Every receipt our devices sent, in arrival order.
+    pub fn receipts(&self) -> Vec<ClientReceipt> {
+        self.shared.state().client_receipts.clone()
+    }
+
+    /// The receipts our devices sent that name message `id`.
+    pub fn receipts_for(&self, id: &MessageId) -> Vec<ClientReceipt> {
+        let st = self.shared.state();
+        st.client_receipts
+            .iter()
+            .filter(|r| r.message_ids.iter().any(|m| *m == id.0))
+            .cloned()
+            .collect()
+    }
+
+    /// Waits until at least `n` queued stanzas (server-wide) are acked.
+    pub async fn wait_for_acks(&self, n: usize, timeout: Duration) -> Result<(), TestkitError> {
+        self.wait_until(&format!("{n} acked stanzas"), timeout, |st| {
+            st.queue
+                .entries
+                .iter()
+                .filter(|e| e.delivery.is_acked())
+                .count()
+                >= n
+        })
+        .await
+    }
+
+    /// Waits until device `jid` has nothing left to ack.
+    pub async fn wait_for_empty_queue(
+        &self,
+        jid: &Jid,
+        timeout: Duration,
+    ) -> Result<(), TestkitError> {
+        self.wait_until(&format!("{jid}'s queue to empty"), timeout, |st| {
+            st.device_key(jid)
+                .is_some_and(|d| st.queue.pending(d).next().is_none())
+        })
+        .await
+    }
+
+    /// Waits until our devices sent at least `n` receipts matching `pred`.
+    pub async fn wait_for_receipts(
+        &self,
+        n: usize,
+        timeout: Duration,
+        pred: impl Fn(&ClientReceipt) -> bool,
+    ) -> Result<(), TestkitError> {
+        self.wait_until(&format!("{n} matching receipts"), timeout, |st| {
+            st.client_receipts.iter().filter(|r| pred(r)).count() >= n
+        })
+        .await
+    }
+
+    /// Drops client sockets while delivering queued stanzas, as `plan` decides (replacing
+    /// any earlier plan and forgetting its drops). `None` stops dropping.
+    pub fn set_fault_plan(&self, plan: Option<FaultPlan>) {
+        let mut st = self.shared.state();
+        st.faults.plan = plan;
+        st.faults.events.clear();
+    }
+
+    /// The drops the fault plan made, in order.
+    pub fn fault_events(&self) -> Vec<FaultEvent> {
+        self.shared.state().faults.events.clone()
+    }
+}

@@ -1,0 +1,226 @@
+//! The per-device delivery queue: every `<message>`, `<receipt>`, `<notification>` and
+//! `<call>` the server sends a device stays queued until the device acks it, as on the real
+//! server. A logged-in device gets new stanzas at once; one that logs in gets its whole queue
+//! first, between `<ib><offline_preview/>` and `<ib><offline/>`; a dropped connection leaves
+//! un-acked stanzas queued, and the next login delivers them again, byte for byte.
+
+use wa_protocol::binary::{Jid, Node};
+use wa_protocol::stanza::ack::ACKED_TAGS;
+
+use crate::connection::Command;
+use crate::state::{DeviceKey, State};
+
+/// One stanza the server queued for one of our devices, and what happened to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    /// Queue number, server-wide, in enqueue order (from 1).
+    pub seq: u64,
+    /// The device it is for (phone-number JID with device).
+    pub to: Jid,
+    /// The stanza's tag, which its ack names as `class`.
+    pub class: String,
+    /// The stanza's `id` (a re-sent message keeps its id, so several deliveries may share one).
+    pub id: String,
+    /// The stanza as queued; every delivery writes these same bytes.
+    pub node: Node,
+    /// How many times it was written to a socket.
+    pub deliveries: u32,
+    /// How many acks the device sent for it (more than one means a duplicate ack).
+    pub acks: u32,
+}
+
+impl Delivery {
+    /// True once the device acked it.
+    pub fn is_acked(&self) -> bool {
+        self.acks > 0
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub device: DeviceKey,
+    /// Delivery attempts decided so far, drops included (the fault plan's input).
+    pub attempts: u32,
+    pub delivery: Delivery,
+}
+
+/// Every queued stanza, acked or not, by `seq - 1`.
+#[derive(Debug, Default)]
+pub(crate) struct Queue {
+    pub entries: Vec<Entry>,
+}
+
+/// Whether stanzas with this tag are queued until acked (the others are sent live only).
+pub(crate) fn is_queued_tag(tag: &str) -> bool {
+    ACKED_TAGS.contains(&tag)
+}
+
+impl Queue {
+    pub fn get(&self, seq: u64) -> Option<&Entry> {
+        self.entries.get(usize::try_from(seq).ok()?.checked_sub(1)?)
+    }
+
+    pub fn get_mut(&mut self, seq: u64) -> Option<&mut Entry> {
+        self.entries
+            .get_mut(usize::try_from(seq).ok()?.checked_sub(1)?)
+    }
+
+    /// Un-acked stanzas of `device`, oldest first.
+    pub fn pending(&self, device: DeviceKey) -> impl Iterator<Item = &Entry> {
+        self.entries
+            .iter()
+            .filter(move |e| e.device == device && !e.delivery.is_acked())
+    }
+
+    /// Applies an ack from `device`: the oldest un-acked stanza with that class and id, or
+    /// else (a duplicate ack) the newest acked one. Returns its seq; `None` for an ack that
+    /// names nothing queued.
+    pub fn ack(&mut self, device: DeviceKey, class: &str, id: &str) -> Option<u64> {
+        let matches =
+            |e: &Entry| e.device == device && e.delivery.class == class && e.delivery.id == id;
+        let pos = self
+            .entries
+            .iter()
+            .position(|e| matches(e) && !e.delivery.is_acked())
+            .or_else(|| self.entries.iter().rposition(matches))?;
+        let entry = self.entries.get_mut(pos)?;
+        entry.delivery.acks += 1;
+        Some(entry.delivery.seq)
+    }
+}
+
+impl State {
+    /// Queues `node` for `device` and tells its live connections to deliver it. Returns the
+    /// seq.
+    pub(crate) fn enqueue(&mut self, device: DeviceKey, node: Node) -> u64 {
+        let seq = self.queue.entries.len() as u64 + 1;
+        let to = self
+            .devices
+            .get(&device)
+            .map(|d| d.jid.clone())
+            .unwrap_or_else(|| {
+                let (user, dev) = device;
+                Jid::pn(user.to_string()).with_device(u16::try_from(dev).unwrap_or(u16::MAX))
+            });
+        self.queue.entries.push(Entry {
+            device,
+            attempts: 0,
+            delivery: Delivery {
+                seq,
+                to,
+                class: node.tag.to_string(),
+                id: node
+                    .attr_str("id")
+                    .map(|s| s.into_owned())
+                    .unwrap_or_default(),
+                node,
+                deliveries: 0,
+                acks: 0,
+            },
+        });
+        for live in self.live.iter().filter(|l| l.device == Some(device)) {
+            let _ = live.commands.send(Command::Deliver(seq));
+        }
+        seq
+    }
+
+    /// Sends `node` to `device`'s live connections only (presence, chatstate: the server
+    /// does not queue them). Returns how many.
+    pub(crate) fn send_live(&self, device: DeviceKey, node: &Node) -> usize {
+        self.live
+            .iter()
+            .filter(|l| l.device == Some(device))
+            .filter(|l| l.commands.send(Command::Node(node.clone(), false)).is_ok())
+            .count()
+    }
+}
+
+/// The counts of `<ib><offline_preview count message notification receipt appdata/>`.
+pub(crate) fn offline_preview(pending: &[Node]) -> Node {
+    let of = |tag: &str| pending.iter().filter(|n| n.tag == tag).count();
+    Node::build("ib")
+        .child(
+            Node::build("offline_preview")
+                .attr("count", pending.len().to_string())
+                .attr("appdata", "0")
+                .attr("message", of("message").to_string())
+                .attr("notification", of("notification").to_string())
+                .attr("receipt", of("receipt").to_string())
+                .finish(),
+        )
+        .finish()
+}
+
+/// `<ib><offline count=N/></ib>`: the offline queue was delivered.
+pub(crate) fn offline_done(count: usize) -> Node {
+    Node::build("ib")
+        .child(
+            Node::build("offline")
+                .attr("count", count.to_string())
+                .finish(),
+        )
+        .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(id: &str) -> Node {
+        Node::build("message").attr("id", id.to_owned()).finish()
+    }
+
+    #[test]
+    fn acks_take_the_oldest_pending_match_then_count_duplicates() {
+        let mut st = State::new(0);
+        let a = st.enqueue((1, 1), msg("A"));
+        let a2 = st.enqueue((1, 1), msg("A"));
+        let b = st.enqueue((1, 2), msg("B"));
+        assert_eq!(st.queue.pending((1, 1)).count(), 2);
+        assert_eq!(
+            st.queue.ack((1, 1), "receipt", "A"),
+            None,
+            "class must match"
+        );
+        assert_eq!(
+            st.queue.ack((1, 2), "message", "A"),
+            None,
+            "device must match"
+        );
+        assert_eq!(st.queue.ack((1, 1), "message", "A"), Some(a));
+        assert_eq!(st.queue.ack((1, 1), "message", "A"), Some(a2));
+        assert_eq!(st.queue.ack((1, 1), "message", "A"), Some(a2), "duplicate");
+        assert_eq!(st.queue.get(a2).map(|e| e.delivery.acks), Some(2));
+        assert_eq!(st.queue.pending((1, 1)).count(), 0);
+        assert_eq!(
+            st.queue
+                .pending((1, 2))
+                .map(|e| e.delivery.seq)
+                .collect::<Vec<_>>(),
+            vec![b]
+        );
+        assert!(st.queue.get(0).is_none() && st.queue.get(99).is_none());
+    }
+
+    #[test]
+    fn the_preview_counts_by_kind() {
+        let nodes = vec![
+            msg("1"),
+            msg("2"),
+            Node::build("receipt").finish(),
+            Node::build("notification").finish(),
+        ];
+        let ib = offline_preview(&nodes);
+        let p = ib.child("offline_preview").expect("preview");
+        assert_eq!(p.attr_u64("count"), Some(4));
+        assert_eq!(p.attr_u64("message"), Some(2));
+        assert_eq!(p.attr_u64("receipt"), Some(1));
+        assert_eq!(p.attr_u64("notification"), Some(1));
+        assert_eq!(
+            offline_done(4)
+                .child("offline")
+                .and_then(|o| o.attr_u64("count")),
+            Some(4)
+        );
+    }
+}
