@@ -272,6 +272,14 @@ impl Client {
         self.ask(ClientSupMsg::Disconnect, API_TIMEOUT).await
     }
 
+    /// Simulates a crash, for fault tests: every actor of this client stops at once, in the
+    /// middle of whatever it was doing, without flushing or closing anything. What the store
+    /// committed stays; the server redelivers what was not acked. Applications use
+    /// [`Client::stop`].
+    pub async fn kill(&self) {
+        let _ = self.sup.kill_and_wait(Some(API_TIMEOUT)).await;
+    }
+
     /// Stops the whole client and waits until its actors are gone.
     pub async fn stop(&self) {
         let _ = self
