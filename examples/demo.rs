@@ -1,16 +1,22 @@
-//! Offline demo: starts the wa-testkit fake server, a client on the default SQLite store, and
-//! prints every event as it arrives while the server makes the connection misbehave a little.
+//! Offline demo: starts the wa-testkit fake server, then a client on the default SQLite store.
+//! A fresh store pairs first: the client shows a QR code in the terminal, the fake server's
+//! phone scans it, the client verifies the phone's signed `pair-success`, restarts into a
+//! login (515) and uploads its prekeys. Then the server makes the connection misbehave a
+//! little (a restart, a dropped socket) and the client recovers by itself. Every event is
+//! printed as it arrives.
 //!
 //! ```text
 //! cargo run --example demo
 //! ```
 //!
 //! The store is `./wa-demo.sqlite` (pass another path as the first argument). Run it twice:
-//! the second run logs in with the identity the first one stored.
+//! the second run logs in with the identity the first one paired, without a QR code.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use qrcode::render::unicode::Dense1x2;
+use qrcode::QrCode;
 use wa_actors_core::broadcaster::StreamItem;
 use wa_actors_core::events::Event;
 use wa_actors_core::store::{AccountId, SqliteStore, Store};
@@ -19,7 +25,20 @@ use wa_actors_core::Client;
 use wa_testkit::FakeServer;
 
 /// The demo never runs longer than this.
-const DEADLINE: Duration = Duration::from_secs(30);
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// The QR code as terminal text (two modules per character row, light on dark like a screen).
+fn render_qr(code: &str) -> String {
+    match QrCode::new(code.as_bytes()) {
+        Ok(qr) => qr
+            .render::<Dense1x2>()
+            .dark_color(Dense1x2::Light)
+            .light_color(Dense1x2::Dark)
+            .quiet_zone(true)
+            .build(),
+        Err(e) => format!("(cannot draw the QR code: {e})"),
+    }
+}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -32,14 +51,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(1)
         .unwrap_or_else(|| "wa-demo.sqlite".to_string());
 
-    let server = FakeServer::start().await?;
+    let server = Arc::new(FakeServer::start().await?);
     println!("fake server on {}", server.url());
 
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).await?);
-    let jid = server
-        .register_device(&*store, &AccountId::new("default"))
-        .await?;
-    println!("device {jid} registered (store: {path})");
+    let account = AccountId::new("default");
+    let paired = match store.load_device(&account).await? {
+        Some(device) if device.is_paired() => {
+            // The fake server starts empty on every run: tell it about the device the phone
+            // linked last time, as the real server would remember it.
+            let jid = server.register_device(&*store, &account).await?;
+            println!("store {path}: already paired as {jid}, logging in");
+            true
+        }
+        _ => {
+            println!("store {path}: no paired identity yet, pairing by QR code");
+            false
+        }
+    };
 
     let client = Client::builder()
         .url(server.url())
@@ -54,30 +83,70 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut events = client.events();
     client.connect().await?;
 
-    // A short script: once connected, the server asks for a restart (515), then drops the
+    // The script: (pair,) log in, then the server asks for a restart (515), then drops the
     // socket; the client reconnects by itself both times.
     let mut connected = 0;
+    let mut scanned = false;
     let outcome = tokio::time::timeout(DEADLINE, async {
         while let Some(item) = events.recv().await {
-            match item {
-                StreamItem::Event(event) => {
-                    println!("event: {event:?}");
-                    if let Event::Connected(_) = event {
-                        connected += 1;
-                        match connected {
-                            1 => {
-                                println!("server: <stream:error code=\"515\"/> (restart required)");
-                                server.send_stream_error("515");
+            let event = match item {
+                StreamItem::Event(event) => event,
+                StreamItem::Lagged { missed } => {
+                    println!("(missed {missed} events)");
+                    continue;
+                }
+            };
+            match &event {
+                Event::PairingQrCode { code, timeout } => {
+                    println!(
+                        "event: PairingQrCode (valid {timeout:?}):\n{}",
+                        render_qr(code)
+                    );
+                    if !scanned {
+                        scanned = true;
+                        println!("phone: scanning the QR code");
+                        let server = server.clone();
+                        let code = code.clone();
+                        tokio::spawn(async move {
+                            match server.scan_qr(&code).await {
+                                Ok(p) => println!("phone: linked {} (lid {})", p.jid, p.lid),
+                                Err(e) => println!("phone: pairing failed: {e}"),
                             }
-                            2 => {
-                                println!("server: dropping the socket");
-                                server.drop_connections();
-                            }
-                            _ => return true,
-                        }
+                        });
                     }
                 }
-                StreamItem::Lagged { missed } => println!("(missed {missed} events)"),
+                Event::Connected(_) => {
+                    println!("event: {event:?}");
+                    connected += 1;
+                    match connected {
+                        1 if scanned => {
+                            // Freshly paired: let the first prekey upload finish before the
+                            // server starts misbehaving.
+                            for _ in 0..200 {
+                                if client.counters().prekeys_uploaded > 0 {
+                                    break;
+                                }
+                                tokio::time::sleep(Duration::from_millis(50)).await;
+                            }
+                            println!(
+                                "client: {} prekeys uploaded",
+                                client.counters().prekeys_uploaded
+                            );
+                            println!("server: <stream:error code=\"515\"/> (restart required)");
+                            server.send_stream_error("515");
+                        }
+                        1 => {
+                            println!("server: <stream:error code=\"515\"/> (restart required)");
+                            server.send_stream_error("515");
+                        }
+                        2 => {
+                            println!("server: dropping the socket");
+                            server.drop_connections();
+                        }
+                        _ => return true,
+                    }
+                }
+                _ => println!("event: {event:?}"),
             }
         }
         false
@@ -86,12 +155,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let c = client.counters();
     println!(
-        "counters: {} connections, {} reconnects, {} failures, {} stanzas in, {} out",
-        c.connections, c.reconnects, c.failures, c.nodes_in, c.nodes_out
+        "counters: {} connections, {} reconnects, {} failures, {} stanzas in, {} out, {} prekeys uploaded",
+        c.connections, c.reconnects, c.failures, c.nodes_in, c.nodes_out, c.prekeys_uploaded
     );
     client.stop().await;
     match outcome {
-        Ok(true) => {
+        Ok(true) if paired || scanned => {
             println!("demo done");
             Ok(())
         }

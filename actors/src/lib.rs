@@ -7,6 +7,8 @@ pub mod broadcaster;
 pub mod client;
 pub mod conn;
 pub mod events;
+pub mod pairing;
+pub mod prekeys;
 pub(crate) mod recv;
 pub mod store;
 pub mod supervision;

@@ -7,6 +7,8 @@ use wa_protocol::crypto::PublicKey;
 use wa_protocol::noise::{PayloadConfig, WA_CERT_ROOT};
 
 use crate::conn::KeepaliveConfig;
+use crate::pairing::PairingConfig;
+use crate::prekeys::PreKeyConfig;
 use crate::supervision::{BackoffConfig, MeltdownConfig};
 
 /// The real WhatsApp Web endpoint.
@@ -36,6 +38,10 @@ pub struct ClientConfig {
     pub handshake_timeout: Duration,
     /// Default deadline of [`Client::iq`](crate::Client::iq) (whatsmeow: 75 s).
     pub iq_timeout: Duration,
+    /// QR rotation and pair-code options of an unpaired device.
+    pub pairing: PairingConfig,
+    /// How many one-time prekeys to keep on the server.
+    pub prekeys: PreKeyConfig,
 }
 
 impl Default for ClientConfig {
@@ -51,6 +57,8 @@ impl Default for ClientConfig {
             connect_timeout: Duration::from_secs(20),
             handshake_timeout: Duration::from_secs(20),
             iq_timeout: Duration::from_secs(75),
+            pairing: PairingConfig::default(),
+            prekeys: PreKeyConfig::default(),
         }
     }
 }

@@ -13,6 +13,7 @@ pub struct Counters {
     reconnects: AtomicU64,
     failures: AtomicU64,
     actor_failures: AtomicU64,
+    prekeys_uploaded: AtomicU64,
 }
 
 /// A copy of the counters at one moment.
@@ -32,6 +33,8 @@ pub struct CounterSnapshot {
     pub failures: u64,
     /// Actors of a connection that failed (error or panic) and got their subtree restarted.
     pub actor_failures: u64,
+    /// One-time prekeys uploaded to the server.
+    pub prekeys_uploaded: u64,
 }
 
 impl Counters {
@@ -56,6 +59,9 @@ impl Counters {
     pub(crate) fn actor_failure(&self) {
         self.actor_failures.fetch_add(1, Ordering::Relaxed);
     }
+    pub(crate) fn prekeys_uploaded(&self, n: u64) {
+        self.prekeys_uploaded.fetch_add(n, Ordering::Relaxed);
+    }
 
     /// Reads every counter.
     pub fn snapshot(&self) -> CounterSnapshot {
@@ -67,6 +73,7 @@ impl Counters {
             reconnects: self.reconnects.load(Ordering::Relaxed),
             failures: self.failures.load(Ordering::Relaxed),
             actor_failures: self.actor_failures.load(Ordering::Relaxed),
+            prekeys_uploaded: self.prekeys_uploaded.load(Ordering::Relaxed),
         }
     }
 }

@@ -51,7 +51,8 @@ pub(crate) fn events_for_down(down: &ConnDown) -> Vec<Event> {
     }
 }
 
-/// Events for `<ib>` offline markers (history-sync.md; whatsmeow `handleIB`).
+/// Events for `<ib>` stanzas: offline markers (history-sync.md; whatsmeow `handleIB`) and
+/// `downgrade_webclient` (pairing.md §1 step 6).
 pub(crate) fn offline_events(node: &Node) -> Vec<Event> {
     if node.tag != "ib" {
         return Vec::new();
@@ -70,6 +71,12 @@ pub(crate) fn offline_events(node: &Node) -> Vec<Event> {
             notifications: int(p, "notification"),
             receipts: int(p, "receipt"),
         }));
+    }
+    if node.child("downgrade_webclient").is_some() {
+        // The phone that scanned the QR code has no multi-device support.
+        out.push(Event::QrScannedWithoutMultidevice(
+            events::QrScannedWithoutMultidevice,
+        ));
     }
     if let Some(o) = node.child("offline") {
         out.push(Event::OfflineSyncCompleted(events::OfflineSyncCompleted {

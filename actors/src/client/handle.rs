@@ -15,12 +15,16 @@ use super::supervisor::{ClientStatus, ClientSup, ClientSupArgs, ClientSupMsg};
 use crate::broadcaster::{BroadcasterError, BroadcasterHandle, EventStream, SubscriptionId};
 use crate::conn::{ConnActorIds, IqError, KeepaliveConfig};
 use crate::events::{EventFilter, EventHandler};
+use crate::pairing::{PairingConfig, PairingError};
+use crate::prekeys::PreKeyConfig;
 use crate::store::{MemoryStore, SqliteStore, Store};
 use crate::supervision::{BackoffConfig, MeltdownConfig};
 use crate::transport::{Transport, WsTransport};
 
 /// Deadline of the client's own queries to its root actor.
 const API_TIMEOUT: Duration = Duration::from_secs(10);
+/// Deadline of `pair_phone`: key stretching plus a server round trip.
+const PAIR_PHONE_TIMEOUT: Duration = Duration::from_secs(45);
 
 /// Why a client operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -203,6 +207,26 @@ impl Client {
         self.ask(ClientSupMsg::Connect, API_TIMEOUT).await
     }
 
+    /// Links this (unpaired, connected) device by phone number instead of a QR code: asks the
+    /// server for a pairing code for `phone` (international digits, no `+`), publishes it as
+    /// `Event::PairingCode` and returns it. The user types it on the phone under *Linked
+    /// devices → Link with phone number*; pairing then ends with `PairSuccess` like a scan.
+    pub async fn pair_phone(&self, phone: &str) -> Result<String, PairingError> {
+        let phone = phone.trim_start_matches('+').to_owned();
+        match self
+            .sup
+            .call(
+                |p| ClientSupMsg::PairPhone(phone, p),
+                Some(PAIR_PHONE_TIMEOUT),
+            )
+            .await
+        {
+            Ok(CallResult::Success(r)) => r,
+            Ok(CallResult::Timeout) => Err(PairingError::Server(IqError::Timeout)),
+            Ok(CallResult::SenderError) | Err(_) => Err(PairingError::NotConnected),
+        }
+    }
+
     /// Closes the connection and stops reconnecting; the client (and its broadcaster) stay
     /// up until [`Client::stop`].
     pub async fn disconnect(&self) -> Result<(), ClientError> {
@@ -276,6 +300,18 @@ impl ClientBuilder {
     /// Keepalive timing.
     pub fn keepalive(mut self, keepalive: KeepaliveConfig) -> Self {
         self.config.keepalive = keepalive;
+        self
+    }
+
+    /// QR rotation and pair-code options.
+    pub fn pairing(mut self, pairing: PairingConfig) -> Self {
+        self.config.pairing = pairing;
+        self
+    }
+
+    /// How many prekeys to keep on the server.
+    pub fn prekeys(mut self, prekeys: PreKeyConfig) -> Self {
+        self.config.prekeys = prekeys;
         self
     }
 

@@ -19,8 +19,12 @@ use super::counters::Counters;
 use super::events_map::{events_for_down, offline_events};
 use super::payload::client_payload;
 use crate::broadcaster::BroadcasterHandle;
-use crate::conn::{ConnActorIds, ConnDown, ConnParams, ConnSup, ConnSupArgs, ConnSupMsg, IqError};
+use crate::conn::{
+    ConnActorIds, ConnDown, ConnParams, ConnRole, ConnSup, ConnSupArgs, ConnSupMsg, IqError,
+    LoginParams, PairingParams,
+};
 use crate::events::Event;
+use crate::pairing::{PairingError, PairingReport};
 use crate::store::{AccountId, DeviceData, Store};
 use crate::supervision::{Backoff, RestartWindow};
 use crate::transport::Transport;
@@ -72,6 +76,13 @@ pub(crate) enum ClientSupMsg {
     ConnDown { generation: u64, down: ConnDown },
     /// From a `ConnSup`: a stanza for the layers above.
     Inbound { generation: u64, node: Node },
+    /// From a `ConnSup`: how pairing went.
+    Pairing {
+        generation: u64,
+        report: PairingReport,
+    },
+    /// API: ask for a phone-number pairing code.
+    PairPhone(String, RpcReplyPort<Result<String, PairingError>>),
     /// Backoff elapsed: connect again (if still wanted).
     Reconnect { generation: u64 },
     /// API: send a node on the live connection.
@@ -133,6 +144,25 @@ impl ClientSupState {
             self.connection = ConnectionState::Stopped("stored JID is not a phone number".into());
             return;
         };
+        let role = if device.is_paired() {
+            ConnRole::Login(Box::new(LoginParams {
+                device: device.clone(),
+                store: self.store.clone(),
+                account_id: self.account_id.clone(),
+                prekeys: self.config.prekeys,
+            }))
+        } else {
+            let [os, browser, _] = &self.config.payload.browser;
+            ConnRole::Pair(Box::new(PairingParams {
+                device: device.clone(),
+                config: self.config.pairing.clone(),
+                store: self.store.clone(),
+                account_id: self.account_id.clone(),
+                broadcaster: self.broadcaster.clone(),
+                platform_id: wa_protocol::pairing::companion_platform_id(os, browser),
+                platform_display: format!("{browser} ({os})"),
+            }))
+        };
         self.generation += 1;
         if self.generation > 1 {
             self.counters.reconnect();
@@ -149,6 +179,7 @@ impl ClientSupState {
             handshake_timeout: self.config.handshake_timeout,
             keepalive: self.config.keepalive,
             counters: self.counters.clone(),
+            role,
         };
         self.connection = ConnectionState::Connecting;
         match Actor::spawn_linked(
@@ -166,6 +197,16 @@ impl ClientSupState {
             Err(e) => {
                 tracing::error!(parent: &self.span, error = %e, "could not spawn ConnSup");
                 self.schedule_reconnect(myself, true, "spawn failed");
+            }
+        }
+    }
+
+    /// Lets go of the live connection gracefully: everything already sent on it (an error
+    /// reply, say) is written before the socket closes. Its later reports are ignored.
+    fn close_connection(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            if conn.cast(ConnSupMsg::Close).is_err() {
+                conn.stop(Some("connection closed".into()));
             }
         }
     }
@@ -226,6 +267,27 @@ impl ClientSupState {
                 } else {
                     self.connection = ConnectionState::Stopped(format!("{outcome:?}"));
                 }
+            }
+        }
+    }
+
+    fn on_pairing(&mut self, report: PairingReport) {
+        match report {
+            PairingReport::Paired(device) => {
+                // The server now ends this stream with 515; the restart logs in with it.
+                self.device = Some(*device);
+                self.account = AccountState::Paired;
+            }
+            PairingReport::QrExhausted => {
+                self.close_connection();
+                self.publish(Event::Disconnected(Default::default()));
+                self.connection =
+                    ConnectionState::Stopped("pairing: every QR code expired unscanned".into());
+            }
+            PairingReport::Failed(reason) => {
+                self.close_connection();
+                self.publish(Event::Disconnected(Default::default()));
+                self.connection = ConnectionState::Stopped(format!("pairing failed: {reason}"));
             }
         }
     }
@@ -333,6 +395,24 @@ impl Actor for ClientSup {
                     }
                 }
             }
+            ClientSupMsg::Pairing { generation, report } => {
+                if generation == state.generation && state.conn.is_some() {
+                    state.on_pairing(report);
+                }
+            }
+            ClientSupMsg::PairPhone(phone, port) => match (&state.conn, state.account) {
+                (_, AccountState::Paired) => {
+                    let _ = port.send(Err(PairingError::AlreadyPaired));
+                }
+                (Some(conn), AccountState::Unpaired) => {
+                    if let Err(e) = conn.cast(ConnSupMsg::PairPhone(phone, port)) {
+                        tracing::debug!(parent: &state.span, error = %e, "connection is gone");
+                    }
+                }
+                _ => {
+                    let _ = port.send(Err(PairingError::NotConnected));
+                }
+            },
             ClientSupMsg::Reconnect { generation } => {
                 let wanted = matches!(state.connection, ConnectionState::WaitingToReconnect);
                 if generation == state.generation && wanted && state.conn.is_none() {
@@ -378,8 +458,10 @@ impl Actor for ClientSup {
                 });
             }
             ClientSupMsg::Connect(port) => {
+                // Any stop (by the user, a failed or expired pairing, a refused login) can be
+                // retried on request, except a logout: that identity is gone.
                 let idle = matches!(state.connection, ConnectionState::Idle)
-                    || (state.connection == ConnectionState::Stopped(DISCONNECTED_BY_USER.into())
+                    || (matches!(state.connection, ConnectionState::Stopped(_))
                         && state.account != AccountState::LoggedOut);
                 if idle && state.conn.is_none() {
                     state.start_connection(&myself).await;

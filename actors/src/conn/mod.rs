@@ -8,7 +8,7 @@
 
 mod keepalive;
 mod noise;
-mod router;
+pub(crate) mod router;
 mod socket;
 mod supervisor;
 
@@ -21,7 +21,11 @@ use wa_protocol::crypto::{KeyPair, PublicKey};
 use wa_protocol::stanza::iq::IqErrorReply;
 use wa_protocol::stanza::stream_error::ConnectionOutcome;
 
+use crate::broadcaster::BroadcasterHandle;
 use crate::client::counters::Counters;
+use crate::pairing::PairingConfig;
+use crate::prekeys::PreKeyConfig;
+use crate::store::{AccountId, DeviceData, Store};
 use crate::transport::Transport;
 
 pub use keepalive::KeepaliveConfig;
@@ -62,6 +66,39 @@ pub(crate) struct ConnParams {
     pub handshake_timeout: Duration,
     pub keepalive: KeepaliveConfig,
     pub counters: Arc<Counters>,
+    /// What the device does once the socket is up: pair (unpaired) or log in and keep its
+    /// prekeys topped up (paired).
+    pub role: ConnRole,
+}
+
+/// The account-level work a connection carries besides moving stanzas.
+#[derive(Clone)]
+pub(crate) enum ConnRole {
+    /// Unpaired: a `Pairing` child handles the pairing stanzas.
+    Pair(Box<PairingParams>),
+    /// Paired: after `<success>` a `PreKeys` child checks the server's prekey count.
+    Login(Box<LoginParams>),
+}
+
+/// What the `Pairing` child needs.
+#[derive(Clone)]
+pub(crate) struct PairingParams {
+    pub device: DeviceData,
+    pub config: PairingConfig,
+    pub store: Arc<dyn Store>,
+    pub account_id: AccountId,
+    pub broadcaster: BroadcasterHandle,
+    pub platform_id: &'static str,
+    pub platform_display: String,
+}
+
+/// What the children of a logged-in connection need.
+#[derive(Clone)]
+pub(crate) struct LoginParams {
+    pub device: DeviceData,
+    pub store: Arc<dyn Store>,
+    pub account_id: AccountId,
+    pub prekeys: PreKeyConfig,
 }
 
 /// How a connection ended, as `ConnSup` reports it.
@@ -86,4 +123,8 @@ pub struct ConnActorIds {
     pub router: Option<ActorId>,
     /// The keepalive actor (present once logged in).
     pub keepalive: Option<ActorId>,
+    /// The pairing actor (present while unpaired).
+    pub pairing: Option<ActorId>,
+    /// The prekeys actor (present once a paired device logged in).
+    pub prekeys: Option<ActorId>,
 }

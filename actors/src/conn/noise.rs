@@ -26,6 +26,8 @@ pub(crate) enum NoiseMsg {
     SendPlain(Vec<u8>),
     /// The handshake deadline passed.
     HandshakeDeadline,
+    /// Close the socket once every frame sent before this message is out.
+    Close,
 }
 
 pub(crate) struct NoiseArgs {
@@ -180,6 +182,11 @@ impl Actor for Noise {
                 let _ = state.args.router.cast(RouterMsg::Eof(reason));
             }
             NoiseMsg::SendPlain(plain) => state.send_plain(&plain)?,
+            NoiseMsg::Close => {
+                if let Some(socket) = &state.socket {
+                    let _ = socket.cast(SocketMsg::Close);
+                }
+            }
             NoiseMsg::HandshakeDeadline => {
                 if !matches!(state.phase, Phase::Transport(_)) {
                     return Err("noise handshake timed out".into());

@@ -27,6 +27,8 @@ pub(crate) enum RouterMsg {
     /// Send an iq and route its reply (or error) to the port. A missing or empty `id` is
     /// filled in.
     Iq(Node, RpcReplyPort<Result<Node, IqError>>),
+    /// Close the connection after every node sent before this message.
+    Close,
 }
 
 pub(crate) struct RouterArgs {
@@ -150,6 +152,11 @@ impl Actor for Router {
             RouterMsg::Send(node) => {
                 if let Err(e) = state.send(&node) {
                     tracing::debug!(parent: &state.args.span, error = %e, "send failed");
+                }
+            }
+            RouterMsg::Close => {
+                if let Some(noise) = &state.noise {
+                    let _ = noise.cast(NoiseMsg::Close);
                 }
             }
             RouterMsg::Iq(mut node, port) => {

@@ -15,6 +15,8 @@ use crate::transport::{FrameSink, Transport};
 pub(crate) enum SocketMsg {
     /// Write one WebSocket binary message.
     Send(Bytes),
+    /// Close the connection after everything sent before this message was written.
+    Close,
 }
 
 pub(crate) struct SocketArgs {
@@ -88,7 +90,7 @@ impl Actor for Socket {
 
     async fn handle(
         &self,
-        _myself: ActorRef<Self::Msg>,
+        myself: ActorRef<Self::Msg>,
         msg: Self::Msg,
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
@@ -100,6 +102,8 @@ impl Actor for Socket {
                     tracing::debug!(parent: &state.span, error = %e, "write failed");
                 }
             }
+            // `post_stop` closes the sink.
+            SocketMsg::Close => myself.stop(Some("closed by the client".into())),
         }
         Ok(())
     }

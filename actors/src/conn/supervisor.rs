@@ -10,8 +10,15 @@ use super::keepalive::{Keepalive, KeepaliveArgs, KeepaliveMsg};
 use super::noise::{Noise, NoiseArgs, NoiseMsg};
 use super::router::{Router, RouterArgs, RouterMsg};
 use super::socket::{Socket, SocketArgs, SocketMsg};
-use super::{ConnActorIds, ConnDown, ConnParams, IqError};
+use super::{ConnActorIds, ConnDown, ConnParams, ConnRole, IqError};
 use crate::client::supervisor::ClientSupMsg;
+use crate::pairing::{
+    is_pairing_stanza, Pairing, PairingArgs, PairingError, PairingMsg, PairingReport,
+};
+use crate::prekeys::{PreKeys, PreKeysArgs, PreKeysMsg};
+
+/// How long a graceful close may take before the subtree is stopped anyway.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Messages of the connection supervisor.
 pub(crate) enum ConnSupMsg {
@@ -27,6 +34,13 @@ pub(crate) enum ConnSupMsg {
     Iq(Node, RpcReplyPort<Result<Node, IqError>>),
     /// Which actors make up this connection.
     Actors(RpcReplyPort<ConnActorIds>),
+    /// From the pairing child: how pairing went.
+    Pairing(PairingReport),
+    /// From `ClientSup`: close after flushing what was sent, then stop (nothing is reported:
+    /// `ClientSup` already let go of this connection).
+    Close,
+    /// From `ClientSup`: the application asks for a phone-number pairing code.
+    PairPhone(String, RpcReplyPort<Result<String, PairingError>>),
 }
 
 pub(crate) struct ConnSupArgs {
@@ -44,6 +58,10 @@ pub(crate) struct ConnSupState {
     noise: Option<ActorRef<NoiseMsg>>,
     router: Option<ActorRef<RouterMsg>>,
     keepalive: Option<ActorRef<KeepaliveMsg>>,
+    pairing: Option<ActorRef<PairingMsg>>,
+    prekeys: Option<ActorRef<PreKeysMsg>>,
+    /// A graceful close was asked: the next child exit stops this supervisor.
+    closing: bool,
     /// Set once the connection's end was reported; later child exits are consequences.
     reported: bool,
 }
@@ -77,6 +95,29 @@ impl ConnSupState {
         .await
         .map_err(|e| format!("spawn router: {e}"))?;
         self.router = Some(router.clone());
+        if let ConnRole::Pair(pp) = &p.role {
+            let pp = (**pp).clone();
+            let (pairing, _) = Actor::spawn_linked(
+                None,
+                Pairing,
+                PairingArgs {
+                    router: router.clone(),
+                    conn_sup: myself.clone(),
+                    broadcaster: pp.broadcaster,
+                    store: pp.store,
+                    account_id: pp.account_id,
+                    device: pp.device,
+                    config: pp.config,
+                    platform_id: pp.platform_id,
+                    platform_display: pp.platform_display,
+                    span: tracing::info_span!(parent: &self.span, "pairing"),
+                },
+                cell.clone(),
+            )
+            .await
+            .map_err(|e| format!("spawn pairing: {e}"))?;
+            self.pairing = Some(pairing);
+        }
         let (noise, _) = Actor::spawn_linked(
             None,
             Noise,
@@ -141,6 +182,9 @@ impl Actor for ConnSup {
             noise: None,
             router: None,
             keepalive: None,
+            pairing: None,
+            prekeys: None,
+            closing: false,
             reported: false,
         })
     }
@@ -185,6 +229,33 @@ impl Actor for ConnSup {
                         }
                     }
                 }
+                if let ConnRole::Login(lp) = &state.params.role {
+                    if let Some(router) = state.router.clone() {
+                        let lp = (**lp).clone();
+                        match Actor::spawn_linked(
+                            None,
+                            PreKeys,
+                            PreKeysArgs {
+                                router,
+                                store: lp.store,
+                                account_id: lp.account_id,
+                                device: lp.device,
+                                config: lp.prekeys,
+                                counters: state.params.counters.clone(),
+                                span: tracing::info_span!(parent: &state.span, "prekeys"),
+                            },
+                            myself.get_cell(),
+                        )
+                        .await
+                        {
+                            Ok((p, _)) => state.prekeys = Some(p),
+                            Err(e) => {
+                                state.report_down(ConnDown::Lost(format!("spawn prekeys: {e}")));
+                                return Ok(());
+                            }
+                        }
+                    }
+                }
                 let _ = state.client.cast(ClientSupMsg::ConnUp {
                     generation: state.params.generation,
                     success: node,
@@ -192,6 +263,16 @@ impl Actor for ConnSup {
             }
             ConnSupMsg::Down(down) => state.report_down(down),
             ConnSupMsg::Inbound(node) => {
+                if let Some(pairing) = state.pairing.as_ref().filter(|_| is_pairing_stanza(&node)) {
+                    let _ = pairing.cast(PairingMsg::Stanza(node));
+                    return Ok(());
+                }
+                if let Some(n) = wa_protocol::stanza::prekeys::low_count_notification(&node) {
+                    if let Some(prekeys) = &state.prekeys {
+                        let _ = prekeys.cast(PreKeysMsg::LowCount(n));
+                    }
+                    return Ok(());
+                }
                 let _ = state.client.cast(ClientSupMsg::Inbound {
                     generation: state.params.generation,
                     node,
@@ -217,18 +298,55 @@ impl Actor for ConnSup {
                     noise: state.noise.as_ref().map(|a| a.get_id()),
                     router: state.router.as_ref().map(|a| a.get_id()),
                     keepalive: state.keepalive.as_ref().map(|a| a.get_id()),
+                    pairing: state.pairing.as_ref().map(|a| a.get_id()),
+                    prekeys: state.prekeys.as_ref().map(|a| a.get_id()),
                 });
             }
+            ConnSupMsg::Close => match (&state.router, state.closing) {
+                (Some(router), false) => {
+                    state.closing = true;
+                    let _ = router.cast(RouterMsg::Close);
+                    // A socket that never closes must not keep this subtree alive: a second
+                    // `Close` after the grace period stops it regardless.
+                    myself.send_after(CLOSE_GRACE, || ConnSupMsg::Close);
+                }
+                _ => myself.stop(Some("closed".into())),
+            },
+            ConnSupMsg::Pairing(report) => {
+                let _ = state.client.cast(ClientSupMsg::Pairing {
+                    generation: state.params.generation,
+                    report,
+                });
+            }
+            ConnSupMsg::PairPhone(phone, reply) => match &state.pairing {
+                Some(pairing) => {
+                    if let Err(e) = pairing.cast(PairingMsg::PairPhone { phone, reply }) {
+                        tracing::warn!(parent: &state.span, error = %e, "pairing actor is gone");
+                    }
+                }
+                None => {
+                    let _ = reply.send(Err(PairingError::AlreadyPaired));
+                }
+            },
         }
         Ok(())
     }
 
     async fn handle_supervisor_evt(
         &self,
-        _myself: ActorRef<Self::Msg>,
+        myself: ActorRef<Self::Msg>,
         event: SupervisionEvent,
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
+        if state.closing
+            && matches!(
+                event,
+                SupervisionEvent::ActorTerminated(..) | SupervisionEvent::ActorFailed(..)
+            )
+        {
+            myself.stop(Some("closed".into()));
+            return Ok(());
+        }
         // Any child leaving ends this connection; the first report wins.
         match event {
             SupervisionEvent::ActorTerminated(cell, _, reason) => {

@@ -10,12 +10,15 @@ pub struct Namespace(pub &'static str);
 impl Namespace {
     /// Signal sessions, keyed by the remote address (`user.device`).
     pub const SESSIONS: Self = Self("signal_sessions");
-    /// Remote identity keys, keyed by the remote address.
+    /// Remote identity keys (the raw 32-byte public key), keyed by the remote Signal address
+    /// (`wa_protocol::signal::signal_address`).
     pub const IDENTITIES: Self = Self("signal_identities");
     /// One-time prekeys, keyed by prekey id (big-endian u32).
     pub const PRE_KEYS: Self = Self("signal_prekeys");
     /// Signed prekeys beyond the current one, keyed by id.
     pub const SIGNED_PRE_KEYS: Self = Self("signal_signed_prekeys");
+    /// Counters of our own Signal state (e.g. `next_prekey_id`, big-endian u32).
+    pub const SIGNAL_META: Self = Self("signal_meta");
     /// Group sender keys, keyed by group and sender address.
     pub const SENDER_KEYS: Self = Self("signal_sender_keys");
     /// App-state sync keys shared by the primary device, keyed by key id.

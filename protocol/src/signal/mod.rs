@@ -37,6 +37,7 @@
 //!
 //! Private keys and chain secrets are zeroized on drop and never printed by `Debug`.
 
+pub mod address;
 mod codec;
 pub mod error;
 mod kdf;
@@ -50,6 +51,7 @@ pub mod wire;
 #[cfg(test)]
 mod tests;
 
+pub use address::{signal_address, signal_address_user};
 pub use error::SignalError;
 pub use kdf::Secret32;
 pub use keys::{

@@ -6,6 +6,7 @@ pub mod codes;
 pub mod iq;
 pub mod notification;
 pub mod prekey_nodes;
+pub mod prekeys;
 pub mod presence;
 pub mod receipt;
 pub mod stream_error;

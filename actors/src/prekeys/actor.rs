@@ -1,0 +1,140 @@
+//! The `PreKeys` actor: checks the server's count after login and refills on notification.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ractor::rpc::CallResult;
+use ractor::{Actor, ActorProcessingErr, ActorRef};
+use wa_protocol::binary::Node;
+use wa_protocol::signal::SignedPreKey;
+use wa_protocol::stanza::prekeys::{count_iq, parse_count_reply, upload_iq};
+
+use super::plan::{generate, parse_next_id, upload_size, NEXT_PREKEY_ID};
+use super::PreKeyConfig;
+use crate::client::counters::Counters;
+use crate::conn::router::RouterMsg;
+use crate::conn::IqError;
+use crate::store::{AccountId, DeviceData, Namespace, Store};
+
+/// How long the prekey iqs may take.
+const IQ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Messages of the prekeys actor.
+pub(crate) enum PreKeysMsg {
+    /// Ask the server for its count and top it up if needed (sent once after login).
+    Check,
+    /// The server says it has `n` keys left.
+    LowCount(u32),
+}
+
+pub(crate) struct PreKeysArgs {
+    pub router: ActorRef<RouterMsg>,
+    pub store: Arc<dyn Store>,
+    pub account_id: AccountId,
+    pub device: DeviceData,
+    pub config: PreKeyConfig,
+    pub counters: Arc<Counters>,
+    pub span: tracing::Span,
+}
+
+pub(crate) struct PreKeys;
+
+/// Why a check or upload did not complete (logged; the next login or notification retries).
+#[derive(Debug, thiserror::Error)]
+enum PreKeyError {
+    #[error("iq: {0}")]
+    Iq(#[from] IqError),
+    #[error("count reply: {0}")]
+    Count(#[from] wa_protocol::stanza::prekeys::PreKeyStanzaError),
+    #[error("store: {0}")]
+    Store(#[from] crate::store::StoreError),
+}
+
+impl PreKeysArgs {
+    async fn iq(&self, node: Node) -> Result<Node, IqError> {
+        match self
+            .router
+            .call(|port| RouterMsg::Iq(node, port), Some(IQ_TIMEOUT))
+            .await
+        {
+            Ok(CallResult::Success(r)) => r,
+            Ok(CallResult::Timeout) => Err(IqError::Timeout),
+            _ => Err(IqError::Disconnected),
+        }
+    }
+
+    /// Brings the server to at least `min` keys, given that it reported `server_count`.
+    async fn top_up(&self, server_count: u32) -> Result<(), PreKeyError> {
+        let local = self
+            .store
+            .scan_prefix(&self.account_id, Namespace::PRE_KEYS, &[])
+            .await?;
+        let meta = self
+            .store
+            .get(&self.account_id, Namespace::SIGNAL_META, NEXT_PREKEY_ID)
+            .await?;
+        let n = upload_size(
+            &self.config,
+            server_count,
+            local.is_empty() && meta.is_none(),
+        );
+        if n == 0 {
+            tracing::debug!(parent: &self.span, server_count, "enough prekeys on the server");
+            return Ok(());
+        }
+        let first = parse_next_id(meta.as_deref());
+        let (keys, batch) = generate(first, n, &mut rand::rngs::OsRng);
+        // Private halves are durable before any contact can be handed the public ones.
+        self.store.apply(&self.account_id, batch).await?;
+        let d = &self.device;
+        let signed = SignedPreKey {
+            id: d.signed_pre_key.id,
+            key_pair: d.signed_pre_key.key_pair.clone(),
+            signature: d.signed_pre_key.signature,
+        };
+        let iq = upload_iq(d.registration_id, &d.identity_key.public, &keys, &signed);
+        self.iq(iq).await?;
+        self.counters.prekeys_uploaded(u64::from(n));
+        tracing::info!(parent: &self.span, uploaded = n, first_id = first, server_count, "prekeys uploaded");
+        Ok(())
+    }
+
+    async fn check(&self) -> Result<(), PreKeyError> {
+        let reply = self.iq(count_iq()).await?;
+        let count = parse_count_reply(&reply)?;
+        self.top_up(count).await
+    }
+}
+
+impl Actor for PreKeys {
+    type Msg = PreKeysMsg;
+    type State = PreKeysArgs;
+    type Arguments = PreKeysArgs;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        args: PreKeysArgs,
+    ) -> Result<Self::State, ActorProcessingErr> {
+        let _ = myself.cast(PreKeysMsg::Check);
+        Ok(args)
+    }
+
+    async fn handle(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        msg: Self::Msg,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        // Each request runs to its end before the next one starts, so two refills never
+        // draw the same ids.
+        let result = match msg {
+            PreKeysMsg::Check => state.check().await,
+            PreKeysMsg::LowCount(n) => state.top_up(n).await,
+        };
+        if let Err(e) = result {
+            tracing::warn!(parent: &state.span, error = %e, "prekey upload did not complete");
+        }
+        Ok(())
+    }
+}
