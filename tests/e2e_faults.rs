@@ -50,7 +50,9 @@ fn check_exactly_once_in_order(seed: u64, log: &[Event], contacts: &[Contact]) {
             .push(i.parse().expect("number"));
     }
     for c in contacts {
-        let seen = per_sender.remove(&c.phone().to_string()).unwrap_or_default();
+        let seen = per_sender
+            .remove(&c.phone().to_string())
+            .unwrap_or_default();
         let want: Vec<usize> = (0..PER_CONTACT).collect();
         assert_eq!(
             seen,
@@ -162,7 +164,10 @@ async fn a_killed_client_restarted_on_its_sqlite_file_loses_and_duplicates_nothi
         let kill_after = 100 + (seed as usize * 37) % 700;
         let deadline = tokio::time::Instant::now() + LONG;
         while h.events.all().iter().filter_map(text).count() < kill_after {
-            assert!(tokio::time::Instant::now() < deadline, "seed {seed}: stalled");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "seed {seed}: stalled"
+            );
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
         h.client.kill().await;

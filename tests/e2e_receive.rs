@@ -108,7 +108,9 @@ async fn group_messages_arrive_after_the_sender_key_distribution() {
         .expect("sent");
     bob.send_group_text(&h.server, &group, "second, sender key only")
         .expect("sent");
-    h.events.wait_count(2, "two group messages", is_message).await;
+    h.events
+        .wait_count(2, "two group messages", is_message)
+        .await;
     let texts: Vec<(String, MessageInfo)> = h.events.all().iter().filter_map(text_of).collect();
     assert_eq!(
         texts.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>(),

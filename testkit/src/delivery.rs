@@ -175,7 +175,7 @@ impl FakeServer {
         let st = self.shared.state();
         st.client_receipts
             .iter()
-            .filter(|r| r.message_ids.iter().any(|m| *m == id.0))
+            .filter(|r| r.message_ids.contains(&id.0))
             .cloned()
             .collect()
     }

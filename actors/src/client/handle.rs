@@ -7,9 +7,9 @@ use std::time::Duration;
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorId, ActorRef};
 use wa_protocol::binary::{Jid, Node};
+use wa_protocol::crypto::PublicKey;
 use wa_protocol::stanza::presence::{chat_state, own_presence, subscribe_presence, ChatState};
 use wa_protocol::stanza::receipt::{read_receipt, ReceiptKind};
-use wa_protocol::crypto::PublicKey;
 
 use super::config::ClientConfig;
 use super::counters::{CounterSnapshot, Counters};

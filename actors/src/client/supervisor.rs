@@ -450,10 +450,7 @@ impl Actor for ClientSup {
             }
             ClientSupMsg::Inbound { generation, node } => {
                 if generation == state.generation {
-                    let own = state
-                        .device
-                        .as_ref()
-                        .and_then(crate::state::own_jids);
+                    let own = state.device.as_ref().and_then(crate::state::own_jids);
                     match route(node, own.as_ref()) {
                         Route::Decrypt(node) => state.to_signal(SignalMsg::Message(node)),
                         Route::IdentityChanged(jid, events) => {
