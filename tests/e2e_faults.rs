@@ -142,13 +142,7 @@ async fn dropped_sockets_lose_and_duplicate_nothing_over_twenty_seeds() {
     }
 }
 
-/// Known gap, run with `--ignored`: a kill can land after the store committed a message's
-/// batch (its id marked processed) but before its event left the broadcaster, and the
-/// redelivery is then recognised as a duplicate, so a few messages per run never reach the
-/// subscriber. Closing it needs an outbox replayed on start plus fan-out that is atomic with
-/// the commit (see the README's Status).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known gap: a kill between commit and fan-out loses the event (see README Status)"]
 async fn a_killed_client_restarted_on_its_sqlite_file_loses_and_duplicates_nothing() {
     for seed in 0..SEEDS {
         let h = Harness::start_with(|b| b.prekeys(PREKEYS)).await;

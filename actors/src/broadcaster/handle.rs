@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 
 use super::{
     Broadcaster, BroadcasterArgs, BroadcasterMetrics, BroadcasterMsg, BroadcasterStats,
-    EventStream, Sink, SubscriptionId, DEFAULT_STREAM_CAPACITY,
+    EventStream, Registry, Sink, SubscriptionId, DEFAULT_STREAM_CAPACITY,
 };
 use crate::events::{Event, EventFilter, EventHandler};
 use crate::store::AccountId;
@@ -38,6 +38,7 @@ pub enum BroadcasterError {
 pub struct BroadcasterHandle {
     actor: ActorRef<BroadcasterMsg>,
     metrics: Arc<BroadcasterMetrics>,
+    registry: Arc<Registry>,
 }
 
 impl std::fmt::Debug for BroadcasterHandle {
@@ -49,20 +50,29 @@ impl std::fmt::Debug for BroadcasterHandle {
 }
 
 impl BroadcasterHandle {
-    /// Wraps an already spawned broadcaster (e.g. one a supervisor spawned linked) and the
-    /// metrics passed in its [`BroadcasterArgs`].
-    pub fn new(actor: ActorRef<BroadcasterMsg>, metrics: Arc<BroadcasterMetrics>) -> Self {
-        Self { actor, metrics }
+    /// Wraps an already spawned broadcaster (e.g. one a supervisor spawned linked) with the
+    /// metrics and registry passed in its [`BroadcasterArgs`].
+    pub fn new(
+        actor: ActorRef<BroadcasterMsg>,
+        metrics: Arc<BroadcasterMetrics>,
+        registry: Arc<Registry>,
+    ) -> Self {
+        Self {
+            actor,
+            metrics,
+            registry,
+        }
     }
 
     /// Spawns an unsupervised broadcaster for `account`.
     pub async fn spawn(account: AccountId) -> Result<(Self, JoinHandle<()>), BroadcasterError> {
         let args = BroadcasterArgs::new(account);
         let metrics = Arc::clone(&args.metrics);
+        let registry = Arc::clone(&args.registry);
         let (actor, join) = Actor::spawn(None, Broadcaster, args)
             .await
             .map_err(|e| BroadcasterError::Spawn(e.to_string()))?;
-        Ok((Self::new(actor, metrics), join))
+        Ok((Self::new(actor, metrics, registry), join))
     }
 
     /// Spawns a broadcaster for `account` linked under `supervisor`.
@@ -72,10 +82,11 @@ impl BroadcasterHandle {
     ) -> Result<(Self, JoinHandle<()>), BroadcasterError> {
         let args = BroadcasterArgs::new(account);
         let metrics = Arc::clone(&args.metrics);
+        let registry = Arc::clone(&args.registry);
         let (actor, join) = Actor::spawn_linked(None, Broadcaster, args, supervisor)
             .await
             .map_err(|e| BroadcasterError::Spawn(e.to_string()))?;
-        Ok((Self::new(actor, metrics), join))
+        Ok((Self::new(actor, metrics, registry), join))
     }
 
     /// The broadcaster actor.
@@ -83,11 +94,15 @@ impl BroadcasterHandle {
         &self.actor
     }
 
-    /// Queues `event` for every matching subscriber; false when the broadcaster has stopped.
+    /// Delivers `event` to every matching subscriber before returning (into their mailboxes
+    /// or streams; nothing waits for them to process it); false when the broadcaster has
+    /// stopped.
     pub fn publish(&self, event: Event) -> bool {
-        self.actor
-            .send_message(BroadcasterMsg::Publish(event))
-            .is_ok()
+        let alive = matches!(
+            self.actor.get_status(),
+            ractor::ActorStatus::Running | ractor::ActorStatus::Starting
+        );
+        alive && self.registry.publish(event)
     }
 
     /// Adds a subscriber and returns its id once the broadcaster has registered it (events

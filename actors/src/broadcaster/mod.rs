@@ -14,10 +14,11 @@
 mod handle;
 mod handler_actor;
 mod metrics;
+mod registry;
 mod sink;
 mod stream;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
@@ -25,14 +26,15 @@ use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent
 pub use handle::{BroadcasterError, BroadcasterHandle};
 pub use handler_actor::HANDLER_QUEUE_LIMIT;
 pub use metrics::{BroadcasterMetrics, BroadcasterStats};
+pub use registry::Registry;
 pub use sink::{EventCallback, Sink};
 pub use stream::{EventStream, StreamItem, DEFAULT_STREAM_CAPACITY};
 
 use crate::events::{Event, EventFilter};
 use crate::store::AccountId;
 use handler_actor::{HandlerActor, HandlerState};
+use registry::{Subscriber, Target};
 use sink::SinkKind;
-use stream::{Delivery, StreamSink};
 
 /// Identifies a subscription, for [`BroadcasterMsg::Unsubscribe`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -76,14 +78,18 @@ pub struct BroadcasterArgs {
     pub account: AccountId,
     /// Counters, shared with whoever keeps a clone.
     pub metrics: Arc<BroadcasterMetrics>,
+    /// The subscriber list, shared with every handle (publishing happens through it).
+    pub registry: Arc<Registry>,
 }
 
 impl BroadcasterArgs {
     /// Arguments with fresh counters.
     pub fn new(account: AccountId) -> Self {
+        let metrics: Arc<BroadcasterMetrics> = Arc::default();
         Self {
             account,
-            metrics: Arc::default(),
+            registry: Arc::new(Registry::new(Arc::clone(&metrics))),
+            metrics,
         }
     }
 }
@@ -92,134 +98,26 @@ impl BroadcasterArgs {
 /// `spawn_linked` under a supervisor and wrap the ref in [`BroadcasterHandle::new`].
 pub struct Broadcaster;
 
-enum Target {
-    Actor(Box<dyn sink::ActorSink>),
-    Stream(StreamSink),
-    Handler {
-        actor: ActorRef<Event>,
-        queued: Arc<AtomicUsize>,
-    },
-}
-
-struct Subscriber {
-    id: SubscriptionId,
-    filter: EventFilter,
-    target: Target,
-}
-
-impl Subscriber {
-    fn deliver(&mut self, event: Event) -> Delivery {
-        match &mut self.target {
-            Target::Actor(a) => {
-                if a.deliver(event) {
-                    Delivery::Delivered
-                } else {
-                    Delivery::Gone
-                }
-            }
-            Target::Stream(s) => s.deliver(event),
-            Target::Handler { actor, queued } => {
-                if queued.load(Ordering::Acquire) >= HANDLER_QUEUE_LIMIT {
-                    return Delivery::Dropped;
-                }
-                queued.fetch_add(1, Ordering::AcqRel);
-                match actor.send_message(event) {
-                    Ok(()) => Delivery::Delivered,
-                    Err(_) => Delivery::Gone,
-                }
-            }
-        }
-    }
-
-    fn is_gone(&self) -> bool {
-        match &self.target {
-            Target::Actor(a) => !a.is_alive(),
-            Target::Stream(s) => s.is_gone(),
-            Target::Handler { actor, .. } => matches!(
-                actor.get_status(),
-                ractor::ActorStatus::Stopping | ractor::ActorStatus::Stopped
-            ),
-        }
-    }
-}
-
-/// State of the [`Broadcaster`].
+/// State of the [`Broadcaster`]: the account, and the subscriber registry it shares with
+/// every [`BroadcasterHandle`].
 pub struct BroadcasterState {
     account: AccountId,
-    subscribers: Vec<Subscriber>,
-    next_id: u64,
-    metrics: Arc<BroadcasterMetrics>,
-    since_sweep: u32,
+    registry: Arc<Registry>,
 }
 
-/// Publishes between sweeps for subscribers that died without an event reaching them.
-const SWEEP_EVERY: u32 = 256;
-
 impl BroadcasterState {
-    fn publish(&mut self, event: Event) {
-        let mut delivered = 0u64;
-        let mut dropped = 0u64;
-        let mut gone = false;
-        // Clone for every matching subscriber but the last, which gets the original.
-        let mut pending: Option<usize> = None;
-        let mut settle = |sub: &mut Subscriber, event: Event| match sub.deliver(event) {
-            Delivery::Delivered => delivered += 1,
-            Delivery::Dropped => dropped += 1,
-            Delivery::Gone => gone = true,
-        };
-        for i in 0..self.subscribers.len() {
-            if self.subscribers[i].filter.matches(&event) {
-                if let Some(prev) = pending.replace(i) {
-                    settle(&mut self.subscribers[prev], event.clone());
-                }
-            }
-        }
-        if let Some(last) = pending {
-            settle(&mut self.subscribers[last], event);
-        }
-        self.metrics.record_publish(delivered, dropped);
-        self.since_sweep += 1;
-        if gone || self.since_sweep >= SWEEP_EVERY {
-            self.sweep();
-        }
-    }
-
-    fn sweep(&mut self) {
-        self.since_sweep = 0;
-        let before = self.subscribers.len();
-        self.subscribers.retain(|s| {
-            let gone = s.is_gone();
-            if gone {
-                tracing::debug!(subscription = s.id.0, "pruned a subscriber that is gone");
-            }
-            !gone
-        });
-        self.after_prune(before);
-    }
-
-    fn remove(&mut self, id: SubscriptionId) -> Option<Subscriber> {
-        let at = self.subscribers.iter().position(|s| s.id == id)?;
-        let sub = self.subscribers.remove(at);
-        self.metrics.set_subscribers(self.subscribers.len());
-        Some(sub)
-    }
-
-    fn after_prune(&mut self, before: usize) {
-        let removed = before - self.subscribers.len();
-        if removed > 0 {
-            self.metrics.record_pruned(removed as u64);
-        }
-        self.metrics.set_subscribers(self.subscribers.len());
-    }
-
     async fn subscribe(
         &mut self,
         myself: &ActorRef<BroadcasterMsg>,
         sink: Sink,
         filter: EventFilter,
     ) -> Result<SubscriptionId, ActorProcessingErr> {
-        self.next_id += 1;
-        let id = SubscriptionId(self.next_id);
+        let id = {
+            let mut guard = self.registry.lock();
+            let inner = guard.as_mut().ok_or("broadcaster registry closed")?;
+            inner.next_id += 1;
+            SubscriptionId(inner.next_id)
+        };
         let target = match sink.0 {
             SinkKind::Actor(a) => Target::Actor(a),
             SinkKind::Stream(s) => Target::Stream(s),
@@ -240,8 +138,10 @@ impl BroadcasterState {
                 Target::Handler { actor, queued }
             }
         };
-        self.subscribers.push(Subscriber { id, filter, target });
-        self.metrics.set_subscribers(self.subscribers.len());
+        if let Some(inner) = self.registry.lock().as_mut() {
+            inner.subscribers.push(Subscriber { id, filter, target });
+            inner.metrics.set_subscribers(inner.subscribers.len());
+        }
         tracing::debug!(subscription = id.0, "subscribed");
         Ok(id)
     }
@@ -260,10 +160,7 @@ impl Actor for Broadcaster {
         tracing::debug!(account = %args.account, "broadcaster started");
         Ok(BroadcasterState {
             account: args.account,
-            subscribers: Vec::new(),
-            next_id: 0,
-            metrics: args.metrics,
-            since_sweep: 0,
+            registry: args.registry,
         })
     }
 
@@ -277,7 +174,7 @@ impl Actor for Broadcaster {
             BroadcasterMsg::Publish(event) => {
                 let span =
                     tracing::trace_span!("publish", account = %state.account, kind = %event.kind());
-                span.in_scope(|| state.publish(event));
+                span.in_scope(|| state.registry.publish(event));
             }
             BroadcasterMsg::Subscribe {
                 sink,
@@ -291,7 +188,8 @@ impl Actor for Broadcaster {
                 }
             }
             BroadcasterMsg::Unsubscribe(id) => {
-                if let Some(sub) = state.remove(id) {
+                let removed = state.registry.lock().as_mut().and_then(|i| i.remove(id));
+                if let Some(sub) = removed {
                     if let Target::Handler { actor, .. } = sub.target {
                         actor.stop(Some("unsubscribed".into()));
                     }
@@ -299,8 +197,10 @@ impl Actor for Broadcaster {
                 }
             }
             BroadcasterMsg::Stats(reply) => {
-                state.sweep();
-                let _ = reply.send(state.metrics.snapshot());
+                if let Some(inner) = state.registry.lock().as_mut() {
+                    inner.sweep();
+                    let _ = reply.send(inner.metrics.snapshot());
+                }
             }
         }
         Ok(())
@@ -320,8 +220,12 @@ impl Actor for Broadcaster {
             _ => return Ok(()),
         };
         let dead = cell.get_id();
-        let before = state.subscribers.len();
-        state.subscribers.retain(|s| match &s.target {
+        let mut guard = state.registry.lock();
+        let Some(inner) = guard.as_mut() else {
+            return Ok(());
+        };
+        let before = inner.subscribers.len();
+        inner.subscribers.retain(|s| match &s.target {
             Target::Handler { actor, .. } if actor.get_id() == dead => {
                 match &failure {
                     Some(err) => tracing::warn!(
@@ -336,7 +240,7 @@ impl Actor for Broadcaster {
             }
             _ => true,
         });
-        state.after_prune(before);
+        inner.after_prune(before);
         Ok(())
     }
 }

@@ -18,10 +18,12 @@ use crate::prekeys::plan::{parse_next_id, NEXT_PREKEY_ID};
 use crate::recv::message::{message_event, message_info, push_name_update, undecryptable_event};
 use crate::store::{AccountId, Batch, DeviceData, Namespace, Store, StoreError};
 
-/// What handling one stanza produced, in the order it must happen: `events` are published and
-/// then `replies` sent, both only after the state was persisted.
+/// What handling one stanza produced, in the order it must happen: `batch` is stored, then
+/// `events` are published and `replies` sent (the caller makes those one step with
+/// [`Store::apply_then`]).
 #[derive(Debug, Default)]
 pub(crate) struct Outcome {
+    pub batch: Batch,
     pub events: Vec<Event>,
     pub replies: Vec<Node>,
     /// How the stanza ended, for counters and logs.
@@ -59,7 +61,8 @@ pub(crate) fn own_jids(device: &DeviceData) -> Option<OwnJids> {
     })
 }
 
-/// Handles one `<message>`. Errors are store failures: nothing was acked, so the server
+/// Works out one `<message>`: reads the state it needs, decrypts, and returns what to store
+/// and then publish and send. Errors are store failures: nothing was acked, so the server
 /// redelivers the stanza on the next connection.
 pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Outcome, StoreError> {
     let ack: Vec<Node> = ack_for(node).into_iter().collect();
@@ -85,6 +88,7 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
         let mut replies = vec![delivery_receipt(&stanza, true)];
         replies.extend(ack);
         return Ok(Outcome {
+            batch: Batch::new(),
             events: Vec::new(),
             replies,
             kind: OutcomeKind::Duplicate,
@@ -105,8 +109,8 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
             processed,
             stanza.timestamp.to_be_bytes().to_vec(),
         );
-        ctx.store.apply(ctx.account, batch).await?;
         return Ok(Outcome {
+            batch,
             events,
             replies: ack,
             kind: OutcomeKind::Delivered,
@@ -230,12 +234,9 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
     for ignored in &decryption.ignored {
         tracing::debug!(id = %stanza.id, reason = %ignored.reason, "payload skipped");
     }
-    if !batch.is_empty() {
-        // Persist before anything leaves: the events, the receipt and the ack.
-        ctx.store.apply(ctx.account, batch).await?;
-    }
     replies.extend(ack);
     Ok(Outcome {
+        batch,
         events,
         replies,
         kind,
@@ -244,6 +245,7 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
 
 fn dropped(ack: Vec<Node>) -> Outcome {
     Outcome {
+        batch: Batch::new(),
         events: Vec::new(),
         replies: ack,
         kind: OutcomeKind::Dropped,

@@ -80,13 +80,29 @@ impl SignalState {
             OutcomeKind::Undecryptable => c.undecryptable(),
             OutcomeKind::Dropped => {}
         }
-        for event in outcome.events {
-            if !self.args.broadcaster.publish(event) {
-                tracing::warn!(parent: &self.args.span, "broadcaster is gone; event dropped");
+        let broadcaster = self.args.broadcaster.clone();
+        let client = self.args.client.clone();
+        let (events, replies) = (outcome.events, outcome.replies);
+        let deliver = move || {
+            for event in events {
+                if !broadcaster.publish(event) {
+                    tracing::warn!("broadcaster is gone; event dropped");
+                }
             }
-        }
-        for reply in outcome.replies {
-            let _ = self.args.client.cast(ClientSupMsg::Outbound(reply));
+            for reply in replies {
+                let _ = client.cast(ClientSupMsg::Outbound(reply));
+            }
+        };
+        if outcome.batch.is_empty() {
+            deliver();
+        } else {
+            // Stored and published as one step: a crash (even this actor being killed while
+            // it waits) can never leave the message marked processed but unpublished.
+            self.args
+                .store
+                .apply_then(&self.args.account_id, outcome.batch, Box::new(deliver))
+                .await
+                .map_err(|e| format!("store: {e}"))?;
         }
         Ok(())
     }

@@ -69,6 +69,9 @@ impl std::fmt::Display for AccountId {
     }
 }
 
+/// Work to run the moment a batch is durable (see [`Store::apply_then`]).
+pub type OnCommit = Box<dyn FnOnce() + Send + 'static>;
+
 /// A key/value pair read back from a keyed table.
 pub type Entry = (Vec<u8>, Vec<u8>);
 
@@ -143,6 +146,27 @@ pub trait Store: Send + Sync + 'static {
 
     /// Applies every write of `batch` atomically.
     fn apply<'a>(&'a self, account: &'a AccountId, batch: Batch) -> BoxFuture<'a, StoreResult<()>>;
+
+    /// [`Store::apply`], then `on_commit` as soon as the batch is durable and only if it is.
+    /// Once this is called, the commit and `on_commit` happen together even if the caller is
+    /// killed while waiting: the Signal actor publishes a message's events in `on_commit`, so
+    /// a crash can never leave a message marked processed but unpublished.
+    ///
+    /// The default runs `on_commit` right after `apply` resolves, in the same poll when `apply`
+    /// completes at once (as [`MemoryStore`]'s does); stores that commit elsewhere (SQLite's
+    /// worker thread) run it there.
+    fn apply_then<'a>(
+        &'a self,
+        account: &'a AccountId,
+        batch: Batch,
+        on_commit: OnCommit,
+    ) -> BoxFuture<'a, StoreResult<()>> {
+        Box::pin(async move {
+            self.apply(account, batch).await?;
+            on_commit();
+            Ok(())
+        })
+    }
 
     /// Deletes entries of a table last written before `before`; returns how many were removed.
     /// Keeps de-duplication tables from growing forever.

@@ -14,7 +14,9 @@ use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
-use super::{AccountId, Batch, DeviceData, Entry, Namespace, Store, StoreResult, WriteOp};
+use super::{
+    AccountId, Batch, DeviceData, Entry, Namespace, OnCommit, Store, StoreResult, WriteOp,
+};
 use worker::Worker;
 
 /// A [`Store`] backed by one SQLite file. Cheap to share as `Arc<dyn Store>`.
@@ -250,6 +252,27 @@ impl Store for SqliteStore {
                 apply_op(&tx, &account, op, t)?;
             }
             tx.commit()?;
+            Ok(())
+        }))
+    }
+
+    fn apply_then<'a>(
+        &'a self,
+        account: &'a AccountId,
+        batch: Batch,
+        on_commit: OnCommit,
+    ) -> BoxFuture<'a, StoreResult<()>> {
+        let account = account.0.clone();
+        // The job is queued now; the worker commits and runs the hook back to back, whatever
+        // happens to the waiting caller.
+        Box::pin(self.worker.run(move |conn| {
+            let tx = conn.transaction()?;
+            let t = now();
+            for op in &batch.ops {
+                apply_op(&tx, &account, op, t)?;
+            }
+            tx.commit()?;
+            on_commit();
             Ok(())
         }))
     }
