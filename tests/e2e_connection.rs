@@ -454,7 +454,8 @@ async fn offline_markers_become_events() {
     let ev = h
         .events
         .wait_for("OfflineSyncPreview", |e| {
-            matches!(e, Event::OfflineSyncPreview(_))
+            // The server's own (empty) markers at login come first; wait for the scripted one.
+            matches!(e, Event::OfflineSyncPreview(p) if p.total == 7)
         })
         .await;
     let Event::OfflineSyncPreview(p) = ev else {
@@ -472,9 +473,10 @@ async fn offline_markers_become_events() {
     );
     let ev = h
         .events
-        .wait_for("OfflineSyncCompleted", |e| {
-            matches!(e, Event::OfflineSyncCompleted(_))
-        })
+        .wait_for(
+            "OfflineSyncCompleted",
+            |e| matches!(e, Event::OfflineSyncCompleted(c) if c.count == 7),
+        )
         .await;
     let Event::OfflineSyncCompleted(c) = ev else {
         unreachable!()

@@ -427,6 +427,13 @@ impl Conn {
 
     async fn close(&mut self) -> Result<(), String> {
         let _ = self.ws.close(None).await;
+        // Read until the client answers the close (or a short deadline): dropping a socket
+        // with unread client data makes the kernel send a reset, and a reset can discard the
+        // last stanza (a stream error) before the client reads it.
+        let _ = tokio::time::timeout(Duration::from_millis(500), async {
+            while let Some(Ok(_)) = self.ws.next().await {}
+        })
+        .await;
         Ok(())
     }
 }

@@ -231,6 +231,15 @@ impl Client {
             .await
     }
 
+    /// Changes our push name: stored with the device, announced with our presence, and
+    /// published as `Event::SelfPushNameUpdated` (`from_server: false`).
+    pub async fn set_push_name(&self, name: &str) -> Result<(), ClientError> {
+        let name = name.to_owned();
+        self.ask(|p| ClientSupMsg::SetPushName(name, p), API_TIMEOUT)
+            .await?
+            .map_err(ClientError::Store)
+    }
+
     /// Asks for `jid`'s presence updates; they arrive as `Event::Presence`.
     pub async fn subscribe_presence(&self, jid: &Jid) -> Result<(), IqError> {
         self.send_node(subscribe_presence(jid, None)).await

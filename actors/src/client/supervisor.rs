@@ -89,6 +89,9 @@ pub(crate) enum ClientSupMsg {
     /// From `StateSup`: the Signal actor was restarted; renew the connection so what it was
     /// handling is redelivered.
     StateRestarted,
+    /// API: change our push name (stored, announced, and published as
+    /// `SelfPushNameUpdated`).
+    SetPushName(String, RpcReplyPort<Result<(), String>>),
     /// API: ask for a phone-number pairing code.
     PairPhone(String, RpcReplyPort<Result<String, PairingError>>),
     /// Backoff elapsed: connect again (if still wanted).
@@ -342,6 +345,25 @@ impl ClientSupState {
         Ok(())
     }
 
+    async fn set_push_name(&mut self, name: String) -> Result<(), String> {
+        let Some(device) = self.device.as_mut() else {
+            return Err("no device identity".into());
+        };
+        let old = std::mem::replace(&mut device.push_name, name.clone());
+        self.store
+            .save_device(&self.account_id, device)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.to_signal(SignalMsg::DeviceChanged);
+        if let Some(event) = crate::recv::message::self_push_name_event(&old, &name, false) {
+            self.publish(event);
+        }
+        // Contacts learn the name from our presence; offline, the next one carries it.
+        let presence = wa_protocol::stanza::presence::own_presence(true, Some(&name));
+        let _ = self.send_live(presence);
+        Ok(())
+    }
+
     async fn log_out(&mut self) {
         self.account = AccountState::LoggedOut;
         self.device = None;
@@ -466,6 +488,10 @@ impl Actor for ClientSup {
                         }
                     }
                 }
+            }
+            ClientSupMsg::SetPushName(name, port) => {
+                let result = state.set_push_name(name).await;
+                let _ = port.send(result);
             }
             ClientSupMsg::Outbound(node) => {
                 if let Err(e) = state.send_live(node) {
