@@ -13,6 +13,8 @@ use super::{
     Broadcaster, BroadcasterArgs, BroadcasterMetrics, BroadcasterMsg, BroadcasterStats,
     EventStream, Registry, Sink, SubscriptionId, DEFAULT_STREAM_CAPACITY,
 };
+use super::registry::Target;
+use super::sink::SinkKind;
 use crate::events::{Event, EventFilter, EventHandler};
 use crate::store::AccountId;
 
@@ -153,12 +155,20 @@ impl BroadcasterHandle {
     /// queued before any event published after this call returns, so none are missed.
     pub fn events_with(&self, capacity: usize, filter: EventFilter) -> EventStream {
         let (sink, stream) = Sink::stream(capacity);
-        // If the broadcaster is gone, the sink is dropped and the stream ends at once.
-        let _ = self.actor.send_message(BroadcasterMsg::Subscribe {
-            sink,
-            filter,
-            reply: None,
-        });
+        // Registered right here, so no event published after this returns is missed. If the
+        // broadcaster is gone, the sink is dropped and the stream ends at once.
+        match sink.0 {
+            SinkKind::Stream(s) => {
+                self.registry.add(filter, Target::Stream(s));
+            }
+            other => {
+                let _ = self.actor.send_message(BroadcasterMsg::Subscribe {
+                    sink: Sink(other),
+                    filter,
+                    reply: None,
+                });
+            }
+        }
         stream
     }
 
@@ -189,7 +199,13 @@ impl BroadcasterHandle {
 
     /// Removes a subscription.
     pub fn unsubscribe(&self, id: SubscriptionId) {
-        let _ = self.actor.send_message(BroadcasterMsg::Unsubscribe(id));
+        // Removed here, so nothing published after this returns reaches it; a closure
+        // handler's actor is stopped too.
+        if let Some(sub) = self.registry.remove(id) {
+            if let Target::Handler { actor, .. } = sub.target {
+                actor.stop(Some("unsubscribed".into()));
+            }
+        }
     }
 
     /// The counters right now (no message round trip; dead subscribers not yet noticed are

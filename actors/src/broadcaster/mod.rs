@@ -33,7 +33,7 @@ pub use stream::{EventStream, StreamItem, DEFAULT_STREAM_CAPACITY};
 use crate::events::{Event, EventFilter};
 use crate::store::AccountId;
 use handler_actor::{HandlerActor, HandlerState};
-use registry::{Subscriber, Target};
+use registry::Target;
 use sink::SinkKind;
 
 /// Identifies a subscription, for [`BroadcasterMsg::Unsubscribe`].
@@ -112,12 +112,6 @@ impl BroadcasterState {
         sink: Sink,
         filter: EventFilter,
     ) -> Result<SubscriptionId, ActorProcessingErr> {
-        let id = {
-            let mut guard = self.registry.lock();
-            let inner = guard.as_mut().ok_or("broadcaster registry closed")?;
-            inner.next_id += 1;
-            SubscriptionId(inner.next_id)
-        };
         let target = match sink.0 {
             SinkKind::Actor(a) => Target::Actor(a),
             SinkKind::Stream(s) => Target::Stream(s),
@@ -138,11 +132,10 @@ impl BroadcasterState {
                 Target::Handler { actor, queued }
             }
         };
-        if let Some(inner) = self.registry.lock().as_mut() {
-            inner.subscribers.push(Subscriber { id, filter, target });
-            inner.metrics.set_subscribers(inner.subscribers.len());
-        }
-        tracing::debug!(subscription = id.0, "subscribed");
+        let id = self
+            .registry
+            .add(filter, target)
+            .ok_or("broadcaster registry closed")?;
         Ok(id)
     }
 }
@@ -188,8 +181,7 @@ impl Actor for Broadcaster {
                 }
             }
             BroadcasterMsg::Unsubscribe(id) => {
-                let removed = state.registry.lock().as_mut().and_then(|i| i.remove(id));
-                if let Some(sub) = removed {
+                if let Some(sub) = state.registry.remove(id) {
                     if let Target::Handler { actor, .. } = sub.target {
                         actor.stop(Some("unsubscribed".into()));
                     }

@@ -46,6 +46,24 @@ impl Registry {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Adds a subscriber at once: events published after this returns reach it. `None` once
+    /// the registry is closed.
+    pub(super) fn add(&self, filter: EventFilter, target: Target) -> Option<SubscriptionId> {
+        let mut guard = self.lock();
+        let inner = guard.as_mut()?;
+        inner.next_id += 1;
+        let id = SubscriptionId(inner.next_id);
+        inner.subscribers.push(Subscriber { id, filter, target });
+        inner.metrics.set_subscribers(inner.subscribers.len());
+        tracing::debug!(subscription = id.0, "subscribed");
+        Some(id)
+    }
+
+    /// Removes a subscriber at once; events published after this returns no longer reach it.
+    pub(super) fn remove(&self, id: SubscriptionId) -> Option<Subscriber> {
+        self.lock().as_mut().and_then(|i| i.remove(id))
+    }
+
     /// Delivers `event` to every matching subscriber now; false once the registry is closed.
     pub(super) fn publish(&self, event: Event) -> bool {
         match self.lock().as_mut() {
