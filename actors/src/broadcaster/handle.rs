@@ -9,12 +9,12 @@ use ractor::rpc::CallResult;
 use ractor::{Actor, ActorCell, ActorRef, Message};
 use tokio::task::JoinHandle;
 
+use super::registry::Target;
+use super::sink::SinkKind;
 use super::{
     Broadcaster, BroadcasterArgs, BroadcasterMetrics, BroadcasterMsg, BroadcasterStats,
     EventStream, Registry, Sink, SubscriptionId, DEFAULT_STREAM_CAPACITY,
 };
-use super::registry::Target;
-use super::sink::SinkKind;
 use crate::events::{Event, EventFilter, EventHandler};
 use crate::store::AccountId;
 
@@ -97,14 +97,11 @@ impl BroadcasterHandle {
     }
 
     /// Delivers `event` to every matching subscriber before returning (into their mailboxes
-    /// or streams; nothing waits for them to process it); false when the broadcaster has
-    /// stopped.
+    /// or streams; nothing waits for them to process it). The registry outlives the
+    /// broadcaster actor, so an event published while the client is being killed still
+    /// reaches subscribers that live outside it. False once the registry is closed.
     pub fn publish(&self, event: Event) -> bool {
-        let alive = matches!(
-            self.actor.get_status(),
-            ractor::ActorStatus::Running | ractor::ActorStatus::Starting
-        );
-        alive && self.registry.publish(event)
+        self.registry.publish(event)
     }
 
     /// Adds a subscriber and returns its id once the broadcaster has registered it (events
