@@ -175,7 +175,7 @@ impl FakeServer {
         let st = self.shared.state();
         st.client_receipts
             .iter()
-            .filter(|r| r.message_ids.iter().any(|m| *m == id.0))
+            .filter(|r| r.message_ids.contains(&id.0))
             .cloned()
             .collect()
     }
@@ -217,6 +217,12 @@ impl FakeServer {
             st.client_receipts.iter().filter(|r| pred(r)).count() >= n
         })
         .await
+    }
+
+    /// Whether a login that finds nothing queued still gets `<ib><offline count="0"/>` (off
+    /// by default: the markers then only frame a non-empty offline batch).
+    pub fn set_empty_offline_marker(&self, send: bool) {
+        self.shared.state().behaviour.empty_offline_marker = send;
     }
 
     /// Drops client sockets while delivering queued stanzas, as `plan` decides (replacing
