@@ -9,6 +9,7 @@ pub mod conn;
 pub mod events;
 pub mod pairing;
 pub mod prekeys;
+pub(crate) mod recv;
 pub mod store;
 pub mod supervision;
 pub mod transport;
