@@ -79,3 +79,83 @@ pub(crate) fn push_name_update(info: &MessageInfo, previous: Option<&str>) -> Op
         new_push_name: new.to_owned(),
     }))
 }
+
+/// What the Signal actor does with a decrypted (or failed) `<message>`, after it persisted
+/// [`Decryption::changes`](wa_protocol::message::Decryption): emit `events` in order, send
+/// `receipt`, send a retry receipt when `retry` says so, then ack the stanza.
+#[derive(Debug)]
+pub(crate) struct MessagePlan {
+    /// Events in delivery order.
+    pub events: Vec<Event>,
+    /// Our delivery receipt; `None` when nothing was delivered or a retry is owed instead.
+    pub receipt: Option<wa_protocol::binary::Node>,
+    /// A retry receipt is owed; `force_keys` when it must carry our keys at once.
+    pub retry: Option<RetryNeed>,
+}
+
+/// A retry receipt to send (count and keys are the caller's: it tracks retries per id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RetryNeed {
+    /// Include `<keys>` even on the first retry (missing sender key).
+    pub force_keys: bool,
+}
+
+/// Decides events and receipts for a `<message>` (whatsmeow `decryptMessages`):
+/// * content withheld (`<unavailable>`, no `<enc>`): `UndecryptableMessage{is_unavailable}`,
+///   no receipt and no retry (the phone is asked for the content instead);
+/// * a decryption failure: the messages decrypted before it, then `UndecryptableMessage`,
+///   and a retry receipt;
+/// * otherwise one `Message` per payload with content and a delivery receipt (also for pure
+///   duplicates, so a redelivery the server still waits for is settled).
+pub(crate) fn plan_message(
+    stanza: &MessageStanza,
+    decryption: wa_protocol::message::Decryption,
+    active: bool,
+    now: DateTime<Utc>,
+) -> MessagePlan {
+    let info = message_info(stanza, now);
+    if stanza.is_unavailable() {
+        return MessagePlan {
+            events: vec![undecryptable_event(stanza, &info, None)],
+            receipt: None,
+            retry: None,
+        };
+    }
+    let delivered = !decryption.contents.is_empty();
+    let duplicate = decryption.ignored.iter().any(|i| i.reason.is_duplicate());
+    let mut events: Vec<Event> = decryption
+        .contents
+        .into_iter()
+        .filter_map(|c| message_event(&info, c))
+        .collect();
+    match decryption.failure {
+        Some(f) => {
+            events.push(undecryptable_event(stanza, &info, Some(&f)));
+            MessagePlan {
+                events,
+                receipt: None,
+                retry: Some(RetryNeed {
+                    force_keys: f.is_unavailable,
+                }),
+            }
+        }
+        None => MessagePlan {
+            events,
+            receipt: (delivered || duplicate)
+                .then(|| wa_protocol::stanza::receipt::delivery_receipt(stanza, active)),
+            retry: None,
+        },
+    }
+}
+
+/// `SelfPushNameUpdated` for a change of our own push name (from the app-state
+/// `setting_pushName` mutation when `from_server`, or set locally); `None` when unchanged.
+pub(crate) fn self_push_name_event(old: &str, new: &str, from_server: bool) -> Option<Event> {
+    (old != new).then(|| {
+        Event::SelfPushNameUpdated(crate::events::SelfPushNameUpdated {
+            from_server,
+            old_name: old.to_owned(),
+            new_name: new.to_owned(),
+        })
+    })
+}

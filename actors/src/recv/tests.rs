@@ -399,3 +399,99 @@ fn group_notifications_and_fallback() {
         .finish();
     assert!(events_of(count).is_empty());
 }
+
+mod plan {
+    use super::*;
+    use crate::recv::message::{plan_message, self_push_name_event, RetryNeed};
+    use wa_protocol::message::{Decryption, IgnoredEnc};
+
+    #[test]
+    fn delivered_messages_get_events_and_a_receipt() {
+        let stanza = group_message();
+        let text = wa::Message {
+            conversation: Some("hi".into()),
+            ..Default::default()
+        };
+        let d = Decryption {
+            contents: vec![split_message(text)],
+            ..Default::default()
+        };
+        let plan = plan_message(&stanza, d, true, now());
+        assert_eq!(plan.events.len(), 1);
+        assert!(matches!(plan.events[0], Event::Message(..)));
+        let r = plan.receipt.unwrap();
+        assert_eq!(r.attr_str("id").as_deref(), Some("ID1"));
+        assert_eq!(
+            r.attr_jid("participant"),
+            Some(Jid::lid("7").with_device(2))
+        );
+        assert!(plan.retry.is_none());
+    }
+
+    #[test]
+    fn failures_owe_a_retry_and_duplicates_a_receipt() {
+        let stanza = group_message();
+        let d = Decryption {
+            failure: Some(DecryptFailure {
+                enc_type: EncType::SenderKey,
+                error: DecryptError::Signal(SignalError::NoSenderKey(1)),
+                is_unavailable: true,
+                hide: false,
+            }),
+            ..Default::default()
+        };
+        let plan = plan_message(&stanza, d, true, now());
+        assert!(matches!(plan.events[..], [Event::UndecryptableMessage(_)]));
+        assert!(plan.receipt.is_none());
+        assert_eq!(plan.retry, Some(RetryNeed { force_keys: true }));
+
+        let dup = Decryption {
+            ignored: vec![IgnoredEnc {
+                enc_type: EncType::SenderKey,
+                reason: DecryptError::Signal(SignalError::OldCounter {
+                    chain: 3,
+                    message: 1,
+                }),
+            }],
+            ..Default::default()
+        };
+        let plan = plan_message(&stanza, dup, false, now());
+        assert!(plan.events.is_empty());
+        assert!(plan.receipt.is_some());
+        assert!(plan.retry.is_none());
+
+        let nothing = plan_message(&stanza, Decryption::default(), true, now());
+        assert!(nothing.receipt.is_none() && nothing.events.is_empty());
+    }
+
+    #[test]
+    fn withheld_content_is_unavailable_without_retry() {
+        let node = Node::build("message")
+            .attr("from", Jid::pn("2"))
+            .attr("id", "V")
+            .attr("t", "1")
+            .child(Node::build("unavailable").attr("type", "view_once"))
+            .finish();
+        let stanza = MessageStanza::parse(&node, &own()).unwrap();
+        let plan = plan_message(&stanza, Decryption::default(), true, now());
+        match &plan.events[..] {
+            [Event::UndecryptableMessage(u)] => {
+                assert_eq!(u.unavailable_type, UnavailableType::ViewOnce)
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(plan.receipt.is_none() && plan.retry.is_none());
+    }
+
+    #[test]
+    fn self_push_name() {
+        assert!(self_push_name_event("a", "a", true).is_none());
+        match self_push_name_event("a", "b", true) {
+            Some(Event::SelfPushNameUpdated(s)) => {
+                assert!(s.from_server);
+                assert_eq!((s.old_name.as_str(), s.new_name.as_str()), ("a", "b"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
