@@ -57,6 +57,7 @@ mod error;
 mod faults;
 mod groups;
 mod handlers;
+mod notify;
 mod pairing;
 mod phone;
 mod prekeys;
@@ -65,6 +66,7 @@ mod queue;
 mod registration;
 mod retry;
 mod server;
+pub mod stanzas;
 mod state;
 
 pub use behaviour::{LoginResponse, ReplyPolicy};
