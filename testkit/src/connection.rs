@@ -300,10 +300,14 @@ impl Conn {
         cipher: &mut TransportCipher,
         queued: Vec<(u64, Node)>,
     ) -> Result<bool, String> {
-        if !queued.is_empty() {
-            let nodes: Vec<Node> = queued.iter().map(|(_, n)| n.clone()).collect();
-            self.send_node(cipher, &offline_preview(&nodes)).await?;
+        if queued.is_empty() {
+            if self.shared.state().behaviour.empty_offline_marker {
+                self.send_node(cipher, &offline_done(0)).await?;
+            }
+            return Ok(true);
         }
+        let nodes: Vec<Node> = queued.iter().map(|(_, n)| n.clone()).collect();
+        self.send_node(cipher, &offline_preview(&nodes)).await?;
         for (seq, _) in &queued {
             if !self.deliver(cipher, *seq, true).await? {
                 return Ok(false);

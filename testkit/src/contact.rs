@@ -54,6 +54,8 @@ pub(crate) struct ContactState {
     pub sent: HashMap<String, SentMessage>,
     /// Re-sends per (message id, device).
     pub resends: HashMap<(String, DeviceKey), u32>,
+    /// Whether stanzas name the contact's LID too.
+    pub announce_lid: bool,
 }
 
 impl ContactState {
@@ -66,6 +68,7 @@ impl ContactState {
             skdm_sent: HashSet::new(),
             sent: HashMap::new(),
             resends: HashMap::new(),
+            announce_lid: false,
         }
     }
 }
@@ -179,6 +182,57 @@ impl Contact {
         }
     }
 
+    /// Makes later messages name the contact's LID as well (`sender_lid`, or
+    /// `participant_lid` in groups), as the server does for contacts it knows by LID; the
+    /// receiver then keys the contact's Signal session by the LID (signal.md §9).
+    pub fn set_lid_addressing(&self, server: &FakeServer, on: bool) {
+        if let Some(c) = server.shared.state().contacts.get_mut(&self.phone) {
+            c.announce_lid = on;
+        }
+    }
+
+    /// Sends `message` to every registered device of our user `user` (any device of it may
+    /// be named), one stanza per device under one id, as a real sender fans out. Fails when
+    /// the user has no registered device or one of them has no prekeys.
+    pub fn send_message_to_user(
+        &self,
+        server: &FakeServer,
+        user: &Jid,
+        message: &wa::Message,
+    ) -> Result<MessageId, TestkitError> {
+        let id = {
+            let mut st = server.shared.state();
+            let mut devices: Vec<DeviceKey> = st
+                .devices
+                .iter()
+                .filter(|(_, d)| d.jid.same_user(user) || d.lid.same_user(user))
+                .map(|(k, _)| *k)
+                .collect();
+            devices.sort_unstable();
+            if devices.is_empty() {
+                return Err(TestkitError::UnknownDevice(user.clone()));
+            }
+            let envelope = self.envelope(&st, message, None)?;
+            let plaintext = padded(message);
+            let mut stanzas = Vec::new();
+            for device in devices {
+                let (enc_type, ciphertext) =
+                    encrypt_direct(&mut st, self.phone, device, None, &plaintext)?;
+                stanzas.push((
+                    device,
+                    message_node(&envelope, vec![enc_node(enc_type, ciphertext, None)]),
+                ));
+            }
+            self.remember(&mut st, &envelope, message, None);
+            for (device, node) in stanzas {
+                st.enqueue(device, node);
+            }
+            envelope.id
+        };
+        server.shared.notify();
+        Ok(id)
+    }
+
     /// Sends `text` as `Message{conversation}` to our device `to` (see
     /// [`Contact::send_message`]).
     pub fn send_text(
@@ -260,6 +314,7 @@ impl Contact {
             t: now,
             kind: message_kind(message),
             notify: contact.push_name.clone(),
+            sender_lid: contact.announce_lid.then(|| self.lid.clone()),
         })
     }
 

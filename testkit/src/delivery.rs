@@ -219,6 +219,12 @@ impl FakeServer {
         .await
     }
 
+    /// Whether a login that finds nothing queued still gets `<ib><offline count="0"/>` (off
+    /// by default: the markers then only frame a non-empty offline batch).
+    pub fn set_empty_offline_marker(&self, send: bool) {
+        self.shared.state().behaviour.empty_offline_marker = send;
+    }
+
     /// Drops client sockets while delivering queued stanzas, as `plan` decides (replacing
     /// any earlier plan and forgetting its drops). `None` stops dropping.
     pub fn set_fault_plan(&self, plan: Option<FaultPlan>) {
@@ -230,5 +236,95 @@ impl FakeServer {
     /// The drops the fault plan made, in order.
     pub fn fault_events(&self) -> Vec<FaultEvent> {
         self.shared.state().faults.events.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use wa_protocol::crypto::PublicKey;
+
+    use super::*;
+    use crate::state::DeviceEntry;
+
+    fn state_with_device() -> (State, DeviceKey) {
+        let mut st = State::new(0);
+        let key = (15_550_000_001, 1);
+        st.devices.insert(
+            key,
+            DeviceEntry {
+                noise_key: PublicKey([0; 32]),
+                jid: Jid::pn("15550000001").with_device(1),
+                lid: Jid::lid("115550000001").with_device(1),
+            },
+        );
+        (st, key)
+    }
+
+    fn attr_value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("15550000002@s.whatsapp.net".to_owned()),
+            Just("120363000000000001@g.us".to_owned()),
+            Just("retry".to_owned()),
+            Just("message".to_owned()),
+            "[ -~]{0,12}",
+        ]
+    }
+
+    fn child() -> impl Strategy<Value = Node> {
+        (
+            prop_oneof![
+                Just("retry"),
+                Just("registration"),
+                Just("keys"),
+                Just("list"),
+                Just("item")
+            ],
+            proptest::collection::vec(
+                (
+                    prop_oneof![Just("id"), Just("count"), Just("t")],
+                    attr_value(),
+                ),
+                0..3,
+            ),
+            proptest::collection::vec(any::<u8>(), 0..8),
+        )
+            .prop_map(|(tag, attrs, bytes)| {
+                let mut b = Node::build(tag);
+                for (k, v) in attrs {
+                    b = b.attr(k, v);
+                }
+                b.bytes(bytes).finish()
+            })
+    }
+
+    proptest! {
+        /// Whatever acks and receipts a client sends, the server records them and never
+        /// panics; a stray ack changes nothing queued.
+        #[test]
+        fn hostile_acks_and_receipts_never_panic(
+            tag in prop_oneof![Just("ack"), Just("receipt")],
+            attrs in proptest::collection::vec(
+                (prop_oneof![Just("id"), Just("to"), Just("class"), Just("type"), Just("participant")],
+                 attr_value()),
+                0..5,
+            ),
+            children in proptest::collection::vec(child(), 0..4),
+        ) {
+            let (mut st, device) = state_with_device();
+            st.enqueue(device, Node::build("message").attr("id", "3EB0KEEP").finish());
+            let mut b = Node::build(tag);
+            for (k, v) in attrs {
+                b = b.attr(k, v);
+            }
+            let node = b.children(children).finish();
+            on_client_stanza(&mut st, 1, device, &node);
+            let kept = st.queue.pending(device).count();
+            prop_assert!(kept <= 1);
+            if kept == 0 {
+                let id = node.attr_str("id").map(|s| s.into_owned());
+                prop_assert_eq!(id.as_deref(), Some("3EB0KEEP"));
+            }
+        }
     }
 }

@@ -59,6 +59,9 @@ pub(crate) struct Envelope {
     pub kind: &'static str,
     /// The sender's push name at send time.
     pub notify: String,
+    /// The sender's LID, named as `sender_lid` (1:1) or `participant_lid` (groups) when the
+    /// contact announces it.
+    pub sender_lid: Option<Jid>,
 }
 
 /// The `type` attribute for `message` (whatsmeow `getTypeFromMessage`, wrappers unwrapped).
@@ -110,12 +113,18 @@ pub(crate) fn enc_node(enc_type: &str, ciphertext: Vec<u8>, count: Option<u32>) 
         .finish()
 }
 
-/// `<message id from [participant] type t notify>encs</message>`.
+/// `<message id from [participant] [sender_lid|participant_lid] type t notify>encs</message>`.
 pub(crate) fn message_node(env: &Envelope, encs: Vec<Node>) -> Node {
+    let lid_attr = if env.participant.is_some() {
+        "participant_lid"
+    } else {
+        "sender_lid"
+    };
     Node::build("message")
         .attr("id", env.id.0.clone())
         .attr("from", env.from.clone())
         .attr_opt("participant", env.participant.clone())
+        .attr_opt(lid_attr, env.sender_lid.clone())
         .attr("type", env.kind)
         .attr("t", env.t.to_string())
         .attr("notify", env.notify.clone())

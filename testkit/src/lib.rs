@@ -16,6 +16,16 @@
 //! [`FakeServer::take_prekey_bundle`]) and contacts fetch as bundles (`<iq xmlns="encrypt"
 //! type="get"><key><user jid/>…`).
 //!
+//! It also plays everyone else: [`FakeServer::add_contact`] makes a [`Contact`] with its own
+//! Signal identity that sends our devices real end-to-end encrypted messages
+//! ([`Contact::send_text`], [`Contact::send_group_text`] in a [`Group`]), re-sends them when
+//! the client sends a retry receipt, and can break one on purpose
+//! ([`Contact::send_corrupted_text`]). Every `<message>`, `<receipt>` and `<notification>` for
+//! a device waits in a queue until the device acks it ([`Delivery`]): offline devices get
+//! their queue at login between `<ib><offline_preview/>` and `<ib><offline/>`, a dropped
+//! connection's un-acked stanzas come again byte for byte, and a seeded [`FaultPlan`] drops
+//! sockets mid-delivery.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
@@ -47,6 +57,7 @@ mod error;
 mod faults;
 mod groups;
 mod handlers;
+mod notify;
 mod pairing;
 mod phone;
 mod prekeys;
@@ -55,6 +66,7 @@ mod queue;
 mod registration;
 mod retry;
 mod server;
+pub mod stanzas;
 mod state;
 
 pub use behaviour::{LoginResponse, ReplyPolicy};

@@ -147,3 +147,54 @@ async fn a_group_message_brings_the_sender_key_once_then_skmsg_alone() {
     }
     server.wait_for_acks(3, WAIT).await.expect("acked");
 }
+
+#[tokio::test]
+async fn a_message_to_a_user_reaches_each_of_its_devices_under_one_id() {
+    let server = FakeServer::start().await.expect("server");
+    let mut one = Receiver::start(&server).await;
+    let mut two = Receiver::start_as(&server, Some(one.jid.to_non_ad().with_device(2))).await;
+    assert!(two.jid.same_user(&one.jid) && two.jid.device == 2);
+    let alice = server.add_contact(15_551_230_005);
+
+    let id = alice
+        .send_message_to_user(
+            &server,
+            &one.jid.to_non_ad(),
+            &wa_testkit::text_message("both"),
+        )
+        .expect("sent");
+    for r in [&mut one, &mut two] {
+        let m = r.next_message().await;
+        assert_eq!(m.attr_str("id").as_deref(), Some(id.as_str()));
+        assert_eq!(r.texts(&m), ["both"]);
+        r.ack(&m).await;
+    }
+    server.wait_for_acks(2, WAIT).await.expect("acked");
+    assert_eq!(server.deliveries_of(&id).len(), 2);
+    assert!(server.acked(&id));
+}
+
+#[tokio::test]
+async fn with_lid_addressing_the_receiver_keys_the_session_by_lid() {
+    let server = FakeServer::start().await.expect("server");
+    let mut r = Receiver::start(&server).await;
+    let alice = server.add_contact(15_551_230_006);
+    alice.set_lid_addressing(&server, true);
+    alice.send_text(&server, &r.jid, "by lid").expect("sent");
+    let m = r.next_message().await;
+    assert_eq!(m.attr_jid("sender_lid").as_ref(), Some(alice.lid()));
+    let stanza = r.parse(&m);
+    assert_eq!(stanza.source.encryption_identity(), alice.lid());
+    assert_eq!(r.texts(&m), ["by lid"]);
+    assert!(r
+        .sessions
+        .contains_key(&wa_protocol::message::signal_address(alice.lid())));
+
+    let group = server.create_group("G", &[alice.jid().clone(), r.jid.to_non_ad()]);
+    alice
+        .send_group_text(&server, &group, "group by lid")
+        .expect("sent");
+    let m = r.next_message().await;
+    assert_eq!(m.attr_jid("participant_lid").as_ref(), Some(alice.lid()));
+    assert_eq!(r.texts(&m), ["group by lid"]);
+}

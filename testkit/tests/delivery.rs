@@ -104,7 +104,9 @@ async fn messages_wait_offline_and_unacked_ones_come_back_identical() {
     assert!(ids.iter().all(|id| server.acked(id)));
     assert!(server.pending_messages(&r.jid).is_empty());
 
-    // Nothing queued: no preview, just `<offline count="0"/>`, then live delivery.
+    // Nothing queued: no preview, just `<offline count="0"/>` (when asked for), then live
+    // delivery.
+    server.set_empty_offline_marker(true);
     assert_eq!(r.connect(&server).await.tag, "success");
     let (preview, none, count) = offline_batch(&mut r).await;
     assert!(preview.is_none() && none.is_empty() && count == 0);

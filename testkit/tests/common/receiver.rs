@@ -39,8 +39,25 @@ pub struct Receiver {
 impl Receiver {
     /// Registers a device, logs it in and uploads its prekeys.
     pub async fn start(server: &FakeServer) -> Self {
+        Self::start_as(server, None).await
+    }
+
+    /// As [`Receiver::start`], as device `jid` (another companion of an existing user) when
+    /// given.
+    pub async fn start_as(server: &FakeServer, jid: Option<Jid>) -> Self {
         let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
         let account = AccountId::new("default");
+        if let Some(jid) = jid {
+            let (mut device, _) = wa_actors_core::store::Device::load_or_create(
+                &*store,
+                &account,
+                &mut rand::rngs::OsRng,
+            )
+            .await
+            .expect("device");
+            device.jid = Some(jid);
+            store.save_device(&account, &device).await.expect("saved");
+        }
         let jid = server
             .register_device(&*store, &account)
             .await
