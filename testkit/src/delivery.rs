@@ -75,12 +75,9 @@ pub(crate) fn parse_client_receipt(
 /// Handles a client's `<ack>` or `<receipt>` (everything else is only recorded).
 pub(crate) fn on_client_stanza(st: &mut State, conn: u64, device: DeviceKey, node: &Node) {
     match node.tag.as_ref() {
-        "ack" => {
-            let class = node.attr_str("class").unwrap_or_default();
-            let id = node.attr_str("id").unwrap_or_default();
-            if st.queue.ack(device, &class, &id).is_none() {
-                tracing::debug!(%class, %id, "ack for nothing queued");
-            }
+        "ack" if st.queue.ack(device, node).is_none() => {
+            tracing::debug!(%node, "ack for nothing queued");
+            st.unmatched_acks.push(node.clone());
         }
         "receipt" => {
             let Some(receipt) = parse_client_receipt(st, conn, device, node) else {
@@ -163,6 +160,12 @@ impl FakeServer {
     pub fn acked(&self, id: &MessageId) -> bool {
         let all = self.deliveries_of(id);
         !all.is_empty() && all.iter().all(Delivery::is_acked)
+    }
+
+    /// Acks our devices sent that matched nothing queued (wrong id, class, `to` or
+    /// `participant`), in arrival order: a well-behaved client has none.
+    pub fn unmatched_acks(&self) -> Vec<Node> {
+        self.shared.state().unmatched_acks.clone()
     }
 
     /// Every receipt our devices sent, in arrival order.
@@ -313,6 +316,7 @@ mod tests {
         ) {
             let (mut st, device) = state_with_device();
             st.enqueue(device, Node::build("message").attr("id", "3EB0KEEP").finish());
+            let stray = st.unmatched_acks.len();
             let mut b = Node::build(tag);
             for (k, v) in attrs {
                 b = b.attr(k, v);
@@ -321,6 +325,7 @@ mod tests {
             on_client_stanza(&mut st, 1, device, &node);
             let kept = st.queue.pending(device).count();
             prop_assert!(kept <= 1);
+            prop_assert!(st.unmatched_acks.len() <= stray + 1);
             if kept == 0 {
                 let id = node.attr_str("id").map(|s| s.into_owned());
                 prop_assert_eq!(id.as_deref(), Some("3EB0KEEP"));

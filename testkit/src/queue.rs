@@ -73,11 +73,24 @@ impl Queue {
     }
 
     /// Applies an ack from `device`: the oldest un-acked stanza with that class and id, or
-    /// else (a duplicate ack) the newest acked one. Returns its seq; `None` for an ack that
-    /// names nothing queued.
-    pub fn ack(&mut self, device: DeviceKey, class: &str, id: &str) -> Option<u64> {
-        let matches =
-            |e: &Entry| e.device == device && e.delivery.class == class && e.delivery.id == id;
+    /// else (a duplicate ack) the newest acked one. As on the real server, the ack must also
+    /// name the stanza's sender: `to` equal to its `from`, and its `participant` when it has
+    /// one. Returns the seq; `None` for an ack that names nothing queued.
+    pub fn ack(&mut self, device: DeviceKey, ack: &Node) -> Option<u64> {
+        let class = ack.attr_str("class")?;
+        let id = ack.attr_str("id")?;
+        let to = ack.attr_jid("to");
+        let participant = ack.attr_jid("participant");
+        let matches = |e: &Entry| {
+            let node = &e.delivery.node;
+            e.device == device
+                && e.delivery.class == class
+                && e.delivery.id == id
+                && node.attr_jid("from").is_none_or(|from| Some(from) == to)
+                && node
+                    .attr_jid("participant")
+                    .is_none_or(|p| Some(p) == participant)
+        };
         let pos = self
             .entries
             .iter()
@@ -167,8 +180,21 @@ mod tests {
     use super::*;
 
     fn msg(id: &str) -> Node {
-        Node::build("message").attr("id", id.to_owned()).finish()
+        Node::build("message")
+            .attr("id", id.to_owned())
+            .attr("from", Jid::pn("15550000009"))
+            .finish()
     }
+
+    fn ack(class: &str, id: &str, to: &str) -> Node {
+        Node::build("ack")
+            .attr("class", class.to_owned())
+            .attr("id", id.to_owned())
+            .attr("to", to.to_owned())
+            .finish()
+    }
+
+    const FROM: &str = "15550000009@s.whatsapp.net";
 
     #[test]
     fn acks_take_the_oldest_pending_match_then_count_duplicates() {
@@ -177,19 +203,22 @@ mod tests {
         let a2 = st.enqueue((1, 1), msg("A"));
         let b = st.enqueue((1, 2), msg("B"));
         assert_eq!(st.queue.pending((1, 1)).count(), 2);
+        let q = &mut st.queue;
+        assert_eq!(q.ack((1, 1), &ack("receipt", "A", FROM)), None, "class");
+        assert_eq!(q.ack((1, 2), &ack("message", "A", FROM)), None, "device");
         assert_eq!(
-            st.queue.ack((1, 1), "receipt", "A"),
+            q.ack((1, 1), &ack("message", "A", "15550000008@s.whatsapp.net")),
             None,
-            "class must match"
+            "addressee"
         );
+        assert_eq!(q.ack((1, 1), &Node::build("ack").finish()), None);
+        assert_eq!(q.ack((1, 1), &ack("message", "A", FROM)), Some(a));
+        assert_eq!(q.ack((1, 1), &ack("message", "A", FROM)), Some(a2));
         assert_eq!(
-            st.queue.ack((1, 2), "message", "A"),
-            None,
-            "device must match"
+            q.ack((1, 1), &ack("message", "A", FROM)),
+            Some(a2),
+            "duplicate"
         );
-        assert_eq!(st.queue.ack((1, 1), "message", "A"), Some(a));
-        assert_eq!(st.queue.ack((1, 1), "message", "A"), Some(a2));
-        assert_eq!(st.queue.ack((1, 1), "message", "A"), Some(a2), "duplicate");
         assert_eq!(st.queue.get(a2).map(|e| e.delivery.acks), Some(2));
         assert_eq!(st.queue.pending((1, 1)).count(), 0);
         assert_eq!(
@@ -200,6 +229,22 @@ mod tests {
             vec![b]
         );
         assert!(st.queue.get(0).is_none() && st.queue.get(99).is_none());
+    }
+
+    #[test]
+    fn a_group_stanza_s_ack_must_name_the_participant() {
+        let mut st = State::new(0);
+        let group = "120363000000000001@g.us";
+        let node = Node::build("message")
+            .attr("id", "G")
+            .attr("from", Jid::group("120363000000000001"))
+            .attr("participant", Jid::pn("15550000009"))
+            .finish();
+        let seq = st.enqueue((1, 1), node);
+        assert_eq!(st.queue.ack((1, 1), &ack("message", "G", group)), None);
+        let mut good = ack("message", "G", group);
+        good.set_attr("participant", Jid::pn("15550000009"));
+        assert_eq!(st.queue.ack((1, 1), &good), Some(seq));
     }
 
     #[test]

@@ -71,6 +71,8 @@ pub(crate) struct State {
     pub faults: Faults,
     /// Receipts our devices sent.
     pub client_receipts: Vec<ClientReceipt>,
+    /// Acks that matched nothing queued.
+    pub unmatched_acks: Vec<Node>,
     /// Simulated contacts by phone number.
     pub contacts: HashMap<u64, ContactState>,
     /// Groups by JID string.
@@ -98,6 +100,7 @@ impl State {
             queue: Queue::default(),
             faults: Faults::default(),
             client_receipts: Vec::new(),
+            unmatched_acks: Vec::new(),
             contacts: HashMap::new(),
             groups: HashMap::new(),
         }

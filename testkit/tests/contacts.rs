@@ -146,6 +146,10 @@ async fn a_group_message_brings_the_sender_key_once_then_skmsg_alone() {
         r.ack(&m).await;
     }
     server.wait_for_acks(3, WAIT).await.expect("acked");
+    assert!(
+        server.unmatched_acks().is_empty(),
+        "group acks name the participant"
+    );
 }
 
 #[tokio::test]

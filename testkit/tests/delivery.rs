@@ -103,6 +103,7 @@ async fn messages_wait_offline_and_unacked_ones_come_back_identical() {
     assert_eq!(stats, [(1, 1), (2, 1), (2, 1)]);
     assert!(ids.iter().all(|id| server.acked(id)));
     assert!(server.pending_messages(&r.jid).is_empty());
+    assert!(server.unmatched_acks().is_empty());
 
     // Nothing queued: no preview, just `<offline count="0"/>` (when asked for), then live
     // delivery.
