@@ -1,9 +1,10 @@
 //! Offline demo: starts the wa-testkit fake server, then a client on the default SQLite store.
 //! A fresh store pairs first: the client shows a QR code in the terminal, the fake server's
 //! phone scans it, the client verifies the phone's signed `pair-success`, restarts into a
-//! login (515) and uploads its prekeys. Then the server makes the connection misbehave a
-//! little (a restart, a dropped socket) and the client recovers by itself. Every event is
-//! printed as it arrives.
+//! login (515) and uploads its prekeys. Then a contact of the fake server sends an end-to-end
+//! encrypted message (a Signal session built from those prekeys), the client decrypts, stores
+//! and publishes it; and the server makes the connection misbehave a little (a restart, a
+//! dropped socket) while the client recovers by itself. Every event is printed as it arrives.
 //!
 //! ```text
 //! cargo run --example demo
@@ -56,19 +57,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).await?);
     let account = AccountId::new("default");
-    let paired = match store.load_device(&account).await? {
+    let mut me = match store.load_device(&account).await? {
         Some(device) if device.is_paired() => {
             // The fake server starts empty on every run: tell it about the device the phone
             // linked last time, as the real server would remember it.
             let jid = server.register_device(&*store, &account).await?;
             println!("store {path}: already paired as {jid}, logging in");
-            true
+            Some(jid)
         }
         _ => {
             println!("store {path}: no paired identity yet, pairing by QR code");
-            false
+            None
         }
     };
+    let paired = me.is_some();
 
     let client = Client::builder()
         .url(server.url())
@@ -83,8 +85,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut events = client.events();
     client.connect().await?;
 
-    // The script: (pair,) log in, then the server asks for a restart (515), then drops the
-    // socket; the client reconnects by itself both times.
+    // The script: (pair,) log in, receive a message from a contact, then the server asks for a
+    // restart (515) and later drops the socket; the client reconnects by itself both times.
     let mut connected = 0;
     let mut scanned = false;
     let outcome = tokio::time::timeout(DEADLINE, async {
@@ -97,6 +99,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             };
             match &event {
+                Event::PairSuccess(ps) => {
+                    println!("event: {event:?}");
+                    me = Some(ps.id.clone());
+                }
+                Event::Message(msg, info) => {
+                    println!(
+                        "event: Message from {} ({}): {:?}",
+                        info.source.sender,
+                        info.push_name,
+                        msg.conversation.as_deref().unwrap_or("(not text)")
+                    );
+                    println!("server: <stream:error code=\"515\"/> (restart required)");
+                    server.send_stream_error("515");
+                }
                 Event::PairingQrCode { code, timeout } => {
                     println!(
                         "event: PairingQrCode (valid {timeout:?}):\n{}",
@@ -119,9 +135,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     println!("event: {event:?}");
                     connected += 1;
                     match connected {
-                        1 if scanned => {
-                            // Freshly paired: let the first prekey upload finish before the
-                            // server starts misbehaving.
+                        1 => {
+                            // Contacts start sessions from the prekeys this login uploads.
                             for _ in 0..200 {
                                 if client.counters().prekeys_uploaded > 0 {
                                     break;
@@ -132,12 +147,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                                 "client: {} prekeys uploaded",
                                 client.counters().prekeys_uploaded
                             );
-                            println!("server: <stream:error code=\"515\"/> (restart required)");
-                            server.send_stream_error("515");
-                        }
-                        1 => {
-                            println!("server: <stream:error code=\"515\"/> (restart required)");
-                            server.send_stream_error("515");
+                            let Some(to) = me.clone() else {
+                                return false;
+                            };
+                            let ada = server.add_named_contact(15550009999, "Ada");
+                            match ada.send_text(&server, &to, "Hello from Ada, end to end") {
+                                Ok(id) => println!("contact Ada: sent message {}", id.as_str()),
+                                Err(e) => println!("contact Ada: could not send: {e}"),
+                            }
                         }
                         2 => {
                             println!("server: dropping the socket");
@@ -155,8 +172,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let c = client.counters();
     println!(
-        "counters: {} connections, {} reconnects, {} failures, {} stanzas in, {} out, {} prekeys uploaded",
-        c.connections, c.reconnects, c.failures, c.nodes_in, c.nodes_out, c.prekeys_uploaded
+        "counters: {} connections, {} reconnects, {} failures, {} stanzas in, {} out, {} prekeys uploaded, {} messages in",
+        c.connections, c.reconnects, c.failures, c.nodes_in, c.nodes_out, c.prekeys_uploaded, c.messages_in
     );
     client.stop().await;
     match outcome {
@@ -164,6 +181,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("demo done");
             Ok(())
         }
-        _ => Err("the demo did not reach three connections in time".into()),
+        _ => Err("the demo did not finish its script in time".into()),
     }
 }

@@ -14,9 +14,7 @@ use zeroize::Zeroizing;
 
 use super::code::{CodeSession, Platform};
 use super::qr::{Expiry, QrRotation};
-use super::success::{
-    internal_error_reply, pair_error_event, pair_success_event, paired_device, pairing_batch,
-};
+use super::success::{pair_error_event, pair_success_event, paired_device, pairing_batch};
 use super::{PairingConfig, PairingError};
 use crate::broadcaster::BroadcasterHandle;
 use crate::conn::router::RouterMsg;
@@ -186,7 +184,11 @@ impl PairingState {
         if let Err(e) = self.args.store.apply(&self.args.account_id, batch).await {
             tracing::error!(parent: &self.args.span, error = %e, "could not store the pairing");
             if let Some(id) = node.attr_str("id") {
-                self.send(internal_error_reply(&id));
+                self.send(wa_protocol::pairing::pair_error_reply_with(
+                    &id,
+                    500,
+                    "internal-error",
+                ));
             }
             let reason = format!("store: {e}");
             self.publish(Event::PairError(pair_error_event(node, reason.clone())));

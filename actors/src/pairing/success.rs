@@ -67,20 +67,6 @@ pub(crate) fn pair_error_event(iq: &Node, error: String) -> events::PairError {
     }
 }
 
-/// The reply when a verified pairing could not be stored: whatsmeow's 500 `internal-error`.
-pub(crate) fn internal_error_reply(iq_id: &str) -> Node {
-    Node::build("iq")
-        .attr("to", Jid::server_jid())
-        .attr("type", "error")
-        .attr("id", iq_id.to_owned())
-        .child(
-            Node::build("error")
-                .attr("code", "500")
-                .attr("text", "internal-error"),
-        )
-        .finish()
-}
-
 /// The `PairSuccess` event of a verified pairing.
 pub(crate) fn pair_success_event(success: &PairSuccess) -> events::PairSuccess {
     events::PairSuccess {

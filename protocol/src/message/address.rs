@@ -3,15 +3,7 @@
 
 use crate::binary::Jid;
 
-/// The Signal address of a device, `user[_agent].device`: LID users get `_1`, hosted `_128`,
-/// hosted LID `_129` (signal.md §1; whatsmeow `SignalAddressUser`, whatsapp-rust
-/// `core/address.rs`). Sessions are stored under this string.
-pub fn signal_address(jid: &Jid) -> String {
-    match jid.domain_type() {
-        Some(agent) if agent != 0 => format!("{}_{}.{}", jid.user, agent, jid.device),
-        _ => format!("{}.{}", jid.user, jid.device),
-    }
-}
+pub use crate::signal::signal_address;
 
 /// The key of the sender-key record for `sender` in `group`: the group JID and the sender's
 /// Signal address, as whatsmeow's `SenderKeyName(chat.String(), sender.SignalAddress())`.

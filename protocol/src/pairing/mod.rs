@@ -16,7 +16,9 @@ pub use adv::{verify_device_identity, VerifiedIdentity};
 pub use error::{PairCodeError, PairError};
 pub use pair_device::{parse_pair_device, PairDevice};
 pub use qr::{companion_platform_id, qr_4field, qr_url, QrKeys};
-pub use success::{handle_pair_success, pair_error_reply, PairSuccess, PrimaryIdentity};
+pub use success::{
+    handle_pair_success, pair_error_reply, pair_error_reply_with, PairSuccess, PrimaryIdentity,
+};
 
 #[cfg(test)]
 mod tests;

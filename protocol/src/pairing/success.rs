@@ -132,6 +132,12 @@ pub fn handle_pair_success(
 /// `<iq to="@s.whatsapp.net" type="error" id=…><error code=… text=…/></iq>`.
 pub fn pair_error_reply(iq_id: &str, error: &PairError) -> Node {
     let (code, text) = error.reply_code();
+    pair_error_reply_with(iq_id, code, text)
+}
+
+/// The same error reply with an explicit code and text, for failures that are not a
+/// [`PairError`] (whatsmeow answers a pairing it cannot store with 500 `internal-error`).
+pub fn pair_error_reply_with(iq_id: &str, code: u16, text: &str) -> Node {
     Node::build("iq")
         .attr("to", Jid::server_jid())
         .attr("type", "error")
@@ -139,7 +145,7 @@ pub fn pair_error_reply(iq_id: &str, error: &PairError) -> Node {
         .child(
             Node::build("error")
                 .attr("code", code.to_string())
-                .attr("text", text),
+                .attr("text", text.to_owned()),
         )
         .finish()
 }

@@ -244,16 +244,7 @@ impl Store for SqliteStore {
     }
 
     fn apply<'a>(&'a self, account: &'a AccountId, batch: Batch) -> BoxFuture<'a, StoreResult<()>> {
-        let account = account.0.clone();
-        Box::pin(self.worker.run(move |conn| {
-            let tx = conn.transaction()?;
-            let t = now();
-            for op in &batch.ops {
-                apply_op(&tx, &account, op, t)?;
-            }
-            tx.commit()?;
-            Ok(())
-        }))
+        self.apply_then(account, batch, Box::new(|| {}))
     }
 
     fn apply_then<'a>(
