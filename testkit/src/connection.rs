@@ -163,10 +163,12 @@ impl Conn {
             .next_frame()
             .await?
             .ok_or("closed before ClientFinish")?;
-        let finished = awaiting
+        let mut finished = awaiting
             .read_client_finish(&finish)
             .map_err(|e| e.to_string())?;
-        let mut cipher = finished.cipher();
+        let mut cipher = finished
+            .take_cipher()
+            .ok_or("transport cipher already taken")?;
 
         // Login.
         let user = finished.payload.username;

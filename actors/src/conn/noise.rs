@@ -95,10 +95,14 @@ impl NoiseState {
     fn on_frame(&mut self, frame: Vec<u8>) -> Result<(), ActorProcessingErr> {
         match std::mem::replace(&mut self.phase, Phase::Broken) {
             Phase::Handshake(hs) => {
-                let finished = hs
+                let mut finished = hs
                     .read_server_hello(&frame, unix_now())
                     .map_err(|e| format!("handshake: {e}"))?;
-                let cipher = Box::new(finished.cipher());
+                let cipher = Box::new(
+                    finished
+                        .take_cipher()
+                        .ok_or("handshake: transport cipher already taken")?,
+                );
                 self.send_frame(&finished.client_finish)?;
                 self.phase = Phase::Transport(cipher);
                 tracing::debug!(parent: &self.args.span, "noise handshake complete");

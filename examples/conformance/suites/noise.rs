@@ -207,7 +207,7 @@ fn check_scenario(s: &Value) -> Result<(), String> {
         server_hello_payload,
         &hex(server_hello, "payload")?,
     )?;
-    let finished = client
+    let mut finished = client
         .read_server_hello(server_hello_payload, now)
         .map_err(|e| format!("read_server_hello: {e}"))?;
     if finished.server_static != server_static.public {
@@ -262,7 +262,9 @@ fn check_scenario(s: &Value) -> Result<(), String> {
     }
 
     // Transport: s2c websocket messages through the frame decoder and the receive cipher.
-    let mut cipher = finished.cipher();
+    let mut cipher = finished
+        .take_cipher()
+        .ok_or("transport cipher already taken")?;
     let mut server_cipher = TransportCipher::server(&server_done.keys);
     let transport = arr(s, "transport")?;
     let mut received = Vec::new();

@@ -38,13 +38,18 @@ pub struct ClientFinished {
     pub server_static: PublicKey,
     /// What the certificate verification learned.
     pub chain: VerifiedChain,
+    /// Set once the transport cipher was handed out.
+    pub(crate) cipher_taken: bool,
 }
 
 impl ClientFinished {
-    /// The client's transport cipher for these keys, both counters at 0. Call it once per
-    /// connection: a second cipher would reuse nonces.
-    pub fn cipher(&self) -> TransportCipher {
-        TransportCipher::client(&self.keys)
+    /// The client's transport cipher for these keys, both counters at 0. Only the first call
+    /// returns it: a second cipher on the same keys would reuse nonces.
+    pub fn take_cipher(&mut self) -> Option<TransportCipher> {
+        if std::mem::replace(&mut self.cipher_taken, true) {
+            return None;
+        }
+        Some(TransportCipher::client(&self.keys))
     }
 }
 
@@ -150,6 +155,7 @@ impl ClientHandshake {
             },
             server_static,
             chain,
+            cipher_taken: false,
         })
     }
 }

@@ -35,13 +35,18 @@ pub struct ServerFinished {
     pub payload: ClientPayload,
     /// The transport keys (`split` output).
     pub keys: TransportKeys,
+    /// Set once the transport cipher was handed out.
+    pub(crate) cipher_taken: bool,
 }
 
 impl ServerFinished {
-    /// The server's transport cipher for these keys, both counters at 0. Call it once per
-    /// connection: a second cipher would reuse nonces.
-    pub fn cipher(&self) -> TransportCipher {
-        TransportCipher::server(&self.keys)
+    /// The server's transport cipher for these keys, both counters at 0. Only the first call
+    /// returns it: a second cipher on the same keys would reuse nonces.
+    pub fn take_cipher(&mut self) -> Option<TransportCipher> {
+        if std::mem::replace(&mut self.cipher_taken, true) {
+            return None;
+        }
+        Some(TransportCipher::server(&self.keys))
     }
 }
 
@@ -137,6 +142,7 @@ impl ServerAwaitingFinish {
                 client_to_server: *client_to_server,
                 server_to_client: *server_to_client,
             },
+            cipher_taken: false,
         })
     }
 }

@@ -85,7 +85,7 @@ fn handshake(
 #[test]
 fn roles_complete_and_exchange_frames_both_ways() {
     let f = Fixture::new();
-    let (client, server) =
+    let (mut client, mut server) =
         handshake(&f, f.chain().encode_to_vec(), f.root.public, NOW).expect("handshake");
     assert_eq!(client.keys, server.keys);
     assert_ne!(client.keys.client_to_server, client.keys.server_to_client);
@@ -95,8 +95,16 @@ fn roles_complete_and_exchange_frames_both_ways() {
     assert_eq!(client.chain.intermediate_key, f.intermediate.public);
 
     // Frames through encoder, decoder and ciphers, both directions, several messages each.
-    let (mut c_tx, mut c_rx) = client.cipher().split();
-    let mut s = server.cipher();
+    let (mut c_tx, mut c_rx) = client.take_cipher().expect("first take").split();
+    let mut s = server.take_cipher().expect("first take");
+    assert!(
+        client.take_cipher().is_none(),
+        "a second cipher would reuse nonces"
+    );
+    assert!(
+        server.take_cipher().is_none(),
+        "a second cipher would reuse nonces"
+    );
     let mut c_enc = FrameEncoder::without_intro();
     let mut s_dec = FrameDecoder::new();
     let mut s_enc = FrameEncoder::without_intro();

@@ -99,7 +99,7 @@ impl RawClient {
         let server_hello = next_frame(&mut ws, &mut decoder)
             .await
             .expect("server hello");
-        let finished = hs
+        let mut finished = hs
             .read_server_hello(&server_hello, now())
             .expect("server hello");
         let finish = encoder.encode(&finished.client_finish).expect("frame");
@@ -108,7 +108,7 @@ impl RawClient {
             ws,
             decoder,
             encoder,
-            cipher: finished.cipher(),
+            cipher: finished.take_cipher().expect("first take"),
         }
     }
 
