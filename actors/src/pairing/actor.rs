@@ -49,6 +49,11 @@ pub(crate) enum PairingMsg {
         phone: String,
         reply: RpcReplyPort<Result<String, PairingError>>,
     },
+    /// A pairing code and its companion hello are ready (computed off the mailbox).
+    CodeReady(
+        Box<Result<(CodeSession, Node), PairCodeError>>,
+        RpcReplyPort<Result<String, PairingError>>,
+    ),
     /// The server answered the companion hello.
     HelloAnswered(Result<Node, IqError>),
     /// The server answered the companion finish.
@@ -238,18 +243,41 @@ impl PairingState {
             let _ = reply.send(Err(PairingError::Finished));
             return;
         }
-        let platform = Platform {
-            id: self.args.platform_id,
-            display: &self.args.platform_display,
-        };
-        let mut rng = rand::rngs::OsRng;
-        let started = CodeSession::start(
-            &phone,
-            self.args.device.noise_key.public.as_bytes(),
-            &platform,
-            self.args.config.show_push_notification,
-            &mut rng,
-        );
+        // The code key takes 131,072 PBKDF2 rounds: run it off the runtime's workers and come
+        // back with the result, so this mailbox (and the QR timers) keep moving.
+        let noise_public = *self.args.device.noise_key.public.as_bytes();
+        let platform_id = self.args.platform_id;
+        let display = self.args.platform_display.clone();
+        let push = self.args.config.show_push_notification;
+        let me = myself.clone();
+        tokio::task::spawn_blocking(move || {
+            let platform = Platform {
+                id: platform_id,
+                display: &display,
+            };
+            let started = CodeSession::start(
+                &phone,
+                &noise_public,
+                &platform,
+                push,
+                &mut rand::rngs::OsRng,
+            );
+            if let Err(e) = me.cast(PairingMsg::CodeReady(Box::new(started), reply)) {
+                tracing::debug!(error = %e, "pairing actor gone before the code was ready");
+            }
+        });
+    }
+
+    fn on_code_ready(
+        &mut self,
+        myself: &ActorRef<PairingMsg>,
+        started: Result<(CodeSession, Node), PairCodeError>,
+        reply: RpcReplyPort<Result<String, PairingError>>,
+    ) {
+        if self.finished {
+            let _ = reply.send(Err(PairingError::Finished));
+            return;
+        }
         match started {
             Ok((session, hello)) => {
                 self.code = Some(session);
@@ -356,6 +384,7 @@ impl Actor for Pairing {
                 }
             }
             PairingMsg::PairPhone { phone, reply } => state.on_pair_phone(&myself, phone, reply),
+            PairingMsg::CodeReady(started, reply) => state.on_code_ready(&myself, *started, reply),
             PairingMsg::HelloAnswered(result) => state.on_hello_answered(result),
             PairingMsg::FinishAnswered(result) => {
                 // The phone goes on with pair-success either way; a refusal here only explains
