@@ -152,6 +152,7 @@ async fn presence_and_typing_arrive_and_ours_go_out() {
     assert_eq!(c.media, ChatPresenceMedia::Audio);
     assert_eq!(c.source.chat, carol);
 
+    h.client.set_push_name("Tester").await.expect("name");
     h.client.send_presence(true).await.expect("presence");
     h.client
         .subscribe_presence(&carol)
@@ -166,9 +167,19 @@ async fn presence_and_typing_arrive_and_ours_go_out() {
         .await
         .expect("read");
     let sent = |pred: fn(&Node) -> bool| h.server.wait_for_node(WAIT, pred);
-    sent(|n| n.tag == "presence" && n.attr_str("type").as_deref() == Some("available"))
+    let ours = sent(|n| n.tag == "presence" && n.attr_str("type").as_deref() == Some("available"))
         .await
         .expect("our presence");
+    assert_eq!(ours.attr_str("name").as_deref(), Some("Tester"));
+    // `set_push_name` announces itself; `send_presence` sends a second one with the stored name.
+    h.server
+        .wait_for_nodes(2, WAIT, |n| {
+            n.tag == "presence"
+                && n.attr_str("type").as_deref() == Some("available")
+                && n.attr_str("name").as_deref() == Some("Tester")
+        })
+        .await
+        .expect("both presences carry the stored name");
     sent(|n| n.tag == "presence" && n.attr_str("type").as_deref() == Some("subscribe"))
         .await
         .expect("presence subscription");

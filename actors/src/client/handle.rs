@@ -8,7 +8,7 @@ use ractor::rpc::CallResult;
 use ractor::{Actor, ActorId, ActorRef};
 use wa_protocol::binary::{Jid, Node};
 use wa_protocol::crypto::PublicKey;
-use wa_protocol::stanza::presence::{chat_state, own_presence, subscribe_presence, ChatState};
+use wa_protocol::stanza::presence::{chat_state, subscribe_presence, ChatState};
 use wa_protocol::stanza::receipt::{read_receipt, ReceiptKind};
 
 use super::config::ClientConfig;
@@ -226,9 +226,18 @@ impl Client {
 
     /// Tells the server (and contacts) whether this client is online, with our push name.
     pub async fn send_presence(&self, available: bool) -> Result<(), IqError> {
-        let name = self.config.payload.push_name.clone();
-        self.send_node(own_presence(available, name.as_deref()))
+        match self
+            .sup
+            .call(
+                |p| ClientSupMsg::SendPresence(available, p),
+                Some(API_TIMEOUT),
+            )
             .await
+        {
+            Ok(CallResult::Success(r)) => r,
+            Ok(CallResult::Timeout) => Err(IqError::Timeout),
+            Ok(CallResult::SenderError) | Err(_) => Err(IqError::Disconnected),
+        }
     }
 
     /// Changes our push name: stored with the device, announced with our presence, and

@@ -92,6 +92,8 @@ pub(crate) enum ClientSupMsg {
     /// API: change our push name (stored, announced, and published as
     /// `SelfPushNameUpdated`).
     SetPushName(String, RpcReplyPort<Result<(), String>>),
+    /// API: send our presence with the stored push name.
+    SendPresence(bool, RpcReplyPort<Result<(), IqError>>),
     /// API: ask for a phone-number pairing code.
     PairPhone(String, RpcReplyPort<Result<String, PairingError>>),
     /// Backoff elapsed: connect again (if still wanted).
@@ -488,6 +490,21 @@ impl Actor for ClientSup {
                         }
                     }
                 }
+            }
+            ClientSupMsg::SendPresence(available, port) => {
+                // The stored name (set at pairing or by `set_push_name`), else the configured one.
+                let name = state
+                    .device
+                    .as_ref()
+                    .map(|d| d.push_name.clone())
+                    .filter(|n| !n.is_empty())
+                    .or_else(|| state.config.payload.push_name.clone());
+                let node = wa_protocol::stanza::presence::own_presence(available, name.as_deref());
+                let result = state.send_live(node);
+                if result.is_ok() {
+                    state.counters.message_out();
+                }
+                let _ = port.send(result);
             }
             ClientSupMsg::SetPushName(name, port) => {
                 let result = state.set_push_name(name).await;
