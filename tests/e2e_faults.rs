@@ -109,16 +109,23 @@ async fn wait_messages(log: &EventLog, seed: u64) {
     }
 }
 
+/// A connected client with its prekeys on the server, and its device JID.
+async fn ready() -> (Harness, Jid) {
+    let h = Harness::start_with(|b| b.prekeys(PREKEYS)).await;
+    h.connected(1).await;
+    let me = device_jid(&*h.store).await;
+    h.server
+        .wait_for_prekey_uploads(&me, 1, LONG)
+        .await
+        .expect("prekeys");
+    (h, me)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropped_sockets_lose_and_duplicate_nothing_over_twenty_seeds() {
+    let mut drops = 0;
     for seed in 0..SEEDS {
-        let h = Harness::start_with(|b| b.prekeys(PREKEYS)).await;
-        h.connected(1).await;
-        let me = device_jid(&*h.store).await;
-        h.server
-            .wait_for_prekey_uploads(&me, 1, LONG)
-            .await
-            .expect("prekeys");
+        let (h, me) = ready().await;
         h.server.set_fault_plan(Some(FaultPlan {
             seed,
             drop_probability_per_stanza: 0.01,
@@ -134,24 +141,20 @@ async fn dropped_sockets_lose_and_duplicate_nothing_over_twenty_seeds() {
         // Anything still in flight would show up as a duplicate now.
         tokio::time::sleep(Duration::from_millis(100)).await;
         check_exactly_once_in_order(seed, &h.events.all(), &contacts);
-        assert!(
-            !h.server.fault_events().is_empty() || seed > 0,
-            "the plan never dropped anything"
-        );
+        drops += h.server.fault_events().len();
         h.client.stop().await;
     }
+    // About one drop per 100 stanzas, at most 8 per seed: most seeds must have dropped.
+    assert!(
+        drops >= SEEDS as usize,
+        "only {drops} drops over {SEEDS} seeds"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_client_restarted_on_its_sqlite_file_loses_and_duplicates_nothing() {
     for seed in 0..SEEDS {
-        let h = Harness::start_with(|b| b.prekeys(PREKEYS)).await;
-        h.connected(1).await;
-        let me = device_jid(&*h.store).await;
-        h.server
-            .wait_for_prekey_uploads(&me, 1, LONG)
-            .await
-            .expect("prekeys");
+        let (h, me) = ready().await;
         let contacts = contacts(&h.server, seed);
         send_all(&h.server, &contacts, &me);
         // Kill somewhere in the flow, chosen by the seed.

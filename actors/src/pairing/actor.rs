@@ -14,7 +14,9 @@ use zeroize::Zeroizing;
 
 use super::code::{CodeSession, Platform};
 use super::qr::{Expiry, QrRotation};
-use super::success::{pair_error_event, pair_success_event, paired_device, pairing_batch};
+use super::success::{
+    pair_code_error_event, pair_error_event, pair_success_event, paired_device, pairing_batch,
+};
 use super::{PairingConfig, PairingError};
 use crate::broadcaster::BroadcasterHandle;
 use crate::conn::router::RouterMsg;
@@ -221,14 +223,10 @@ impl PairingState {
             }
             Err(e) => {
                 tracing::warn!(parent: &self.args.span, error = %e, "pair-code exchange failed");
-                let id = wa_protocol::binary::Jid::pn(session.phone.clone());
-                self.publish(Event::PairError(crate::events::PairError {
-                    id,
-                    lid: wa_protocol::binary::Jid::new("", wa_protocol::binary::Server::Lid),
-                    business_name: String::new(),
-                    platform: String::new(),
-                    error: e.to_string(),
-                }));
+                self.publish(Event::PairError(pair_code_error_event(
+                    &session.phone,
+                    e.to_string(),
+                )));
             }
         }
     }

@@ -67,6 +67,18 @@ pub(crate) fn pair_error_event(iq: &Node, error: String) -> events::PairError {
     }
 }
 
+/// The `PairError` event for a phone-number exchange that failed before any `pair-success`:
+/// only the number the user gave is known.
+pub(crate) fn pair_code_error_event(phone: &str, error: String) -> events::PairError {
+    events::PairError {
+        id: Jid::pn(phone),
+        lid: empty(Server::Lid),
+        business_name: String::new(),
+        platform: String::new(),
+        error,
+    }
+}
+
 /// The `PairSuccess` event of a verified pairing.
 pub(crate) fn pair_success_event(success: &PairSuccess) -> events::PairSuccess {
     events::PairSuccess {

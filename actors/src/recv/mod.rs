@@ -5,9 +5,6 @@
 //!
 //! Times arrive as unix seconds; a stanza without one takes the caller's `now`.
 
-// The actors that call these land separately; until then only the tests use them.
-#![allow(dead_code)]
-
 pub(crate) mod message;
 pub(crate) mod notification;
 pub(crate) mod presence;

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use wa_protocol::binary::Node;
-use wa_protocol::message::{MessageStanza, OwnJids};
+use wa_protocol::message::{Decryption, MessageStanza, OwnJids};
 use wa_protocol::signal::{signal_address, LocalIdentity, PreKey};
 use wa_protocol::stanza::ack::ack_for;
 use wa_protocol::stanza::prekeys::next_prekey_id;
@@ -15,7 +15,7 @@ use wa_protocol::stanza::receipt::{
 use super::keys::{load_prekeys, load_recv_keys, processed_key, sender_key_key, signed_prekey};
 use crate::events::Event;
 use crate::prekeys::plan::{parse_next_id, NEXT_PREKEY_ID};
-use crate::recv::message::{message_event, message_info, push_name_update, undecryptable_event};
+use crate::recv::message::{message_info, plan_message, push_name_update};
 use crate::store::{AccountId, Batch, DeviceData, Namespace, Store, StoreError};
 
 /// What handling one stanza produced, in the order it must happen: `batch` is stored, then
@@ -94,16 +94,12 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
             kind: OutcomeKind::Duplicate,
         });
     }
-    let info = message_info(&stanza, Utc::now());
+    let now = Utc::now();
 
     if stanza.encs.is_empty() {
         // Content withheld by the server (view-once on a companion) or a plaintext stanza we do
         // not model: say so once, then never again for this id.
-        let events = if stanza.is_unavailable() {
-            vec![undecryptable_event(&stanza, &info, None)]
-        } else {
-            Vec::new()
-        };
+        let events = plan_message(&stanza, Decryption::default(), true, now).events;
         let batch = Batch::new().put(
             Namespace::PROCESSED_MESSAGES,
             processed,
@@ -158,9 +154,15 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
         );
     }
 
+    for ignored in &decryption.ignored {
+        tracing::debug!(id = %stanza.id, reason = %ignored.reason, "payload skipped");
+    }
+    let failure = decryption.failure.clone();
+    // What to publish and whether to receipt or retry: the pure decision of `recv`.
+    let plan = plan_message(&stanza, decryption, true, now);
     let mut events = Vec::new();
-    let mut replies = Vec::new();
-    let kind = match &decryption.failure {
+    let mut replies: Vec<Node> = plan.receipt.into_iter().collect();
+    let kind = match &failure {
         None => {
             // Only a fully handled stanza is marked: a failed one must be processed again
             // when the sender re-sends it under the same id.
@@ -169,6 +171,7 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
                 processed,
                 stanza.timestamp.to_be_bytes().to_vec(),
             );
+            let info = message_info(&stanza, now);
             let contact = stanza.source.sender.to_non_ad().to_string();
             let previous = ctx
                 .store
@@ -183,56 +186,51 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
                 );
                 events.push(update);
             }
-            for content in decryption.contents {
-                events.extend(message_event(&info, content));
-            }
-            replies.push(delivery_receipt(&stanza, true));
             ctx.retries.remove(&stanza.id);
             OutcomeKind::Delivered
         }
         Some(failure) => {
             tracing::warn!(id = %stanza.id, error = %failure.error, "message undecryptable");
-            let sent = ctx.retries.get(&stanza.id).copied().unwrap_or(0);
-            if let Some(count) = next_retry_count(sent, stanza.retry_count()) {
-                ctx.retries.insert(stanza.id.clone(), count);
-                let keys = if retry_needs_keys(count, failure.is_unavailable) {
-                    let (prekey, next) = fresh_prekey(ctx).await?;
-                    batch = batch
-                        .put(
-                            Namespace::PRE_KEYS,
-                            prekey.id.to_be_bytes().to_vec(),
-                            prekey.to_bytes(),
-                        )
-                        .put(
-                            Namespace::SIGNAL_META,
-                            NEXT_PREKEY_ID.to_vec(),
-                            next.to_be_bytes().to_vec(),
-                        );
-                    Some(prekey)
-                } else {
-                    None
-                };
-                let signed = signed_prekey(ctx.device);
-                let device_identity = ctx.device.adv_signed_identity.clone().unwrap_or_default();
-                let retry_keys = keys.as_ref().map(|prekey| RetryKeys {
-                    identity: &ctx.device.identity_key.public,
-                    prekey,
-                    signed_prekey: &signed,
-                    device_identity: &device_identity,
-                });
-                replies.push(retry_receipt(
-                    &stanza,
-                    count,
-                    ctx.device.registration_id,
-                    retry_keys,
-                ));
-            }
-            events.push(undecryptable_event(&stanza, &info, Some(failure)));
             OutcomeKind::Undecryptable
         }
     };
-    for ignored in &decryption.ignored {
-        tracing::debug!(id = %stanza.id, reason = %ignored.reason, "payload skipped");
+    events.extend(plan.events);
+    if let Some(need) = plan.retry {
+        let sent = ctx.retries.get(&stanza.id).copied().unwrap_or(0);
+        if let Some(count) = next_retry_count(sent, stanza.retry_count()) {
+            ctx.retries.insert(stanza.id.clone(), count);
+            let keys = if retry_needs_keys(count, need.force_keys) {
+                let (prekey, next) = fresh_prekey(ctx).await?;
+                batch = batch
+                    .put(
+                        Namespace::PRE_KEYS,
+                        prekey.id.to_be_bytes().to_vec(),
+                        prekey.to_bytes(),
+                    )
+                    .put(
+                        Namespace::SIGNAL_META,
+                        NEXT_PREKEY_ID.to_vec(),
+                        next.to_be_bytes().to_vec(),
+                    );
+                Some(prekey)
+            } else {
+                None
+            };
+            let signed = signed_prekey(ctx.device);
+            let device_identity = ctx.device.adv_signed_identity.clone().unwrap_or_default();
+            let retry_keys = keys.as_ref().map(|prekey| RetryKeys {
+                identity: &ctx.device.identity_key.public,
+                prekey,
+                signed_prekey: &signed,
+                device_identity: &device_identity,
+            });
+            replies.push(retry_receipt(
+                &stanza,
+                count,
+                ctx.device.registration_id,
+                retry_keys,
+            ));
+        }
     }
     replies.extend(ack);
     Ok(Outcome {

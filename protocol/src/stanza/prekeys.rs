@@ -1,11 +1,12 @@
 //! The prekey iqs of signal.md §2: asking how many one-time prekeys the server still holds,
 //! uploading more, and the server's low-count notification.
 
-use crate::binary::{Jid, Node};
+use crate::binary::Node;
 use crate::crypto::PublicKey;
 use crate::signal::{PreKey, SignedPreKey};
 
 use super::iq::{build_iq, IqType, SERVER};
+use super::notification::{Notification, NotificationKind};
 use super::prekey_nodes::{
     identity_node, key_type_node, prekey_node, registration_node, signed_prekey_node,
 };
@@ -61,17 +62,13 @@ pub fn parse_count_reply(reply: &Node) -> Result<u32, PreKeyStanzaError> {
 }
 
 /// The count of a server `<notification type="encrypt"><count value=N/></notification>`;
-/// `None` for any other notification (an `encrypt` notification about a user's identity has
-/// no `<count>`).
+/// `None` for any other stanza (an `encrypt` notification about a user's identity has no
+/// `<count>`). The notification parser does the reading.
 pub fn low_count_notification(node: &Node) -> Option<u32> {
-    if node.tag != "notification" || node.attr_str("type").as_deref() != Some(ENCRYPT_XMLNS) {
-        return None;
+    match Notification::parse(node).ok()?.kind {
+        NotificationKind::PreKeyCount(n) => Some(n),
+        _ => None,
     }
-    let from = node.attr_jid("from")?;
-    if from != Jid::server_jid() {
-        return None;
-    }
-    count_value(node).ok()
 }
 
 /// The upload iq: registration id, identity, the one-time `prekeys` and the signed prekey
@@ -111,6 +108,7 @@ pub fn next_prekey_id(id: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::binary::Jid;
     use crate::crypto::KeyPair;
 
     #[test]
