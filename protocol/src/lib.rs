@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod binary;
+pub mod connection;
 pub mod crypto;
 pub mod message;
 pub mod noise;
