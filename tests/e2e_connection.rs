@@ -288,17 +288,48 @@ async fn malformed_frame_restarts_the_connection_and_the_client_lives() {
     let h = Harness::start().await;
     h.connected(1).await;
     let before = h.client.connection_actors().await.unwrap().expect("live");
-    // Not a valid Noise frame body: decryption fails in the Noise actor.
+    // Not a valid Noise frame body: decryption fails, and the stream cannot go on.
     h.server.send_raw_message(vec![0, 0, 5, 1, 2, 3, 4, 5]);
     h.connected(2).await;
-    // A frame that decrypts but holds garbage: decoding fails in the Router.
-    h.server.send_raw_plaintext(vec![0, 0xff, 0xfe, 0x42]);
-    h.connected(3).await;
     let after = h.client.connection_actors().await.unwrap().expect("live");
     assert_ne!(before.router, after.router);
     assert!(h.client.is_running());
     let c = h.client.counters();
-    assert!(c.actor_failures >= 2, "{c:?}");
+    assert!(c.actor_failures >= 1, "{c:?}");
+    h.client.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frame_that_decrypts_but_does_not_decode_is_skipped() {
+    let h = Harness::start().await;
+    h.connected(1).await;
+    let before = h.client.connection_actors().await.unwrap().expect("live");
+    // Authenticates, but holds garbage: logged, counted and skipped, not a reconnect loop.
+    h.server.send_raw_plaintext(vec![0, 0xff, 0xfe, 0x42]);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while h.client.counters().bad_frames == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "bad frame not counted"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The same connection still answers.
+    use wa_protocol::stanza::iq;
+    let req = iq::build_iq(String::new(), iq::IqType::Get, "test", iq::SERVER, vec![]);
+    h.client
+        .raw()
+        .iq(req)
+        .await
+        .expect("reply on the same connection");
+    let after = h.client.connection_actors().await.unwrap().expect("live");
+    assert_eq!(before.router, after.router);
+    let c = h.client.counters();
+    assert_eq!(
+        (c.bad_frames, c.connections, c.actor_failures),
+        (1, 1, 0),
+        "{c:?}"
+    );
     h.client.stop().await;
 }
 
@@ -335,18 +366,19 @@ async fn iq_replies_are_routed_and_fail_fast_when_disconnected() {
     let h = Harness::start().await;
     h.connected(1).await;
     let req = iq::build_iq(String::new(), iq::IqType::Get, "test", iq::SERVER, vec![]);
-    let reply = h.client.iq(req.clone()).await.expect("reply");
+    let reply = h.client.raw().iq(req.clone()).await.expect("reply");
     assert_eq!(reply.attr_str("type").as_deref(), Some("result"));
     // A swallowed reply times out.
     h.server.set_reply_policy(ReplyPolicy::Swallow);
     let r = h
         .client
+        .raw()
         .iq_with_timeout(req.clone(), Duration::from_millis(300))
         .await;
-    assert_eq!(r, Err(wa_actors_core::conn::IqError::Timeout));
+    assert_eq!(r, Err(wa_actors_core::IqError::Timeout));
     // A pending iq fails when the connection drops.
     let client = h.client.clone();
-    let pending = tokio::spawn(async move { client.iq_with_timeout(req, WAIT).await });
+    let pending = tokio::spawn(async move { client.raw().iq_with_timeout(req, WAIT).await });
     let is_test_iq = |n: &wa_protocol::binary::Node| {
         n.tag == "iq" && n.attr("xmlns").is_some_and(|x| x.eq_str("test"))
     };
@@ -359,7 +391,7 @@ async fn iq_replies_are_routed_and_fail_fast_when_disconnected() {
         .await
         .expect("no hang")
         .unwrap();
-    assert_eq!(r, Err(wa_actors_core::conn::IqError::Disconnected));
+    assert_eq!(r, Err(wa_actors_core::IqError::Disconnected));
     h.client.stop().await;
 }
 

@@ -353,7 +353,10 @@ async fn qr_codes_rotate_on_time_then_run_out() {
 
     let status = t.client.status().await.unwrap();
     assert!(
-        matches!(&status.connection, ConnectionState::Stopped(r) if r.contains("QR")),
+        matches!(
+            &status.connection,
+            ConnectionState::Stopped(wa_actors_core::client::StopReason::QrExhausted)
+        ),
         "{status:?}"
     );
     // No reconnect loop after running out.

@@ -2,11 +2,14 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![warn(unreachable_pub)]
 
 pub mod broadcaster;
 pub mod client;
 pub mod conn;
+pub mod counters;
 pub mod events;
+pub(crate) mod link;
 pub mod pairing;
 pub mod prekeys;
 pub(crate) mod recv;
@@ -17,3 +20,4 @@ pub mod transport;
 pub mod wire;
 
 pub use client::{Client, ClientBuilder, ClientConfig, ClientError};
+pub use link::IqError;

@@ -6,21 +6,19 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wa_actors_core::client::ConnectionState;
-use wa_actors_core::conn::IqError;
 use wa_actors_core::store::MemoryStore;
 use wa_actors_core::supervision::BackoffConfig;
 use wa_actors_core::transport::MemoryTransport;
 use wa_actors_core::Client;
+use wa_actors_core::IqError;
 
 const WAIT: Duration = Duration::from_secs(30);
 const BASE: Duration = Duration::from_millis(50);
 
 async fn client(transport: MemoryTransport, handshake_timeout: Duration) -> Client {
-    let mut config = wa_actors_core::ClientConfig {
-        url: "memory://server".into(),
-        handshake_timeout,
-        ..Default::default()
-    };
+    let mut config = wa_actors_core::ClientConfig::default();
+    config.url = "memory://server".into();
+    config.handshake_timeout = handshake_timeout;
     config.backoff = BackoffConfig {
         base: BASE,
         max: Duration::from_secs(5),
@@ -68,7 +66,7 @@ async fn a_peer_that_hangs_up_gets_reconnects_with_growing_gaps() {
     );
     // Not connected: requests fail fast instead of hanging.
     let iq = wa_protocol::stanza::iq::keepalive_ping(String::new());
-    assert_eq!(client.iq(iq).await, Err(IqError::Disconnected));
+    assert_eq!(client.raw().iq(iq).await, Err(IqError::Disconnected));
     assert!(client.is_running());
     client.stop().await;
 }
@@ -129,10 +127,8 @@ async fn disconnect_stops_reconnecting_and_connect_resumes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn too_many_restarts_in_the_window_stop_the_client() {
     let (transport, mut listener) = MemoryTransport::new();
-    let mut config = wa_actors_core::ClientConfig {
-        url: "memory://server".into(),
-        ..Default::default()
-    };
+    let mut config = wa_actors_core::ClientConfig::default();
+    config.url = "memory://server".into();
     config.backoff = BackoffConfig {
         base: Duration::from_millis(5),
         max: Duration::from_millis(20),

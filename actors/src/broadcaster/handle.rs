@@ -2,7 +2,7 @@
 //! hold.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use ractor::rpc::CallResult;
@@ -38,7 +38,8 @@ pub enum BroadcasterError {
 /// A cloneable handle to a running [`Broadcaster`]: publish, subscribe, read counters.
 #[derive(Clone)]
 pub struct BroadcasterHandle {
-    actor: ActorRef<BroadcasterMsg>,
+    /// Shared by every clone, so a restarted broadcaster is reached through old handles too.
+    actor: Arc<RwLock<ActorRef<BroadcasterMsg>>>,
     metrics: Arc<BroadcasterMetrics>,
     registry: Arc<Registry>,
 }
@@ -46,7 +47,7 @@ pub struct BroadcasterHandle {
 impl std::fmt::Debug for BroadcasterHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BroadcasterHandle")
-            .field("actor", &self.actor.get_id())
+            .field("actor", &self.actor().get_id())
             .finish()
     }
 }
@@ -60,10 +61,27 @@ impl BroadcasterHandle {
         registry: Arc<Registry>,
     ) -> Self {
         Self {
-            actor,
+            actor: Arc::new(RwLock::new(actor)),
             metrics,
             registry,
         }
+    }
+
+    /// Spawns a broadcaster actor on existing `args` (a restart keeps the registry, and with
+    /// it every subscription), linked under `supervisor`.
+    pub async fn spawn_actor(
+        args: BroadcasterArgs,
+        supervisor: ActorCell,
+    ) -> Result<ActorRef<BroadcasterMsg>, BroadcasterError> {
+        let (actor, _) = Actor::spawn_linked(None, Broadcaster, args, supervisor)
+            .await
+            .map_err(|e| BroadcasterError::Spawn(e.to_string()))?;
+        Ok(actor)
+    }
+
+    /// Points every clone of this handle at `actor` (a restarted broadcaster).
+    pub fn replace_actor(&self, actor: ActorRef<BroadcasterMsg>) {
+        *self.actor.write().unwrap_or_else(|e| e.into_inner()) = actor;
     }
 
     /// Spawns an unsupervised broadcaster for `account`.
@@ -82,7 +100,14 @@ impl BroadcasterHandle {
         account: AccountId,
         supervisor: ActorCell,
     ) -> Result<(Self, JoinHandle<()>), BroadcasterError> {
-        let args = BroadcasterArgs::new(account);
+        Self::spawn_linked_with(BroadcasterArgs::new(account), supervisor).await
+    }
+
+    /// Spawns a broadcaster on `args` linked under `supervisor`.
+    pub async fn spawn_linked_with(
+        args: BroadcasterArgs,
+        supervisor: ActorCell,
+    ) -> Result<(Self, JoinHandle<()>), BroadcasterError> {
         let metrics = Arc::clone(&args.metrics);
         let registry = Arc::clone(&args.registry);
         let (actor, join) = Actor::spawn_linked(None, Broadcaster, args, supervisor)
@@ -91,9 +116,9 @@ impl BroadcasterHandle {
         Ok((Self::new(actor, metrics, registry), join))
     }
 
-    /// The broadcaster actor.
-    pub fn actor(&self) -> &ActorRef<BroadcasterMsg> {
-        &self.actor
+    /// The broadcaster actor (the current one, after restarts).
+    pub fn actor(&self) -> ActorRef<BroadcasterMsg> {
+        self.actor.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Delivers `event` to every matching subscriber before returning (into their mailboxes
@@ -112,7 +137,7 @@ impl BroadcasterHandle {
         filter: EventFilter,
     ) -> Result<SubscriptionId, BroadcasterError> {
         let answer = self
-            .actor
+            .actor()
             .call(
                 |reply| BroadcasterMsg::Subscribe {
                     sink,
@@ -159,7 +184,7 @@ impl BroadcasterHandle {
                 self.registry.add(filter, Target::Stream(s));
             }
             other => {
-                let _ = self.actor.send_message(BroadcasterMsg::Subscribe {
+                let _ = self.actor().send_message(BroadcasterMsg::Subscribe {
                     sink: Sink(other),
                     filter,
                     reply: None,
@@ -215,7 +240,7 @@ impl BroadcasterHandle {
     /// after every message sent before it.
     pub async fn stats(&self) -> Result<BroadcasterStats, BroadcasterError> {
         match self
-            .actor
+            .actor()
             .call(BroadcasterMsg::Stats, Some(CALL_TIMEOUT))
             .await
             .map_err(|_| BroadcasterError::Stopped)?

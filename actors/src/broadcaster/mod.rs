@@ -72,7 +72,9 @@ impl std::fmt::Debug for BroadcasterMsg {
     }
 }
 
-/// Start-up arguments of the [`Broadcaster`].
+/// Start-up arguments of the [`Broadcaster`]. Cloning shares the counters and the registry,
+/// which is how a restarted broadcaster keeps every subscription.
+#[derive(Clone)]
 pub struct BroadcasterArgs {
     /// The account, for log spans.
     pub account: AccountId,
@@ -108,7 +110,7 @@ pub struct BroadcasterState {
 impl BroadcasterState {
     async fn subscribe(
         &mut self,
-        myself: &ActorRef<BroadcasterMsg>,
+        _myself: &ActorRef<BroadcasterMsg>,
         sink: Sink,
         filter: EventFilter,
     ) -> Result<SubscriptionId, ActorProcessingErr> {
@@ -116,17 +118,16 @@ impl BroadcasterState {
             SinkKind::Actor(a) => Target::Actor(a),
             SinkKind::Stream(s) => Target::Stream(s),
             SinkKind::Callback(callback) => {
-                // Linked to the broadcaster: these actors are its own helpers, and a panic
-                // arrives as a supervision event that removes the subscriber at once.
+                // Not linked: a subscriber must outlive a restart of the broadcaster. One that
+                // panicked is stopped, and the registry prunes it on the next publish.
                 let queued = Arc::new(AtomicUsize::new(0));
-                let (actor, _) = Actor::spawn_linked(
+                let (actor, _) = Actor::spawn(
                     None,
                     HandlerActor,
                     HandlerState {
                         callback,
                         queued: Arc::clone(&queued),
                     },
-                    myself.get_cell(),
                 )
                 .await?;
                 Target::Handler { actor, queued }

@@ -14,9 +14,14 @@ use crate::supervision::{BackoffConfig, MeltdownConfig};
 /// The real WhatsApp Web endpoint.
 pub const DEFAULT_URL: &str = "wss://web.whatsapp.com/ws/chat";
 
+/// Default [`ClientConfig::inbound_high_water`]: an offline backlog arrives in bursts of a few
+/// hundred stanzas; more than this waiting means the owners are behind.
+pub const DEFAULT_INBOUND_HIGH_WATER: usize = 512;
+
 /// Settings of one client. `Default` talks to the real WhatsApp servers; tests point `url`
 /// and `trust_root` at a wa-testkit server and shrink the timings.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ClientConfig {
     /// WebSocket URL (`wss://` for the real server, `ws://127.0.0.1:…` for a test server).
     pub url: String,
@@ -42,6 +47,9 @@ pub struct ClientConfig {
     pub pairing: PairingConfig,
     /// How many one-time prekeys to keep on the server.
     pub prekeys: PreKeyConfig,
+    /// Inbound messages that may wait for their owners (the Signal actor, mostly) before the
+    /// socket stops reading: the backpressure mark.
+    pub inbound_high_water: usize,
 }
 
 impl Default for ClientConfig {
@@ -59,6 +67,7 @@ impl Default for ClientConfig {
             iq_timeout: Duration::from_secs(75),
             pairing: PairingConfig::default(),
             prekeys: PreKeyConfig::default(),
+            inbound_high_water: DEFAULT_INBOUND_HIGH_WATER,
         }
     }
 }

@@ -11,17 +11,20 @@ use wa_protocol::crypto::PublicKey;
 use wa_protocol::stanza::presence::{chat_state, subscribe_presence, ChatState};
 use wa_protocol::stanza::receipt::{read_receipt, ReceiptKind};
 
+use super::api::ApiMsg;
 use super::config::ClientConfig;
-use super::counters::{CounterSnapshot, Counters};
-use super::supervisor::{ClientStatus, ClientSup, ClientSupArgs, ClientSupMsg};
+use super::status::ClientStatus;
+use super::supervisor::{ClientSup, ClientSupArgs, ClientSupMsg};
 use crate::broadcaster::{BroadcasterError, BroadcasterHandle, EventStream, SubscriptionId};
-use crate::conn::{ConnActorIds, IqError, KeepaliveConfig};
+use crate::conn::{ConnActorIds, KeepaliveConfig};
+use crate::counters::{CounterSnapshot, Counters};
 use crate::events::{EventFilter, EventHandler};
+use crate::link::{Flow, IdentityCell, IqError, LiveConn};
 use crate::pairing::{PairingConfig, PairingError};
 use crate::prekeys::PreKeyConfig;
-use crate::store::{MemoryStore, SqliteStore, Store};
+use crate::store::{MemoryStore, SqliteStore, Store, StoreError};
 use crate::supervision::{BackoffConfig, MeltdownConfig};
-use crate::transport::{Transport, WsTransport};
+use crate::transport::{Transport, TransportError, WsTransport};
 
 /// Deadline of the client's own queries to its root actor.
 const API_TIMEOUT: Duration = Duration::from_secs(10);
@@ -30,22 +33,26 @@ const PAIR_PHONE_TIMEOUT: Duration = Duration::from_secs(45);
 
 /// Why a client operation failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ClientError {
-    /// The store could not be opened.
+    /// The store failed.
     #[error("store: {0}")]
-    Store(String),
+    Store(#[from] StoreError),
     /// The transport could not be set up.
     #[error("transport: {0}")]
-    Transport(String),
+    Transport(#[from] TransportError),
     /// The client's actors could not start.
     #[error("could not start the client: {0}")]
-    Spawn(String),
+    Spawn(#[from] ractor::SpawnErr),
     /// The client has stopped (shut down, or gave up after a meltdown).
     #[error("the client is not running")]
     Stopped,
     /// No answer from the client's root actor in time.
     #[error("the client did not answer in time")]
     Timeout,
+    /// There is no device identity (the server logged this device out).
+    #[error("no device identity")]
+    NoIdentity,
 }
 
 /// A running client: one account, one supervision tree. Cheap to clone; every clone talks to
@@ -55,6 +62,10 @@ pub struct Client {
     sup: ActorRef<ClientSupMsg>,
     broadcaster: BroadcasterHandle,
     counters: Arc<Counters>,
+    flow: Arc<Flow>,
+    live: LiveConn,
+    /// Read-only view of the device identity (`ClientSup` owns it).
+    identity: IdentityCell,
     config: Arc<ClientConfig>,
 }
 
@@ -64,6 +75,32 @@ impl std::fmt::Debug for Client {
             .field("account", &self.config.account)
             .field("actor", &self.sup.get_id())
             .finish_non_exhaustive()
+    }
+}
+
+/// Raw access to the live connection, for stanzas this library does not model yet.
+/// From [`Client::raw`].
+#[derive(Debug, Clone, Copy)]
+pub struct RawConnection<'a> {
+    client: &'a Client,
+}
+
+impl RawConnection<'_> {
+    /// Sends a stanza on the logged-in connection; fails fast while disconnected.
+    pub fn send_node(&self, node: Node) -> Result<(), IqError> {
+        self.client.live.send(node)
+    }
+
+    /// Sends an `<iq>` (its `id` is filled in when empty) and waits for the reply, at most
+    /// the configured `iq_timeout`.
+    pub async fn iq(&self, node: Node) -> Result<Node, IqError> {
+        self.iq_with_timeout(node, self.client.config.iq_timeout)
+            .await
+    }
+
+    /// [`RawConnection::iq`] with an explicit deadline.
+    pub async fn iq_with_timeout(&self, node: Node, timeout: Duration) -> Result<Node, IqError> {
+        self.client.live.iq(node, timeout).await
     }
 }
 
@@ -78,9 +115,10 @@ impl Client {
         &self.config
     }
 
-    /// Reads the counters (stanzas in/out, connections, reconnects, failures).
+    /// Reads the counters (stanzas in/out, connections, reconnects, failures, the inbound
+    /// queue gauge).
     pub fn counters(&self) -> CounterSnapshot {
-        self.counters.snapshot()
+        self.counters.snapshot_with(&self.flow)
     }
 
     /// The broadcaster that delivers this client's events.
@@ -88,7 +126,7 @@ impl Client {
         &self.broadcaster
     }
 
-    /// The broadcaster's actor id; it stays the same across reconnects.
+    /// The broadcaster's actor id (it changes only if the broadcaster is restarted).
     pub fn broadcaster_id(&self) -> ActorId {
         self.broadcaster.actor().get_id()
     }
@@ -105,8 +143,8 @@ impl Client {
     }
 
     /// Subscribes an actor (its message type is built from an [`Event`](crate::events::Event))
-    /// to the events passing `filter`. The subscription outlives reconnects; it ends when the
-    /// actor stops or on [`Client::unsubscribe`].
+    /// to the events passing `filter`. The subscription outlives reconnects and broadcaster
+    /// restarts; it ends when the actor stops or on [`Client::unsubscribe`].
     pub async fn subscribe_actor<M>(
         &self,
         actor: ActorRef<M>,
@@ -155,10 +193,14 @@ impl Client {
 
     async fn ask<T: Send + 'static>(
         &self,
-        build: impl FnOnce(ractor::RpcReplyPort<T>) -> ClientSupMsg,
+        build: impl FnOnce(ractor::RpcReplyPort<T>) -> ApiMsg,
         timeout: Duration,
     ) -> Result<T, ClientError> {
-        match self.sup.call(build, Some(timeout)).await {
+        match self
+            .sup
+            .call(|port| ClientSupMsg::Api(build(port)), Some(timeout))
+            .await
+        {
             Ok(CallResult::Success(v)) => Ok(v),
             Ok(CallResult::Timeout) => Err(ClientError::Timeout),
             Ok(CallResult::SenderError) | Err(_) => Err(ClientError::Stopped),
@@ -167,46 +209,25 @@ impl Client {
 
     /// The account and connection state.
     pub async fn status(&self) -> Result<ClientStatus, ClientError> {
-        self.ask(ClientSupMsg::Status, API_TIMEOUT).await
+        self.ask(ApiMsg::Status, API_TIMEOUT).await
     }
 
     /// The actors of the live connection (`None` while disconnected). Each reconnect builds
     /// new ones, so their ids change; the broadcaster's does not.
     pub async fn connection_actors(&self) -> Result<Option<ConnActorIds>, ClientError> {
-        self.ask(ClientSupMsg::ConnActors, API_TIMEOUT).await
+        self.ask(ApiMsg::ConnActors, API_TIMEOUT).await
     }
 
-    /// Sends a stanza on the live connection; fails fast while disconnected.
-    pub async fn send_node(&self, node: Node) -> Result<(), IqError> {
-        self.ask(|p| ClientSupMsg::Send(node, p), API_TIMEOUT)
-            .await
-            .map_err(|_| IqError::Disconnected)?
-    }
-
-    /// Sends an `<iq>` (its `id` is filled in when empty) and waits for the reply, at most
-    /// the configured `iq_timeout`.
-    pub async fn iq(&self, node: Node) -> Result<Node, IqError> {
-        self.iq_with_timeout(node, self.config.iq_timeout).await
-    }
-
-    /// [`Client::iq`] with an explicit deadline.
-    pub async fn iq_with_timeout(&self, node: Node, timeout: Duration) -> Result<Node, IqError> {
-        match self
-            .sup
-            .call(|p| ClientSupMsg::Iq(node, p), Some(timeout))
-            .await
-        {
-            Ok(CallResult::Success(r)) => r,
-            Ok(CallResult::Timeout) => Err(IqError::Timeout),
-            Ok(CallResult::SenderError) | Err(_) => Err(IqError::Disconnected),
-        }
+    /// Raw stanzas and iqs on the live connection, for what this library does not model.
+    pub fn raw(&self) -> RawConnection<'_> {
+        RawConnection { client: self }
     }
 
     /// Connects (a no-op when already connected or connecting). [`ClientBuilder::start`]
     /// calls it; [`ClientBuilder::build`] leaves it to the application so subscribers can be
     /// registered before the first event.
     pub async fn connect(&self) -> Result<(), ClientError> {
-        self.ask(ClientSupMsg::Connect, API_TIMEOUT).await
+        self.ask(ApiMsg::Connect, API_TIMEOUT).await
     }
 
     /// Marks messages as read: one `read` receipt for `ids` in `chat` (`sender` names their
@@ -219,39 +240,37 @@ impl Client {
     ) -> Result<(), IqError> {
         let now = chrono::Utc::now().timestamp();
         match read_receipt(chat, sender, ids, ReceiptKind::Read, now, false) {
-            Some(node) => self.send_node(node).await,
+            Some(node) => self.live.send(node),
             None => Ok(()),
         }
     }
 
-    /// Tells the server (and contacts) whether this client is online, with our push name.
+    /// Tells the server (and contacts) whether this client is online, with our push name
+    /// (the stored one, else the configured one).
     pub async fn send_presence(&self, available: bool) -> Result<(), IqError> {
-        match self
-            .sup
-            .call(
-                |p| ClientSupMsg::SendPresence(available, p),
-                Some(API_TIMEOUT),
-            )
-            .await
-        {
-            Ok(CallResult::Success(r)) => r,
-            Ok(CallResult::Timeout) => Err(IqError::Timeout),
-            Ok(CallResult::SenderError) | Err(_) => Err(IqError::Disconnected),
-        }
+        let name = self
+            .identity
+            .get()
+            .map(|d| d.push_name.clone())
+            .filter(|n| !n.is_empty())
+            .or_else(|| self.config.payload.push_name.clone());
+        let node = wa_protocol::stanza::presence::own_presence(available, name.as_deref());
+        self.live.send(node)?;
+        self.counters.message_out();
+        Ok(())
     }
 
     /// Changes our push name: stored with the device, announced with our presence, and
     /// published as `Event::SelfPushNameUpdated` (`from_server: false`).
     pub async fn set_push_name(&self, name: &str) -> Result<(), ClientError> {
         let name = name.to_owned();
-        self.ask(|p| ClientSupMsg::SetPushName(name, p), API_TIMEOUT)
+        self.ask(|p| ApiMsg::SetPushName(name, p), API_TIMEOUT)
             .await?
-            .map_err(ClientError::Store)
     }
 
     /// Asks for `jid`'s presence updates; they arrive as `Event::Presence`.
     pub async fn subscribe_presence(&self, jid: &Jid) -> Result<(), IqError> {
-        self.send_node(subscribe_presence(jid, None)).await
+        self.live.send(subscribe_presence(jid, None))
     }
 
     /// Sends our typing state in `chat` (`audio`: recording a voice note).
@@ -261,7 +280,7 @@ impl Client {
         state: ChatState,
         audio: bool,
     ) -> Result<(), IqError> {
-        self.send_node(chat_state(chat, state, audio)).await
+        self.live.send(chat_state(chat, state, audio))
     }
 
     /// Links this (unpaired, connected) device by phone number instead of a QR code: asks the
@@ -271,29 +290,26 @@ impl Client {
     pub async fn pair_phone(&self, phone: &str) -> Result<String, PairingError> {
         let phone = phone.trim_start_matches('+').to_owned();
         match self
-            .sup
-            .call(
-                |p| ClientSupMsg::PairPhone(phone, p),
-                Some(PAIR_PHONE_TIMEOUT),
-            )
+            .ask(|p| ApiMsg::PairPhone(phone, p), PAIR_PHONE_TIMEOUT)
             .await
         {
-            Ok(CallResult::Success(r)) => r,
-            Ok(CallResult::Timeout) => Err(PairingError::Server(IqError::Timeout)),
-            Ok(CallResult::SenderError) | Err(_) => Err(PairingError::NotConnected),
+            Ok(r) => r,
+            Err(ClientError::Timeout) => Err(PairingError::Server(IqError::Timeout)),
+            Err(_) => Err(PairingError::NotConnected),
         }
     }
 
     /// Closes the connection and stops reconnecting; the client (and its broadcaster) stay
     /// up until [`Client::stop`].
     pub async fn disconnect(&self) -> Result<(), ClientError> {
-        self.ask(ClientSupMsg::Disconnect, API_TIMEOUT).await
+        self.ask(ApiMsg::Disconnect, API_TIMEOUT).await
     }
 
     /// Simulates a crash, for fault tests: every actor of this client stops at once, in the
     /// middle of whatever it was doing, without flushing or closing anything. What the store
     /// committed stays; the server redelivers what was not acked. Applications use
     /// [`Client::stop`].
+    #[cfg(feature = "testing")]
     pub async fn kill(&self) {
         let _ = self.sup.kill_and_wait(Some(API_TIMEOUT)).await;
     }
@@ -411,20 +427,17 @@ impl ClientBuilder {
     pub async fn build(self) -> Result<Client, ClientError> {
         let store: Arc<dyn Store> = match (self.store, self.sqlite_path) {
             (Some(store), _) => store,
-            (None, Some(path)) => Arc::new(
-                SqliteStore::open(&path)
-                    .await
-                    .map_err(|e| ClientError::Store(e.to_string()))?,
-            ),
+            (None, Some(path)) => Arc::new(SqliteStore::open(&path).await?),
             (None, None) => Arc::new(MemoryStore::new()),
         };
         let transport: Arc<dyn Transport> = match self.transport {
             Some(t) => t,
-            None => {
-                Arc::new(WsTransport::new().map_err(|e| ClientError::Transport(e.to_string()))?)
-            }
+            None => Arc::new(WsTransport::new()?),
         };
         let counters = Arc::new(Counters::default());
+        let flow = Flow::new(self.config.inbound_high_water);
+        let live = LiveConn::default();
+        let identity = IdentityCell::default();
         let config = self.config;
         let (sup, _) = Actor::spawn(
             None,
@@ -434,18 +447,29 @@ impl ClientBuilder {
                 store,
                 transport,
                 counters: counters.clone(),
+                flow: flow.clone(),
+                live: live.clone(),
+                identity: identity.clone(),
             },
         )
-        .await
-        .map_err(|e| ClientError::Spawn(e.to_string()))?;
-        let broadcaster = match sup.call(ClientSupMsg::Broadcaster, Some(API_TIMEOUT)).await {
+        .await?;
+        let broadcaster = match sup
+            .call(
+                |p| ClientSupMsg::Api(ApiMsg::Broadcaster(p)),
+                Some(API_TIMEOUT),
+            )
+            .await
+        {
             Ok(CallResult::Success(b)) => b,
-            _ => return Err(ClientError::Spawn("no broadcaster".into())),
+            _ => return Err(ClientError::Stopped),
         };
         Ok(Client {
             sup,
             broadcaster,
             counters,
+            flow,
+            live,
+            identity,
             config: Arc::new(config),
         })
     }

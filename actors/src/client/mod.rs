@@ -1,15 +1,14 @@
 //! The public client: [`Client`], [`ClientBuilder`], [`ClientConfig`], and the root actor
-//! `ClientSup` behind them.
+//! `ClientSup` behind them (its lifecycle in `lifecycle.rs`, its API messages in `api.rs`).
 
+mod api;
 pub(crate) mod config;
-pub(crate) mod counters;
-mod events_map;
 mod handle;
-mod inbound;
+mod lifecycle;
 mod payload;
+mod status;
 pub(crate) mod supervisor;
 
-pub use config::{ClientConfig, DEFAULT_URL};
-pub use counters::{CounterSnapshot, Counters};
-pub use handle::{Client, ClientBuilder, ClientError};
-pub use supervisor::{AccountState, ClientStatus, ConnectionState};
+pub use config::{ClientConfig, DEFAULT_INBOUND_HIGH_WATER, DEFAULT_URL};
+pub use handle::{Client, ClientBuilder, ClientError, RawConnection};
+pub use status::{AccountState, ClientStatus, ConnectionState, StopReason};

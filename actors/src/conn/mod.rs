@@ -1,14 +1,17 @@
-//! One connection as a unit: `ConnSup` and its children `Socket`, `Noise`, `Router` and
-//! `Keepalive`. The whole subtree is thrown away and rebuilt on every reconnect; only
-//! `ClientSup` decides when.
+//! One connection as a unit: `ConnSup` and its children `Socket`, `Noise`, `Router`,
+//! `Keepalive`, and `Pairing` (unpaired) or `PreKeys` (paired). The whole subtree is thrown
+//! away and rebuilt on every reconnect; only `ClientSup` decides when.
 //!
-//! Frames flow `Socket → Noise → Router` inbound and `Router → Noise → Socket` outbound. The
-//! end of the socket travels the same path (`Eof`) so that a `stream:error` read just before
-//! the server closed is always classified before the connection counts as lost.
+//! Data flows `Socket → Noise → Router → owner` inbound and `owner → Router → Noise → Socket`
+//! outbound; the socket's end travels the same path so a `stream:error` read just before the
+//! server closed is classified before the connection counts as lost. Each layer reports to the
+//! one above through a narrow type it defines (`SocketEvent`, `NoiseUp`, `RouterReport`,
+//! `ConnReport`), so no actor imports the message enum of the actor above it.
 
 mod keepalive;
 mod noise;
-pub(crate) mod router;
+mod router;
+mod routes;
 mod socket;
 mod supervisor;
 
@@ -17,36 +20,19 @@ use std::time::Duration;
 
 use ractor::ActorId;
 use wa_protocol::binary::Node;
+use wa_protocol::connection::{EndReason, StanzaConfig};
 use wa_protocol::crypto::{KeyPair, PublicKey};
-use wa_protocol::stanza::iq::IqErrorReply;
-use wa_protocol::stanza::stream_error::ConnectionOutcome;
 
 use crate::broadcaster::BroadcasterHandle;
-use crate::client::counters::Counters;
-use crate::pairing::PairingConfig;
+use crate::counters::Counters;
+use crate::link::{Flow, IdentityCell, LiveConn, OwnerSlot};
+use crate::pairing::{PairingConfig, PairingReport};
 use crate::prekeys::PreKeyConfig;
-use crate::store::{AccountId, DeviceData, Store};
+use crate::store::{AccountId, Store};
 use crate::transport::Transport;
 
 pub use keepalive::KeepaliveConfig;
 pub(crate) use supervisor::{ConnSup, ConnSupArgs, ConnSupMsg};
-
-/// Why an iq request got no result.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum IqError {
-    /// The server answered `type="error"`.
-    #[error(transparent)]
-    Server(#[from] IqErrorReply),
-    /// The connection ended (or there was none) before the reply arrived.
-    #[error("not connected, or the connection ended before the reply")]
-    Disconnected,
-    /// No reply within the deadline.
-    #[error("no reply in time")]
-    Timeout,
-    /// The request could not be encoded.
-    #[error("request could not be encoded: {0}")]
-    Encode(String),
-}
 
 /// Everything one connection needs, handed from `ClientSup` to a new `ConnSup`.
 #[derive(Clone)]
@@ -64,10 +50,17 @@ pub(crate) struct ConnParams {
     pub trust_root: PublicKey,
     pub connect_timeout: Duration,
     pub handshake_timeout: Duration,
-    pub keepalive: KeepaliveConfig,
+    pub stanza: StanzaConfig,
     pub counters: Arc<Counters>,
-    /// What the device does once the socket is up: pair (unpaired) or log in and keep its
-    /// prekeys topped up (paired).
+    pub flow: Arc<Flow>,
+    /// Where the logged-in connection is announced to the actors that outlive it.
+    pub live: LiveConn,
+    pub signal: OwnerSlot,
+    pub broadcaster: BroadcasterHandle,
+    pub identity: IdentityCell,
+    pub store: Arc<dyn Store>,
+    pub account_id: AccountId,
+    /// What the device does once the socket is up.
     pub role: ConnRole,
 }
 
@@ -77,41 +70,42 @@ pub(crate) enum ConnRole {
     /// Unpaired: a `Pairing` child handles the pairing stanzas.
     Pair(Box<PairingParams>),
     /// Paired: after `<success>` a `PreKeys` child checks the server's prekey count.
-    Login(Box<LoginParams>),
+    Login(PreKeyConfig),
 }
 
-/// What the `Pairing` child needs.
+/// What the `Pairing` child needs besides the connection.
 #[derive(Clone)]
 pub(crate) struct PairingParams {
-    pub device: DeviceData,
     pub config: PairingConfig,
-    pub store: Arc<dyn Store>,
-    pub account_id: AccountId,
-    pub broadcaster: BroadcasterHandle,
     pub platform_id: &'static str,
     pub platform_display: String,
 }
 
-/// What the children of a logged-in connection need.
-#[derive(Clone)]
-pub(crate) struct LoginParams {
-    pub device: DeviceData,
-    pub store: Arc<dyn Store>,
-    pub account_id: AccountId,
-    pub prekeys: PreKeyConfig,
-}
-
-/// How a connection ended, as `ConnSup` reports it.
+/// How a connection ended.
 #[derive(Debug, Clone)]
 pub(crate) enum ConnDown {
-    /// The server said why (stream error, failure, stream end).
-    Outcome(ConnectionOutcome, Node),
-    /// The socket closed or broke, the keepalive gave up, or a child failed.
+    /// The stanza machine said why (stream error, failure, keepalive, socket end).
+    Ended(EndReason),
+    /// A child actor failed or could not start.
     Lost(String),
+}
+
+/// What `ConnSup` reports to `ClientSup`.
+pub(crate) enum ConnReport {
+    /// Logged in.
+    Up { generation: u64, success: Node },
+    /// The connection ended.
+    Down { generation: u64, down: ConnDown },
+    /// How pairing went.
+    Pairing {
+        generation: u64,
+        report: PairingReport,
+    },
 }
 
 /// The actors of the live connection, for tests and diagnostics.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConnActorIds {
     /// The connection supervisor.
     pub conn_sup: ActorId,
@@ -121,10 +115,10 @@ pub struct ConnActorIds {
     pub noise: Option<ActorId>,
     /// The router.
     pub router: Option<ActorId>,
-    /// The keepalive actor (present once logged in).
+    /// The timer of the stanza machine (keepalive and iq deadlines).
     pub keepalive: Option<ActorId>,
     /// The pairing actor (present while unpaired).
     pub pairing: Option<ActorId>,
-    /// The prekeys actor (present once a paired device logged in).
+    /// The prekeys actor (present on a paired device's connection).
     pub prekeys: Option<ActorId>,
 }

@@ -1,65 +1,68 @@
-//! `Noise`: runs the client side of the XX handshake, then encrypts and decrypts every frame.
-//! The protocol logic is `wa_protocol::noise`; this actor only moves bytes between `Socket`
-//! and `Router` and keeps the cipher state.
+//! `Noise`: drives [`NoiseClient`]. Socket data goes in, WebSocket messages go back to the
+//! socket, decrypted frames go up with their queue place. Every rule is in the machine.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use ractor::{Actor, ActorProcessingErr, ActorRef};
-use wa_protocol::crypto::{KeyPair, PublicKey};
-use wa_protocol::noise::{
-    ClientHandshake, FrameDecoder, FrameEncoder, NoiseConfig, TransportCipher,
-};
+use ractor::{Actor, ActorProcessingErr, ActorRef, DerivedActorRef};
+use wa_protocol::connection::{NoiseClient, NoiseClientConfig, NoiseEvent};
+use wa_protocol::crypto::KeyPair;
 
-use super::router::RouterMsg;
-use super::socket::SocketMsg;
+use super::socket::{SocketEvent, SocketMsg};
+use crate::link::FlowTicket;
 
 /// Messages of the Noise actor.
 pub(crate) enum NoiseMsg {
-    /// The socket is up: send the ClientHello through it.
-    Begin(ActorRef<SocketMsg>),
-    /// One inbound WebSocket message (any number of frames, or part of one).
-    FrameIn(Bytes),
-    /// The socket ended, after every `FrameIn` it delivered.
-    Eof(String),
-    /// One outbound plaintext frame (flags byte and node) to encrypt and send.
-    SendPlain(Vec<u8>),
-    /// The handshake deadline passed.
-    HandshakeDeadline,
-    /// Close the socket once every frame sent before this message is out.
+    /// The socket is up: start the handshake on it, handing frames up to the router.
+    Begin(ActorRef<SocketMsg>, DerivedActorRef<NoiseUp>),
+    /// From the socket.
+    Socket(SocketEvent),
+    /// One outbound plaintext frame.
+    Send(Vec<u8>),
+    /// The handshake deadline may have passed.
+    Timeout,
+    /// Close the socket once everything sent before is out.
     Close,
 }
 
+impl From<SocketEvent> for NoiseMsg {
+    fn from(e: SocketEvent) -> Self {
+        NoiseMsg::Socket(e)
+    }
+}
+
+impl TryFrom<NoiseMsg> for SocketEvent {
+    type Error = NoiseMsg;
+    fn try_from(m: NoiseMsg) -> Result<Self, NoiseMsg> {
+        match m {
+            NoiseMsg::Socket(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+}
+
+/// What the Noise layer hands up, in order.
+pub(crate) enum NoiseUp {
+    /// One decrypted frame and the queue place of the message it came in.
+    Frame(Vec<u8>, FlowTicket),
+    /// The socket ended.
+    Ended(String),
+}
+
 pub(crate) struct NoiseArgs {
+    pub config: NoiseClientConfig,
     pub noise_key: KeyPair,
     pub payload: Vec<u8>,
-    pub trust_root: PublicKey,
-    pub handshake_timeout: Duration,
-    pub router: ActorRef<RouterMsg>,
     pub span: tracing::Span,
 }
 
 pub(crate) struct Noise;
 
-enum Phase {
-    /// Waiting for the socket.
-    Idle,
-    /// ClientHello sent; waiting for the ServerHello.
-    Handshake(Box<ClientHandshake>),
-    /// Transport keys in place.
-    Transport(Box<TransportCipher>),
-    /// The handshake failed or the state was consumed by an error.
-    Broken,
-}
-
 pub(crate) struct NoiseState {
     args: NoiseArgs,
-    phase: Phase,
+    machine: Option<NoiseClient>,
     socket: Option<ActorRef<SocketMsg>>,
-    encoder: FrameEncoder,
-    decoder: FrameDecoder,
-    /// Outbound frames queued before the handshake completed.
-    pending: Vec<Vec<u8>>,
+    up: Option<DerivedActorRef<NoiseUp>>,
 }
 
 fn unix_now() -> u64 {
@@ -70,60 +73,44 @@ fn unix_now() -> u64 {
 }
 
 impl NoiseState {
-    fn send_frame(&mut self, payload: &[u8]) -> Result<(), ActorProcessingErr> {
-        let framed = self
-            .encoder
-            .encode(payload)
-            .map_err(|e| format!("frame encode: {e}"))?;
-        if let Some(socket) = &self.socket {
-            socket
-                .cast(SocketMsg::Send(Bytes::from(framed)))
-                .map_err(|_| "socket is gone")?;
+    /// Writes what the machine has for the socket, and hands its events up.
+    fn flush(&mut self, ticket: &FlowTicket) -> Result<(), ActorProcessingErr> {
+        let Self {
+            args,
+            machine,
+            socket,
+            up,
+        } = self;
+        let Some(machine) = machine.as_mut() else {
+            return Ok(());
+        };
+        if let Some(socket) = socket {
+            while let Some(msg) = machine.poll_transmit() {
+                socket
+                    .cast(SocketMsg::Send(Bytes::from(msg)))
+                    .map_err(|_| "socket is gone")?;
+            }
+        }
+        while let Some(event) = machine.poll_event() {
+            match event {
+                NoiseEvent::Frame(frame) => up
+                    .as_ref()
+                    .ok_or("frame before the handshake started")?
+                    .send_message(NoiseUp::Frame(frame, ticket.clone()))
+                    .map_err(|_| "router is gone")?,
+                NoiseEvent::Established { .. } => {
+                    tracing::debug!(parent: &args.span, "noise handshake complete")
+                }
+                _ => {}
+            }
         }
         Ok(())
     }
 
-    fn send_plain(&mut self, plain: &[u8]) -> Result<(), ActorProcessingErr> {
-        let Phase::Transport(cipher) = &mut self.phase else {
-            self.pending.push(plain.to_vec());
-            return Ok(());
-        };
-        let sealed = cipher.encrypt(plain).map_err(|e| format!("encrypt: {e}"))?;
-        self.send_frame(&sealed)
-    }
-
-    fn on_frame(&mut self, frame: Vec<u8>) -> Result<(), ActorProcessingErr> {
-        match std::mem::replace(&mut self.phase, Phase::Broken) {
-            Phase::Handshake(hs) => {
-                let mut finished = hs
-                    .read_server_hello(&frame, unix_now())
-                    .map_err(|e| format!("handshake: {e}"))?;
-                let cipher = Box::new(
-                    finished
-                        .take_cipher()
-                        .ok_or("handshake: transport cipher already taken")?,
-                );
-                self.send_frame(&finished.client_finish)?;
-                self.phase = Phase::Transport(cipher);
-                tracing::debug!(parent: &self.args.span, "noise handshake complete");
-                for plain in std::mem::take(&mut self.pending) {
-                    self.send_plain(&plain)?;
-                }
-                Ok(())
-            }
-            Phase::Transport(mut cipher) => {
-                let plain = cipher
-                    .decrypt(&frame)
-                    .map_err(|e| format!("decrypt: {e}"))?;
-                self.phase = Phase::Transport(cipher);
-                self.args
-                    .router
-                    .cast(RouterMsg::FrameIn(plain))
-                    .map_err(|_| "router is gone")?;
-                Ok(())
-            }
-            Phase::Idle | Phase::Broken => Err("frame before the handshake started".into()),
-        }
+    fn machine(&mut self) -> Result<&mut NoiseClient, ActorProcessingErr> {
+        self.machine
+            .as_mut()
+            .ok_or_else(|| "no handshake started".into())
     }
 }
 
@@ -139,11 +126,9 @@ impl Actor for Noise {
     ) -> Result<Self::State, ActorProcessingErr> {
         Ok(NoiseState {
             args,
-            phase: Phase::Idle,
+            machine: None,
             socket: None,
-            encoder: FrameEncoder::new(),
-            decoder: FrameDecoder::new(),
-            pending: Vec::new(),
+            up: None,
         })
     }
 
@@ -153,47 +138,45 @@ impl Actor for Noise {
         msg: Self::Msg,
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
+        let untracked = FlowTicket::none();
         match msg {
-            NoiseMsg::Begin(socket) => {
+            NoiseMsg::Begin(socket, up) => {
                 state.socket = Some(socket);
-                let ephemeral = KeyPair::generate(&mut rand::rngs::OsRng);
-                let config = NoiseConfig {
-                    trust_root: state.args.trust_root,
-                };
-                let hs = ClientHandshake::new(
+                state.up = Some(up);
+                let mut config = state.args.config.clone();
+                config.unix_time = unix_now();
+                state.machine = Some(NoiseClient::new(
                     &config,
-                    ephemeral,
+                    KeyPair::generate(&mut rand::rngs::OsRng),
                     state.args.noise_key.clone(),
                     std::mem::take(&mut state.args.payload),
-                );
-                let hello = hs.client_hello();
-                state.phase = Phase::Handshake(Box::new(hs));
-                state.send_frame(&hello)?;
-                myself.send_after(state.args.handshake_timeout, || NoiseMsg::HandshakeDeadline);
+                    Instant::now(),
+                ));
+                myself.send_after(config.handshake_timeout, || NoiseMsg::Timeout);
+                state.flush(&untracked)?;
             }
-            NoiseMsg::FrameIn(data) => {
-                state.decoder.push(&data);
-                while let Some(frame) = state
-                    .decoder
-                    .next_frame()
-                    .map_err(|e| format!("frame decode: {e}"))?
-                {
-                    state.on_frame(frame)?;
+            NoiseMsg::Socket(SocketEvent::Data(data, ticket)) => {
+                state.machine()?.handle_input(Instant::now(), &data)?;
+                state.flush(&ticket)?;
+            }
+            NoiseMsg::Socket(SocketEvent::Ended(reason)) => {
+                // Through the router, so it comes after every frame already handed up.
+                if let Some(up) = &state.up {
+                    let _ = up.send_message(NoiseUp::Ended(reason));
                 }
             }
-            NoiseMsg::Eof(reason) => {
-                // Forwarded through the router so it arrives after every decoded node.
-                let _ = state.args.router.cast(RouterMsg::Eof(reason));
+            NoiseMsg::Send(plain) => {
+                state.machine()?.send(&plain)?;
+                state.flush(&untracked)?;
             }
-            NoiseMsg::SendPlain(plain) => state.send_plain(&plain)?,
+            NoiseMsg::Timeout => {
+                if let Some(machine) = state.machine.as_mut() {
+                    machine.handle_timeout(Instant::now())?;
+                }
+            }
             NoiseMsg::Close => {
                 if let Some(socket) = &state.socket {
                     let _ = socket.cast(SocketMsg::Close);
-                }
-            }
-            NoiseMsg::HandshakeDeadline => {
-                if !matches!(state.phase, Phase::Transport(_)) {
-                    return Err("noise handshake timed out".into());
                 }
             }
         }

@@ -1,38 +1,87 @@
-//! `Router`: decodes inbound frames into nodes and encodes outbound ones, matches iq replies to
-//! waiting callers, answers server pings, acks what must be acked, and hands everything that
-//! ends the connection to `ConnSup`.
+//! `Router`: drives [`StanzaClient`]. Frames from Noise go in; stanzas go straight to their
+//! owners through the connection's [`Routes`]; iq replies go to whoever asked; outbound
+//! frames go down to Noise; the machine's next deadline arms the timer. The login and the
+//! connection's end are reported up. Every rule (acks, pings, keepalive, stream errors) is in
+//! the machine.
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
-use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use ractor::{Actor, ActorProcessingErr, ActorRef, DerivedActorRef};
+use tokio::sync::oneshot;
 use wa_protocol::binary::{self, Node};
-use wa_protocol::stanza::{ack, iq, stream_error};
+use wa_protocol::connection::{EndReason, StanzaClient, StanzaConfig, StanzaEvent};
 
-use super::noise::NoiseMsg;
-use super::supervisor::ConnSupMsg;
-use super::{ConnDown, IqError};
-use crate::client::counters::Counters;
+use super::keepalive::{Due, KeepaliveMsg};
+use super::noise::{NoiseMsg, NoiseUp};
+use super::routes::Routes;
+use crate::counters::Counters;
+use crate::link::{FlowTicket, IqError, Outbound};
 
 /// Messages of the router.
 pub(crate) enum RouterMsg {
-    /// The Noise actor to send through (set once, right after spawn).
-    Attach(ActorRef<NoiseMsg>),
-    /// One decrypted frame: flags byte and binary node.
-    FrameIn(Vec<u8>),
-    /// The socket ended (after every frame it delivered).
-    Eof(String),
-    /// Send a node, no reply expected.
-    Send(Node),
-    /// Send an iq and route its reply (or error) to the port. A missing or empty `id` is
-    /// filled in.
-    Iq(Node, RpcReplyPort<Result<Node, IqError>>),
-    /// Close the connection after every node sent before this message.
+    /// From Noise.
+    Noise(NoiseUp),
+    /// From anyone sending on this connection.
+    Out(Outbound),
+    /// The timer fired.
+    Due,
+    /// Close after every node sent before this message.
     Close,
 }
 
+macro_rules! narrow {
+    ($from:ty, $variant:ident) => {
+        impl From<$from> for RouterMsg {
+            fn from(m: $from) -> Self {
+                RouterMsg::$variant(m)
+            }
+        }
+        impl TryFrom<RouterMsg> for $from {
+            type Error = RouterMsg;
+            fn try_from(m: RouterMsg) -> Result<Self, RouterMsg> {
+                match m {
+                    RouterMsg::$variant(x) => Ok(x),
+                    other => Err(other),
+                }
+            }
+        }
+    };
+}
+narrow!(NoiseUp, Noise);
+narrow!(Outbound, Out);
+
+impl From<Due> for RouterMsg {
+    fn from(_: Due) -> Self {
+        RouterMsg::Due
+    }
+}
+
+impl TryFrom<RouterMsg> for Due {
+    type Error = RouterMsg;
+    fn try_from(m: RouterMsg) -> Result<Self, RouterMsg> {
+        match m {
+            RouterMsg::Due => Ok(Due),
+            other => Err(other),
+        }
+    }
+}
+
+/// What the router reports to its supervisor.
+pub(crate) enum RouterReport {
+    /// `<success>` arrived.
+    LoggedIn(Node),
+    /// The connection ended.
+    Ended(EndReason),
+}
+
 pub(crate) struct RouterArgs {
-    pub conn_sup: ActorRef<ConnSupMsg>,
+    pub config: StanzaConfig,
+    pub noise: ActorRef<NoiseMsg>,
+    pub timer: ActorRef<KeepaliveMsg>,
+    pub routes: Routes,
+    pub up: DerivedActorRef<RouterReport>,
     pub counters: Arc<Counters>,
     pub span: tracing::Span,
 }
@@ -41,75 +90,98 @@ pub(crate) struct Router;
 
 pub(crate) struct RouterState {
     args: RouterArgs,
-    noise: Option<ActorRef<NoiseMsg>>,
-    ids: iq::IqIdGenerator,
-    pending: HashMap<String, RpcReplyPort<Result<Node, IqError>>>,
-    /// Set once a connection-ending stanza or the socket end was reported.
-    ended: bool,
+    machine: StanzaClient,
+    waiting: HashMap<String, oneshot::Sender<Result<Node, IqError>>>,
 }
 
 impl RouterState {
-    fn send(&mut self, node: &Node) -> Result<(), IqError> {
-        let noise = self.noise.as_ref().ok_or(IqError::Disconnected)?;
-        let packed = binary::try_pack(node).map_err(|e| IqError::Encode(e.to_string()))?;
-        tracing::trace!(parent: &self.args.span, node = %binary::render(node), "send");
-        noise
-            .cast(NoiseMsg::SendPlain(packed))
-            .map_err(|_| IqError::Disconnected)?;
-        self.args.counters.node_out();
+    /// Moves everything the machine produced: frames down, events to their owners, the next
+    /// deadline to the timer.
+    fn flush(&mut self, ticket: &FlowTicket) -> Result<(), ActorProcessingErr> {
+        while let Some(frame) = self.machine.poll_transmit() {
+            self.args.counters.node_out();
+            self.args
+                .noise
+                .cast(NoiseMsg::Send(frame))
+                .map_err(|_| "noise is gone")?;
+        }
+        while let Some(event) = self.machine.poll_event() {
+            self.on_event(event, ticket);
+        }
+        let _ = self
+            .args
+            .timer
+            .cast(KeepaliveMsg::Arm(self.machine.poll_timeout()));
         Ok(())
     }
 
-    fn report(&mut self, down: ConnDown) {
-        if !self.ended {
-            self.ended = true;
-            let _ = self.args.conn_sup.cast(ConnSupMsg::Down(down));
+    fn on_event(&mut self, event: StanzaEvent, ticket: &FlowTicket) {
+        match event {
+            StanzaEvent::Stanza(node) => {
+                self.args.counters.node_in();
+                tracing::trace!(parent: &self.args.span, node = %binary::render(&node), "recv");
+                self.args.routes.dispatch(node, ticket.clone());
+            }
+            StanzaEvent::IqReply { id, result } => {
+                self.args.counters.node_in();
+                if let Some(port) = self.waiting.remove(&id) {
+                    let _ = port.send(result.map_err(IqError::Server));
+                }
+            }
+            StanzaEvent::IqTimedOut { id } => {
+                if let Some(port) = self.waiting.remove(&id) {
+                    let _ = port.send(Err(IqError::Timeout));
+                }
+            }
+            StanzaEvent::BadFrame(bad) => {
+                self.args.counters.bad_frame();
+                tracing::warn!(parent: &self.args.span, error = %bad, "undecodable frame skipped");
+            }
+            StanzaEvent::LoggedIn(node) => {
+                self.args.counters.node_in();
+                let _ = self.args.up.send_message(RouterReport::LoggedIn(*node));
+            }
+            StanzaEvent::Ended(reason) => {
+                self.fail_waiting();
+                let _ = self.args.up.send_message(RouterReport::Ended(reason));
+            }
+            _ => {}
         }
     }
 
-    fn on_node(&mut self, node: Node) {
-        self.args.counters.node_in();
-        tracing::trace!(parent: &self.args.span, node = %binary::render(&node), "recv");
-        if let Some((id, reply)) = iq::parse_reply(&node) {
-            if let Some(port) = self.pending.remove(&id) {
-                let result = match reply {
-                    iq::IqReply::Result => Ok(node),
-                    iq::IqReply::Error(e) => Err(IqError::Server(e)),
-                };
-                let _ = port.send(result);
-                return;
-            }
-        }
-        if iq::is_server_ping(&node) {
-            if let Some(pong) = iq::result_for(&node) {
-                let _ = self.send(&pong);
-            }
-            return;
-        }
-        if let Some(classified) = stream_error::classify(&node) {
-            match classified {
-                Ok(outcome) => self.report(ConnDown::Outcome(outcome, node)),
-                Err(e) => self.report(ConnDown::Lost(format!("unreadable {}: {e}", node.tag))),
-            }
-            return;
-        }
-        if node.tag == "success" {
-            let _ = self.args.conn_sup.cast(ConnSupMsg::LoggedIn(node));
-            return;
-        }
-        // Messages are acked by the Signal actor once their state is stored; acking here
-        // would lose them to a crash in between.
-        if node.tag != "message" {
-            if let Some(ack) = ack::ack_for(&node) {
-                let _ = self.send(&ack);
-            }
-        }
-        let _ = self.args.conn_sup.cast(ConnSupMsg::Inbound(node));
-    }
-
-    fn fail_pending(&mut self) {
-        for (_, port) in self.pending.drain() {
+    fn fail_waiting(&mut self) {
+        for (_, port) in self.waiting.drain() {
             let _ = port.send(Err(IqError::Disconnected));
+        }
+    }
+
+    fn on_out(&mut self, out: Outbound) {
+        let now = Instant::now();
+        match out {
+            Outbound::Send(node) => {
+                tracing::trace!(parent: &self.args.span, node = %binary::render(&node), "send");
+                if let Err(e) = self.machine.send(&node) {
+                    tracing::debug!(parent: &self.args.span, error = %e, "send refused");
+                }
+            }
+            Outbound::Iq {
+                node,
+                timeout,
+                reply,
+            } => {
+                self.waiting.retain(|_, p| !p.is_closed());
+                match self.machine.send_iq(now, node, timeout) {
+                    Ok(id) => {
+                        self.waiting.insert(id, reply);
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(match e {
+                            wa_protocol::connection::SendError::Encode(e) => IqError::Encode(e),
+                            _ => IqError::Disconnected,
+                        }));
+                    }
+                }
+            }
         }
     }
 }
@@ -124,14 +196,11 @@ impl Actor for Router {
         _myself: ActorRef<Self::Msg>,
         args: RouterArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
-        let mut seed = [0u8; 2];
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
+        let seed = rand::RngCore::next_u64(&mut rand::rngs::OsRng);
         Ok(RouterState {
+            machine: StanzaClient::new(args.config, seed),
             args,
-            noise: None,
-            ids: iq::IqIdGenerator::new(seed),
-            pending: HashMap::new(),
-            ended: false,
+            waiting: HashMap::new(),
         })
     }
 
@@ -141,46 +210,26 @@ impl Actor for Router {
         msg: Self::Msg,
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
+        let untracked = FlowTicket::none();
         match msg {
-            RouterMsg::Attach(noise) => state.noise = Some(noise),
-            RouterMsg::FrameIn(plain) => {
-                // A frame that does not decode is a broken connection: fail, and let the
-                // supervisors rebuild it.
-                let node = binary::unpack(&plain).map_err(|e| format!("bad node frame: {e}"))?;
-                state.on_node(node);
+            RouterMsg::Noise(NoiseUp::Frame(plain, ticket)) => {
+                state.machine.handle_frame(Instant::now(), &plain);
+                state.flush(&ticket)?;
             }
-            RouterMsg::Eof(reason) => {
-                state.fail_pending();
-                state.report(ConnDown::Lost(format!("socket: {reason}")));
+            RouterMsg::Noise(NoiseUp::Ended(reason)) => {
+                state.machine.handle_close(format!("socket: {reason}"));
+                state.flush(&untracked)?;
             }
-            RouterMsg::Send(node) => {
-                if let Err(e) = state.send(&node) {
-                    tracing::debug!(parent: &state.args.span, error = %e, "send failed");
-                }
+            RouterMsg::Out(out) => {
+                state.on_out(out);
+                state.flush(&untracked)?;
+            }
+            RouterMsg::Due => {
+                state.machine.handle_timeout(Instant::now());
+                state.flush(&untracked)?;
             }
             RouterMsg::Close => {
-                if let Some(noise) = &state.noise {
-                    let _ = noise.cast(NoiseMsg::Close);
-                }
-            }
-            RouterMsg::Iq(mut node, port) => {
-                state.pending.retain(|_, p| !p.is_closed());
-                let id = match node.attr_str("id") {
-                    Some(id) if !id.is_empty() => id.into_owned(),
-                    _ => {
-                        let id = state.ids.next_id();
-                        node.set_attr("id", id.clone());
-                        id
-                    }
-                };
-                match state.send(&node) {
-                    Ok(()) => {
-                        state.pending.insert(id, port);
-                    }
-                    Err(e) => {
-                        let _ = port.send(Err(e));
-                    }
-                }
+                let _ = state.args.noise.cast(NoiseMsg::Close);
             }
         }
         Ok(())
@@ -191,9 +240,9 @@ impl Actor for Router {
         _myself: ActorRef<Self::Msg>,
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
-        // Killed routers skip this, but then the ports are dropped with the state and every
-        // caller sees its channel close, which `Client::iq` maps to `Disconnected` too.
-        state.fail_pending();
+        // A killed router skips this; its ports are dropped with the state, which callers
+        // see as `Disconnected` too.
+        state.fail_waiting();
         Ok(())
     }
 }

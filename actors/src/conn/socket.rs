@@ -1,36 +1,44 @@
-//! `Socket`: owns the transport connection. A reader task forwards every inbound WebSocket
-//! message to `Noise`, then `Eof`; the actor itself writes outbound messages.
+//! `Socket`: the transport connection and nothing else. A reader task takes a backpressure
+//! ticket, reads one WebSocket message and hands both up; the actor writes what it is given.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use ractor::{Actor, ActorProcessingErr, ActorRef};
+use ractor::{Actor, ActorProcessingErr, ActorRef, DerivedActorRef};
 use tokio::task::JoinHandle;
 
-use super::noise::NoiseMsg;
+use crate::link::{Flow, FlowTicket};
 use crate::transport::{FrameSink, Transport};
 
 /// Messages of the socket actor.
 pub(crate) enum SocketMsg {
     /// Write one WebSocket binary message.
     Send(Bytes),
-    /// Close the connection after everything sent before this message was written.
+    /// Close after everything sent before this message was written.
     Close,
+}
+
+/// What the socket reports to the layer above, in order.
+pub(crate) enum SocketEvent {
+    /// One inbound WebSocket message and its queue place.
+    Data(Bytes, FlowTicket),
+    /// The connection ended, after every `Data` it delivered.
+    Ended(String),
 }
 
 pub(crate) struct SocketArgs {
     pub transport: Arc<dyn Transport>,
     pub url: String,
     pub connect_timeout: Duration,
-    pub noise: ActorRef<NoiseMsg>,
+    pub up: DerivedActorRef<SocketEvent>,
+    pub flow: Arc<Flow>,
     pub span: tracing::Span,
 }
 
 pub(crate) struct Socket;
 
-/// Aborts the reader task when the actor's state is dropped, also when the actor is killed
-/// (killed actors run no `post_stop`).
+/// Aborts the reader when the actor's state is dropped, also when the actor is killed.
 struct AbortOnDrop(JoinHandle<()>);
 
 impl Drop for AbortOnDrop {
@@ -64,13 +72,15 @@ impl Actor for Socket {
             Err(_) => return Err("connect: timed out".into()),
         };
         tracing::debug!(parent: &args.span, "connected");
-        let noise = args.noise.clone();
-        let span = args.span.clone();
+        let (up, flow, span) = (args.up, args.flow, args.span.clone());
         let reader = tokio::spawn(async move {
             let reason = loop {
+                // The place is taken before reading: at the mark, nothing more is read and
+                // TCP pushes back on the server.
+                let ticket = flow.acquire().await;
                 match source.recv().await {
                     Some(Ok(data)) => {
-                        if noise.cast(NoiseMsg::FrameIn(data)).is_err() {
+                        if up.send_message(SocketEvent::Data(data, ticket)).is_err() {
                             return;
                         }
                     }
@@ -79,7 +89,7 @@ impl Actor for Socket {
                 }
             };
             tracing::debug!(parent: &span, %reason, "socket ended");
-            let _ = noise.cast(NoiseMsg::Eof(reason));
+            let _ = up.send_message(SocketEvent::Ended(reason));
         });
         Ok(SocketState {
             sink,
@@ -97,12 +107,10 @@ impl Actor for Socket {
         match msg {
             SocketMsg::Send(data) => {
                 if let Err(e) = state.sink.send(data).await {
-                    // The reader sees the same breakage and reports it in order; a failed
-                    // write only needs a log line.
+                    // The reader sees the same breakage and reports it in order.
                     tracing::debug!(parent: &state.span, error = %e, "write failed");
                 }
             }
-            // `post_stop` closes the sink.
             SocketMsg::Close => myself.stop(Some("closed by the client".into())),
         }
         Ok(())

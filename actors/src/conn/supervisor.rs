@@ -1,20 +1,20 @@
-//! `ConnSup`: builds one connection's actors, reports how the connection went to `ClientSup`,
-//! and turns any child's exit into a single "connection down" report. It never restarts a
-//! child itself: a connection is restarted as a whole, by `ClientSup`, which stops this actor
-//! (and with it every child) and spawns a fresh one.
+//! `ConnSup`: builds one connection's actors, announces the logged-in connection, and turns
+//! the connection's end (or any child's exit) into a single report to `ClientSup`. It never
+//! restarts a child: a connection is restarted whole, by `ClientSup`. It is not on the data
+//! path: stanzas go from the Router to their owners and back without passing through here.
 
-use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
-use wa_protocol::binary::Node;
-
-use super::keepalive::{Keepalive, KeepaliveArgs, KeepaliveMsg};
-use super::noise::{Noise, NoiseArgs, NoiseMsg};
-use super::router::{Router, RouterArgs, RouterMsg};
-use super::socket::{Socket, SocketArgs, SocketMsg};
-use super::{ConnActorIds, ConnDown, ConnParams, ConnRole, IqError};
-use crate::client::supervisor::ClientSupMsg;
-use crate::pairing::{
-    is_pairing_stanza, Pairing, PairingArgs, PairingError, PairingMsg, PairingReport,
+use ractor::{
+    Actor, ActorProcessingErr, ActorRef, DerivedActorRef, RpcReplyPort, SupervisionEvent,
 };
+
+use super::keepalive::{Keepalive, KeepaliveMsg};
+use super::noise::{Noise, NoiseArgs, NoiseMsg};
+use super::router::{Router, RouterArgs, RouterMsg, RouterReport};
+use super::routes::Routes;
+use super::socket::{Socket, SocketArgs, SocketMsg};
+use super::{ConnActorIds, ConnDown, ConnParams, ConnReport, ConnRole};
+use crate::link::LiveConn;
+use crate::pairing::{Pairing, PairingArgs, PairingError, PairingMsg, PairingReport};
 use crate::prekeys::{PreKeys, PreKeysArgs, PreKeysMsg};
 
 /// How long a graceful close may take before the subtree is stopped anyway.
@@ -22,140 +22,214 @@ const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Messages of the connection supervisor.
 pub(crate) enum ConnSupMsg {
-    /// From the router: `<success>` arrived.
-    LoggedIn(Node),
-    /// From the router: the connection ended, and why.
-    Down(ConnDown),
-    /// From the router: a stanza for the layers above.
-    Inbound(Node),
-    /// From `ClientSup`: send a node.
-    Send(Node),
-    /// From `ClientSup`: send an iq and route the reply.
-    Iq(Node, RpcReplyPort<Result<Node, IqError>>),
+    /// From the router.
+    Router(RouterReport),
+    /// From the pairing child.
+    Pairing(PairingReport),
     /// Which actors make up this connection.
     Actors(RpcReplyPort<ConnActorIds>),
-    /// From the pairing child: how pairing went.
-    Pairing(PairingReport),
-    /// From `ClientSup`: close after flushing what was sent, then stop (nothing is reported:
-    /// `ClientSup` already let go of this connection).
+    /// Close after flushing what was sent, then stop (nothing more is reported).
     Close,
-    /// From `ClientSup`: the application asks for a phone-number pairing code.
+    /// The application asks for a phone-number pairing code.
     PairPhone(String, RpcReplyPort<Result<String, PairingError>>),
 }
 
+macro_rules! report_from {
+    ($from:ty, $variant:ident) => {
+        impl From<$from> for ConnSupMsg {
+            fn from(m: $from) -> Self {
+                ConnSupMsg::$variant(m)
+            }
+        }
+        impl TryFrom<ConnSupMsg> for $from {
+            type Error = ConnSupMsg;
+            fn try_from(m: ConnSupMsg) -> Result<Self, ConnSupMsg> {
+                match m {
+                    ConnSupMsg::$variant(x) => Ok(x),
+                    other => Err(other),
+                }
+            }
+        }
+    };
+}
+report_from!(RouterReport, Router);
+report_from!(PairingReport, Pairing);
+
 pub(crate) struct ConnSupArgs {
     pub params: ConnParams,
-    pub client: ActorRef<ClientSupMsg>,
+    pub up: DerivedActorRef<ConnReport>,
 }
 
 pub(crate) struct ConnSup;
 
-pub(crate) struct ConnSupState {
-    params: ConnParams,
-    client: ActorRef<ClientSupMsg>,
-    span: tracing::Span,
+#[derive(Default)]
+struct Children {
     socket: Option<ActorRef<SocketMsg>>,
     noise: Option<ActorRef<NoiseMsg>>,
     router: Option<ActorRef<RouterMsg>>,
     keepalive: Option<ActorRef<KeepaliveMsg>>,
     pairing: Option<ActorRef<PairingMsg>>,
     prekeys: Option<ActorRef<PreKeysMsg>>,
+}
+
+pub(crate) struct ConnSupState {
+    params: ConnParams,
+    up: DerivedActorRef<ConnReport>,
+    span: tracing::Span,
+    /// This connection's router, for its own children (before and after login).
+    link: LiveConn,
+    children: Children,
     /// A graceful close was asked: the next child exit stops this supervisor.
     closing: bool,
     /// Set once the connection's end was reported; later child exits are consequences.
     reported: bool,
 }
 
+fn spawn_err(what: &str) -> impl FnOnce(ractor::SpawnErr) -> String + '_ {
+    move |e| format!("spawn {what}: {e}")
+}
+
 impl ConnSupState {
     fn report_down(&mut self, down: ConnDown) {
-        if self.reported {
+        if std::mem::replace(&mut self.reported, true) {
             return;
         }
-        self.reported = true;
+        self.params.live.detach(self.params.generation);
         tracing::debug!(parent: &self.span, ?down, "connection down");
-        let _ = self.client.cast(ClientSupMsg::ConnDown {
-            generation: self.params.generation,
-            down,
-        });
+        let generation = self.params.generation;
+        let _ = self.up.send_message(ConnReport::Down { generation, down });
     }
 
     async fn spawn_children(&mut self, myself: &ActorRef<ConnSupMsg>) -> Result<(), String> {
         let cell = myself.get_cell();
-        let p = &self.params;
-        let (router, _) = Actor::spawn_linked(
-            None,
-            Router,
-            RouterArgs {
-                conn_sup: myself.clone(),
-                counters: p.counters.clone(),
-                span: tracing::info_span!(parent: &self.span, "router"),
-            },
-            cell.clone(),
-        )
-        .await
-        .map_err(|e| format!("spawn router: {e}"))?;
-        self.router = Some(router.clone());
-        if let ConnRole::Pair(pp) = &p.role {
-            let pp = (**pp).clone();
-            let (pairing, _) = Actor::spawn_linked(
-                None,
-                Pairing,
-                PairingArgs {
-                    router: router.clone(),
-                    conn_sup: myself.clone(),
-                    broadcaster: pp.broadcaster,
-                    store: pp.store,
-                    account_id: pp.account_id,
-                    device: pp.device,
-                    config: pp.config,
-                    platform_id: pp.platform_id,
-                    platform_display: pp.platform_display,
-                    span: tracing::info_span!(parent: &self.span, "pairing"),
-                },
-                cell.clone(),
-            )
+        let p = self.params.clone();
+        let span = |name: &str| tracing::info_span!(parent: &self.span, "actor", name);
+        let (timer, _) = Actor::spawn_linked(None, Keepalive, None, cell.clone())
             .await
-            .map_err(|e| format!("spawn pairing: {e}"))?;
-            self.pairing = Some(pairing);
+            .map_err(spawn_err("keepalive"))?;
+        self.children.keepalive = Some(timer.clone());
+        let mut routes = Routes {
+            signal: p.signal.clone(),
+            pairing: None,
+            prekeys: None,
+            broadcaster: p.broadcaster.clone(),
+            identity: p.identity.clone(),
+        };
+        match &p.role {
+            ConnRole::Pair(pp) => {
+                let args = PairingArgs {
+                    link: self.link.clone(),
+                    up: myself.get_derived(),
+                    broadcaster: p.broadcaster.clone(),
+                    store: p.store.clone(),
+                    account_id: p.account_id.clone(),
+                    device: p.identity.get().ok_or("no device identity")?,
+                    config: pp.config.clone(),
+                    platform_id: pp.platform_id,
+                    platform_display: pp.platform_display.clone(),
+                    span: span("pairing"),
+                };
+                let (pairing, _) = Actor::spawn_linked(None, Pairing, args, cell.clone())
+                    .await
+                    .map_err(spawn_err("pairing"))?;
+                routes.pairing = Some(pairing.get_derived());
+                self.children.pairing = Some(pairing);
+            }
+            ConnRole::Login(config) => {
+                let args = PreKeysArgs {
+                    link: self.link.clone(),
+                    store: p.store.clone(),
+                    account_id: p.account_id.clone(),
+                    device: p.identity.get().ok_or("no device identity")?,
+                    config: *config,
+                    counters: p.counters.clone(),
+                    span: span("prekeys"),
+                };
+                let (prekeys, _) = Actor::spawn_linked(None, PreKeys, args, cell.clone())
+                    .await
+                    .map_err(spawn_err("prekeys"))?;
+                routes.prekeys = Some(prekeys.get_derived());
+                self.children.prekeys = Some(prekeys);
+            }
         }
-        let (noise, _) = Actor::spawn_linked(
-            None,
-            Noise,
-            NoiseArgs {
-                noise_key: p.noise_key.clone(),
-                payload: p.payload.clone(),
+        let noise_args = NoiseArgs {
+            config: wa_protocol::connection::NoiseClientConfig {
                 trust_root: p.trust_root,
                 handshake_timeout: p.handshake_timeout,
-                router: router.clone(),
-                span: tracing::info_span!(parent: &self.span, "noise"),
+                unix_time: 0,
             },
-            cell.clone(),
-        )
-        .await
-        .map_err(|e| format!("spawn noise: {e}"))?;
-        self.noise = Some(noise.clone());
-        router
-            .cast(RouterMsg::Attach(noise.clone()))
-            .map_err(|_| "router died at start".to_string())?;
-        let (socket, _) = Actor::spawn_linked(
-            None,
-            Socket,
-            SocketArgs {
-                transport: p.transport.clone(),
-                url: p.url.clone(),
-                connect_timeout: p.connect_timeout,
-                noise: noise.clone(),
-                span: tracing::info_span!(parent: &self.span, "socket"),
-            },
-            cell,
-        )
-        .await
-        .map_err(|e| format!("socket: {e}"))?;
-        self.socket = Some(socket.clone());
+            noise_key: p.noise_key.clone(),
+            payload: p.payload.clone(),
+            span: span("noise"),
+        };
+        let (noise, _) = Actor::spawn_linked(None, Noise, noise_args, cell.clone())
+            .await
+            .map_err(spawn_err("noise"))?;
+        self.children.noise = Some(noise.clone());
+        let router_args = RouterArgs {
+            config: p.stanza,
+            noise: noise.clone(),
+            timer: timer.clone(),
+            routes,
+            up: myself.get_derived(),
+            counters: p.counters.clone(),
+            span: span("router"),
+        };
+        let (router, _) = Actor::spawn_linked(None, Router, router_args, cell.clone())
+            .await
+            .map_err(spawn_err("router"))?;
+        self.link.attach(p.generation, router.get_derived());
+        self.children.router = Some(router.clone());
+        let _ = timer.cast(KeepaliveMsg::Target(router.get_derived()));
+        let socket_args = SocketArgs {
+            transport: p.transport.clone(),
+            url: p.url.clone(),
+            connect_timeout: p.connect_timeout,
+            up: noise.get_derived(),
+            flow: p.flow.clone(),
+            span: span("socket"),
+        };
+        let (socket, _) = Actor::spawn_linked(None, Socket, socket_args, cell)
+            .await
+            .map_err(|e| format!("socket: {e}"))?;
+        self.children.socket = Some(socket.clone());
         noise
-            .cast(NoiseMsg::Begin(socket))
-            .map_err(|_| "noise died at start".to_string())?;
-        Ok(())
+            .cast(NoiseMsg::Begin(socket, router.get_derived()))
+            .map_err(|_| "noise died at start".to_string())
+    }
+
+    fn on_router(&mut self, report: RouterReport) {
+        match report {
+            RouterReport::LoggedIn(success) => {
+                if let Some(router) = &self.children.router {
+                    self.params
+                        .live
+                        .attach(self.params.generation, router.get_derived());
+                }
+                if let Some(prekeys) = &self.children.prekeys {
+                    let _ = prekeys.cast(PreKeysMsg::Check);
+                }
+                let generation = self.params.generation;
+                let _ = self.up.send_message(ConnReport::Up {
+                    generation,
+                    success,
+                });
+            }
+            RouterReport::Ended(reason) => self.report_down(ConnDown::Ended(reason)),
+        }
+    }
+
+    fn ids(&self, myself: &ActorRef<ConnSupMsg>) -> ConnActorIds {
+        let c = &self.children;
+        ConnActorIds {
+            conn_sup: myself.get_id(),
+            socket: c.socket.as_ref().map(|a| a.get_id()),
+            noise: c.noise.as_ref().map(|a| a.get_id()),
+            router: c.router.as_ref().map(|a| a.get_id()),
+            keepalive: c.keepalive.as_ref().map(|a| a.get_id()),
+            pairing: c.pairing.as_ref().map(|a| a.get_id()),
+            prekeys: c.prekeys.as_ref().map(|a| a.get_id()),
+        }
     }
 }
 
@@ -169,21 +243,14 @@ impl Actor for ConnSup {
         _myself: ActorRef<Self::Msg>,
         args: ConnSupArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
-        let span = tracing::info_span!(
-            "conn",
-            account = %args.params.account,
-            generation = args.params.generation
-        );
+        let p = &args.params;
+        let span = tracing::info_span!("conn", account = %p.account, generation = p.generation);
         Ok(ConnSupState {
             params: args.params,
-            client: args.client,
+            up: args.up,
             span,
-            socket: None,
-            noise: None,
-            router: None,
-            keepalive: None,
-            pairing: None,
-            prekeys: None,
+            link: LiveConn::default(),
+            children: Children::default(),
             closing: false,
             reported: false,
         })
@@ -208,121 +275,29 @@ impl Actor for ConnSup {
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
         match msg {
-            ConnSupMsg::LoggedIn(node) => {
-                if let Some(router) = state.router.clone() {
-                    match Actor::spawn_linked(
-                        None,
-                        Keepalive,
-                        KeepaliveArgs {
-                            router,
-                            config: state.params.keepalive,
-                            span: tracing::info_span!(parent: &state.span, "keepalive"),
-                        },
-                        myself.get_cell(),
-                    )
-                    .await
-                    {
-                        Ok((k, _)) => state.keepalive = Some(k),
-                        Err(e) => {
-                            state.report_down(ConnDown::Lost(format!("spawn keepalive: {e}")));
-                            return Ok(());
-                        }
-                    }
-                }
-                if let ConnRole::Login(lp) = &state.params.role {
-                    if let Some(router) = state.router.clone() {
-                        let lp = (**lp).clone();
-                        match Actor::spawn_linked(
-                            None,
-                            PreKeys,
-                            PreKeysArgs {
-                                router,
-                                store: lp.store,
-                                account_id: lp.account_id,
-                                device: lp.device,
-                                config: lp.prekeys,
-                                counters: state.params.counters.clone(),
-                                span: tracing::info_span!(parent: &state.span, "prekeys"),
-                            },
-                            myself.get_cell(),
-                        )
-                        .await
-                        {
-                            Ok((p, _)) => state.prekeys = Some(p),
-                            Err(e) => {
-                                state.report_down(ConnDown::Lost(format!("spawn prekeys: {e}")));
-                                return Ok(());
-                            }
-                        }
-                    }
-                }
-                let _ = state.client.cast(ClientSupMsg::ConnUp {
-                    generation: state.params.generation,
-                    success: node,
-                });
+            ConnSupMsg::Router(report) => state.on_router(report),
+            ConnSupMsg::Pairing(report) => {
+                let generation = state.params.generation;
+                let _ = state
+                    .up
+                    .send_message(ConnReport::Pairing { generation, report });
             }
-            ConnSupMsg::Down(down) => state.report_down(down),
-            ConnSupMsg::Inbound(node) => {
-                if let Some(pairing) = state.pairing.as_ref().filter(|_| is_pairing_stanza(&node)) {
-                    let _ = pairing.cast(PairingMsg::Stanza(node));
-                    return Ok(());
-                }
-                if let Some(n) = wa_protocol::stanza::prekeys::low_count_notification(&node) {
-                    if let Some(prekeys) = &state.prekeys {
-                        let _ = prekeys.cast(PreKeysMsg::LowCount(n));
-                    }
-                    return Ok(());
-                }
-                let _ = state.client.cast(ClientSupMsg::Inbound {
-                    generation: state.params.generation,
-                    node,
-                });
-            }
-            ConnSupMsg::Send(node) => {
-                if let Some(router) = &state.router {
-                    let _ = router.cast(RouterMsg::Send(node));
-                }
-            }
-            ConnSupMsg::Iq(node, port) => match &state.router {
-                Some(router) => {
-                    let _ = router.cast(RouterMsg::Iq(node, port));
-                }
-                None => {
-                    let _ = port.send(Err(IqError::Disconnected));
-                }
-            },
             ConnSupMsg::Actors(port) => {
-                let _ = port.send(ConnActorIds {
-                    conn_sup: myself.get_id(),
-                    socket: state.socket.as_ref().map(|a| a.get_id()),
-                    noise: state.noise.as_ref().map(|a| a.get_id()),
-                    router: state.router.as_ref().map(|a| a.get_id()),
-                    keepalive: state.keepalive.as_ref().map(|a| a.get_id()),
-                    pairing: state.pairing.as_ref().map(|a| a.get_id()),
-                    prekeys: state.prekeys.as_ref().map(|a| a.get_id()),
-                });
+                let _ = port.send(state.ids(&myself));
             }
-            ConnSupMsg::Close => match (&state.router, state.closing) {
+            ConnSupMsg::Close => match (&state.children.router, state.closing) {
                 (Some(router), false) => {
                     state.closing = true;
+                    state.params.live.detach(state.params.generation);
                     let _ = router.cast(RouterMsg::Close);
-                    // A socket that never closes must not keep this subtree alive: a second
-                    // `Close` after the grace period stops it regardless.
+                    // A socket that never closes must not keep this subtree alive.
                     myself.send_after(CLOSE_GRACE, || ConnSupMsg::Close);
                 }
                 _ => myself.stop(Some("closed".into())),
             },
-            ConnSupMsg::Pairing(report) => {
-                let _ = state.client.cast(ClientSupMsg::Pairing {
-                    generation: state.params.generation,
-                    report,
-                });
-            }
-            ConnSupMsg::PairPhone(phone, reply) => match &state.pairing {
+            ConnSupMsg::PairPhone(phone, reply) => match &state.children.pairing {
                 Some(pairing) => {
-                    if let Err(e) = pairing.cast(PairingMsg::PairPhone { phone, reply }) {
-                        tracing::warn!(parent: &state.span, error = %e, "pairing actor is gone");
-                    }
+                    let _ = pairing.cast(PairingMsg::PairPhone { phone, reply });
                 }
                 None => {
                     let _ = reply.send(Err(PairingError::AlreadyPaired));
@@ -338,32 +313,34 @@ impl Actor for ConnSup {
         event: SupervisionEvent,
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
-        if state.closing
-            && matches!(
-                event,
-                SupervisionEvent::ActorTerminated(..) | SupervisionEvent::ActorFailed(..)
-            )
-        {
-            myself.stop(Some("closed".into()));
-            return Ok(());
-        }
-        // Any child leaving ends this connection; the first report wins.
-        match event {
-            SupervisionEvent::ActorTerminated(cell, _, reason) => {
-                let who = cell.get_id();
-                state.report_down(ConnDown::Lost(format!(
-                    "child {who} stopped: {}",
-                    reason.unwrap_or_else(|| "no reason".into())
-                )));
-            }
+        let down = match event {
+            SupervisionEvent::ActorTerminated(cell, _, reason) => format!(
+                "child {} stopped: {}",
+                cell.get_id(),
+                reason.unwrap_or_else(|| "no reason".into())
+            ),
             SupervisionEvent::ActorFailed(cell, err) => {
                 state.params.counters.actor_failure();
-                let who = cell.get_id();
-                tracing::warn!(parent: &state.span, %who, error = %err, "child failed");
-                state.report_down(ConnDown::Lost(format!("child {who} failed: {err}")));
+                tracing::warn!(parent: &state.span, who = %cell.get_id(), error = %err, "child failed");
+                format!("child {} failed: {err}", cell.get_id())
             }
-            _ => {}
+            _ => return Ok(()),
+        };
+        if state.closing {
+            myself.stop(Some("closed".into()));
+        } else {
+            // Any child leaving ends this connection; the first report wins.
+            state.report_down(ConnDown::Lost(down));
         }
+        Ok(())
+    }
+
+    async fn post_stop(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        state.params.live.detach(state.params.generation);
         Ok(())
     }
 }

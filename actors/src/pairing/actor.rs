@@ -3,8 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ractor::rpc::CallResult;
-use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use ractor::{Actor, ActorProcessingErr, ActorRef, DerivedActorRef, RpcReplyPort};
 use wa_protocol::binary::Node;
 use wa_protocol::pairing::qr::{qr_url, QrKeys};
 use wa_protocol::pairing::{
@@ -19,10 +18,8 @@ use super::success::{
 };
 use super::{PairingConfig, PairingError};
 use crate::broadcaster::BroadcasterHandle;
-use crate::conn::router::RouterMsg;
-use crate::conn::ConnSupMsg;
-use crate::conn::IqError;
 use crate::events::Event;
+use crate::link::{Inbound, IqError, LiveConn};
 use crate::store::{AccountId, DeviceData, Store};
 
 /// How long the pair-code iqs may take.
@@ -43,7 +40,7 @@ pub(crate) enum PairingReport {
 pub(crate) enum PairingMsg {
     /// A pairing stanza from the router: `pair-device`, `pair-success`, or the phone's
     /// `link_code_companion_reg` notification.
-    Stanza(Node),
+    Stanza(Inbound),
     /// The QR code `index` of rotation `round` expired.
     QrExpired { round: u64, index: usize },
     /// The application asks for a phone-number pairing code.
@@ -62,13 +59,32 @@ pub(crate) enum PairingMsg {
     FinishAnswered(Result<Node, IqError>),
 }
 
+impl From<Inbound> for PairingMsg {
+    fn from(i: Inbound) -> Self {
+        PairingMsg::Stanza(i)
+    }
+}
+
+impl TryFrom<PairingMsg> for Inbound {
+    type Error = PairingMsg;
+    fn try_from(m: PairingMsg) -> Result<Self, PairingMsg> {
+        match m {
+            PairingMsg::Stanza(i) => Ok(i),
+            other => Err(other),
+        }
+    }
+}
+
 pub(crate) struct PairingArgs {
-    pub router: ActorRef<RouterMsg>,
-    pub conn_sup: ActorRef<ConnSupMsg>,
+    /// This connection's router.
+    pub link: LiveConn,
+    /// Where reports go (the connection supervisor).
+    pub up: DerivedActorRef<PairingReport>,
     pub broadcaster: BroadcasterHandle,
     pub store: Arc<dyn Store>,
     pub account_id: AccountId,
-    pub device: DeviceData,
+    /// The unpaired identity this connection registers with.
+    pub device: Arc<DeviceData>,
     pub config: PairingConfig,
     /// Companion platform id for the QR text and the pair-code hello.
     pub platform_id: &'static str,
@@ -100,11 +116,13 @@ impl PairingState {
     }
 
     fn send(&self, node: Node) {
-        let _ = self.args.router.cast(RouterMsg::Send(node));
+        if let Err(e) = self.args.link.send(node) {
+            tracing::debug!(parent: &self.args.span, error = %e, "pairing reply not sent");
+        }
     }
 
     fn report(&self, report: PairingReport) {
-        let _ = self.args.conn_sup.cast(ConnSupMsg::Pairing(report));
+        let _ = self.args.up.send_message(report);
     }
 
     /// Sends an iq and delivers the reply to this actor as `wrap(reply)`, without blocking the
@@ -115,17 +133,10 @@ impl PairingState {
         node: Node,
         wrap: impl FnOnce(Result<Node, IqError>) -> PairingMsg + Send + 'static,
     ) {
-        let router = self.args.router.clone();
+        let link = self.args.link.clone();
         let me = myself.clone();
         tokio::spawn(async move {
-            let reply = match router
-                .call(|port| RouterMsg::Iq(node, port), Some(CODE_IQ_TIMEOUT))
-                .await
-            {
-                Ok(CallResult::Success(r)) => r,
-                Ok(CallResult::Timeout) => Err(IqError::Timeout),
-                _ => Err(IqError::Disconnected),
-            };
+            let reply = link.iq(node, CODE_IQ_TIMEOUT).await;
             let _ = me.cast(wrap(reply));
         });
     }
@@ -319,15 +330,6 @@ impl PairingState {
     }
 }
 
-/// Whether `node` belongs to pairing (and so goes to this actor rather than up the tree).
-pub(crate) fn is_pairing_stanza(node: &Node) -> bool {
-    match node.tag.as_ref() {
-        "iq" => node.child("pair-device").is_some() || node.child("pair-success").is_some(),
-        "notification" => node.attr_str("type").as_deref() == Some("link_code_companion_reg"),
-        _ => false,
-    }
-}
-
 impl Actor for Pairing {
     type Msg = PairingMsg;
     type State = PairingState;
@@ -356,10 +358,10 @@ impl Actor for Pairing {
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
         match msg {
-            PairingMsg::Stanza(node) if state.finished => {
+            PairingMsg::Stanza(Inbound { node, .. }) if state.finished => {
                 tracing::debug!(parent: &state.args.span, tag = %node.tag, "pairing over; stanza ignored");
             }
-            PairingMsg::Stanza(node) => {
+            PairingMsg::Stanza(Inbound { node, .. }) => {
                 if node.child("pair-device").is_some() {
                     state.on_pair_device(&myself, &node);
                 } else if node.child("pair-success").is_some() {

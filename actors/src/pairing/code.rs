@@ -40,7 +40,7 @@ impl std::fmt::Debug for CodeSession {
 impl CodeSession {
     /// Draws a code and an ephemeral key for `phone` and builds the companion hello iq (its id
     /// is left empty for the router to fill in).
-    pub fn start(
+    pub(crate) fn start(
         phone: &str,
         noise_public: &[u8; 32],
         platform: &Platform<'_>,
@@ -77,7 +77,7 @@ impl CodeSession {
 
     /// Answers the phone's `link_code_companion_reg` notification: the companion finish iq and
     /// the new ADV secret that the coming `pair-success` is MACed with.
-    pub fn finish(
+    pub(crate) fn finish(
         &self,
         notification: &Node,
         identity: &KeyPair,

@@ -21,9 +21,9 @@ use std::time::Duration;
 
 use wa_protocol::pairing::PairCodeError;
 
-use crate::conn::IqError;
+use crate::link::IqError;
 
-pub(crate) use actor::{is_pairing_stanza, Pairing, PairingArgs, PairingMsg, PairingReport};
+pub(crate) use actor::{Pairing, PairingArgs, PairingMsg, PairingReport};
 
 /// Timing and options of pairing.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -25,7 +25,7 @@ pub(crate) enum Expiry {
 
 impl QrRotation {
     /// Starts over with a new list of refs; returns the round to tag timers with.
-    pub fn restart(&mut self, refs: Vec<String>) -> u64 {
+    pub(crate) fn restart(&mut self, refs: Vec<String>) -> u64 {
         self.refs = refs;
         self.round += 1;
         self.index = 0;
@@ -33,13 +33,18 @@ impl QrRotation {
     }
 
     /// The ref at `index` with how long to show it.
-    pub fn get(&self, index: usize, first: Duration, next: Duration) -> Option<(&str, Duration)> {
+    pub(crate) fn get(
+        &self,
+        index: usize,
+        first: Duration,
+        next: Duration,
+    ) -> Option<(&str, Duration)> {
         let r = self.refs.get(index)?;
         Some((r, if index == 0 { first } else { next }))
     }
 
     /// The code at `index` of `round` expired.
-    pub fn expired(&mut self, round: u64, index: usize) -> Expiry {
+    pub(crate) fn expired(&mut self, round: u64, index: usize) -> Expiry {
         if round != self.round || index != self.index {
             return Expiry::Stale;
         }

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ractor::rpc::CallResult;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use wa_protocol::binary::Node;
 use wa_protocol::signal::SignedPreKey;
@@ -11,9 +10,8 @@ use wa_protocol::stanza::prekeys::{count_iq, parse_count_reply, upload_iq};
 
 use super::plan::{generate, parse_next_id, upload_size, NEXT_PREKEY_ID};
 use super::PreKeyConfig;
-use crate::client::counters::Counters;
-use crate::conn::router::RouterMsg;
-use crate::conn::IqError;
+use crate::counters::Counters;
+use crate::link::{Inbound, IqError, LiveConn};
 use crate::store::{AccountId, DeviceData, Namespace, Store};
 
 /// How long the prekey iqs may take.
@@ -23,15 +21,32 @@ const IQ_TIMEOUT: Duration = Duration::from_secs(30);
 pub(crate) enum PreKeysMsg {
     /// Ask the server for its count and top it up if needed (sent once after login).
     Check,
-    /// The server says it has `n` keys left.
-    LowCount(u32),
+    /// The server's low-count notification.
+    Stanza(Inbound),
+}
+
+impl From<Inbound> for PreKeysMsg {
+    fn from(i: Inbound) -> Self {
+        PreKeysMsg::Stanza(i)
+    }
+}
+
+impl TryFrom<PreKeysMsg> for Inbound {
+    type Error = PreKeysMsg;
+    fn try_from(m: PreKeysMsg) -> Result<Self, PreKeysMsg> {
+        match m {
+            PreKeysMsg::Stanza(i) => Ok(i),
+            other => Err(other),
+        }
+    }
 }
 
 pub(crate) struct PreKeysArgs {
-    pub router: ActorRef<RouterMsg>,
+    /// This connection's router.
+    pub link: LiveConn,
     pub store: Arc<dyn Store>,
     pub account_id: AccountId,
-    pub device: DeviceData,
+    pub device: Arc<DeviceData>,
     pub config: PreKeyConfig,
     pub counters: Arc<Counters>,
     pub span: tracing::Span,
@@ -52,15 +67,7 @@ enum PreKeyError {
 
 impl PreKeysArgs {
     async fn iq(&self, node: Node) -> Result<Node, IqError> {
-        match self
-            .router
-            .call(|port| RouterMsg::Iq(node, port), Some(IQ_TIMEOUT))
-            .await
-        {
-            Ok(CallResult::Success(r)) => r,
-            Ok(CallResult::Timeout) => Err(IqError::Timeout),
-            _ => Err(IqError::Disconnected),
-        }
+        self.link.iq(node, IQ_TIMEOUT).await
     }
 
     /// Brings the server to at least `min` keys, given that it reported `server_count`.
@@ -113,10 +120,10 @@ impl Actor for PreKeys {
 
     async fn pre_start(
         &self,
-        myself: ActorRef<Self::Msg>,
+        _myself: ActorRef<Self::Msg>,
         args: PreKeysArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
-        let _ = myself.cast(PreKeysMsg::Check);
+        // The connection supervisor sends `Check` once the device is logged in.
         Ok(args)
     }
 
@@ -130,7 +137,15 @@ impl Actor for PreKeys {
         // draw the same ids.
         let result = match msg {
             PreKeysMsg::Check => state.check().await,
-            PreKeysMsg::LowCount(n) => state.top_up(n).await,
+            PreKeysMsg::Stanza(Inbound { node, ticket }) => {
+                // Nothing else needs this stanza's place, and the upload below waits on the
+                // connection: give the place back first.
+                drop(ticket);
+                match wa_protocol::stanza::prekeys::low_count_notification(&node) {
+                    Some(n) => state.top_up(n).await,
+                    None => Ok(()),
+                }
+            }
         };
         if let Err(e) = result {
             tracing::warn!(parent: &state.span, error = %e, "prekey upload did not complete");

@@ -5,10 +5,12 @@
 //!
 //! Times arrive as unix seconds; a stanza without one takes the caller's `now`.
 
+pub(crate) mod connection;
 pub(crate) mod message;
 pub(crate) mod notification;
 pub(crate) mod presence;
 pub(crate) mod receipt;
+pub(crate) mod route;
 
 use chrono::{DateTime, TimeZone, Utc};
 

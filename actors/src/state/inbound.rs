@@ -4,9 +4,9 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use wa_protocol::binary::Node;
-use wa_protocol::message::{Decryption, MessageStanza, OwnJids};
+use wa_protocol::message::{Decryption, MessageStanza};
 use wa_protocol::signal::{signal_address, LocalIdentity, PreKey};
-use wa_protocol::stanza::ack::ack_for;
+use wa_protocol::stanza::ack::{ack_for, nack_for, NACK_PARSING_ERROR};
 use wa_protocol::stanza::prekeys::next_prekey_id;
 use wa_protocol::stanza::receipt::{
     delivery_receipt, next_retry_count, retry_needs_keys, retry_receipt, RetryKeys,
@@ -16,6 +16,7 @@ use super::keys::{load_prekeys, load_recv_keys, processed_key, sender_key_key, s
 use crate::events::Event;
 use crate::prekeys::plan::{parse_next_id, NEXT_PREKEY_ID};
 use crate::recv::message::{message_info, plan_message, push_name_update};
+use crate::recv::route::own_jids;
 use crate::store::{AccountId, Batch, DeviceData, Namespace, Store, StoreError};
 
 /// What handling one stanza produced, in the order it must happen: `batch` is stored, then
@@ -40,8 +41,10 @@ pub(crate) enum OutcomeKind {
     Duplicate,
     /// Could not be decrypted: `UndecryptableMessage` and a retry receipt.
     Undecryptable,
-    /// Not a message we can read at all (malformed stanza): acked and dropped.
+    /// Not a message at all for this device (before pairing): acked and dropped.
     Dropped,
+    /// A stanza that lacks what the protocol requires: refused with an error ack.
+    Malformed,
 }
 
 /// Everything the handler needs besides the stanza.
@@ -51,14 +54,6 @@ pub(crate) struct Ctx<'a> {
     pub device: &'a DeviceData,
     /// Retry receipts already sent per message id in this process.
     pub retries: &'a mut HashMap<String, u32>,
-}
-
-/// Our own JIDs for telling our devices' messages apart; `None` before pairing.
-pub(crate) fn own_jids(device: &DeviceData) -> Option<OwnJids> {
-    Some(OwnJids {
-        pn: device.jid.as_ref()?.to_non_ad(),
-        lid: device.lid.as_ref().map(|l| l.to_non_ad()),
-    })
 }
 
 /// Works out one `<message>`: reads the state it needs, decrypts, and returns what to store
@@ -73,8 +68,12 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
     let stanza = match MessageStanza::parse(node, &own) {
         Ok(s) => s,
         Err(e) => {
-            tracing::warn!(error = %e, "malformed message stanza; acked and dropped");
-            return Ok(dropped(ack));
+            // Refused with the protocol's parsing error, so the server neither redelivers it
+            // forever nor takes it for delivered.
+            tracing::warn!(error = %e, "malformed message stanza; refused");
+            let mut outcome = dropped(nack_for(node, NACK_PARSING_ERROR).into_iter().collect());
+            outcome.kind = OutcomeKind::Malformed;
+            return Ok(outcome);
         }
     };
     let processed = processed_key(&stanza);

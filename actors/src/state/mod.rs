@@ -1,18 +1,17 @@
 //! Durable crypto state: `StateSup` and its `Signal` actor, the only owner of Signal sessions,
 //! sender keys and one-time prekeys once a device is paired.
 //!
-//! Inbound `<message>` stanzas go `Router → ConnSup → ClientSup → StateSup → Signal`. The
-//! Signal actor decrypts with the pure functions of `wa_protocol::message`, writes every state
-//! change (ratchets, sender keys, the consumed prekey, the sender's identity, the processed
-//! message id) in one store batch, and only then publishes the events and sends the delivery
-//! receipt and the ack. A crash before the batch means the server redelivers; a redelivery
-//! after it is recognised by its id and acked without a second event.
+//! Inbound `<message>` stanzas go from the Router straight to the Signal actor. It decrypts
+//! with the pure functions of `wa_protocol::message`, writes every state change (ratchets,
+//! sender keys, the consumed prekey, the sender's identity, the processed message id) in one
+//! store batch, and only then publishes the events and sends the delivery receipt and the ack
+//! on the live connection. A crash before the batch means the server redelivers; a
+//! redelivery after it is recognised by its id and acked without a second event.
 
 mod inbound;
 mod keys;
 mod signal;
 mod supervisor;
 
-pub(crate) use inbound::own_jids;
-pub(crate) use signal::SignalMsg;
-pub(crate) use supervisor::{StateSup, StateSupArgs, StateSupMsg};
+pub(crate) use signal::SignalArgs;
+pub(crate) use supervisor::{StateReport, StateSup, StateSupArgs};

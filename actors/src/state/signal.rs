@@ -1,5 +1,7 @@
 //! The `Signal` actor: one mailbox, so stanzas are handled strictly in arrival order (and so
-//! in order per sender device), each to its end before the next.
+//! in order per sender device), each to its end before the next. It gets `<message>` stanzas
+//! and identity-change notifications straight from the Router and sends its receipts and
+//! acks straight to the live connection.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,28 +9,42 @@ use std::sync::Arc;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use wa_protocol::binary::{Jid, Node};
 use wa_protocol::signal::signal_address_user;
+use wa_protocol::stanza::notification::Notification;
 
 use super::inbound::{handle_message, Ctx, OutcomeKind};
 use crate::broadcaster::BroadcasterHandle;
-use crate::client::counters::Counters;
-use crate::client::supervisor::ClientSupMsg;
-use crate::store::{AccountId, Batch, DeviceData, Namespace, Store};
+use crate::counters::Counters;
+use crate::link::{IdentityCell, Inbound, LiveConn};
+use crate::store::{AccountId, Batch, Namespace, Store};
 
 /// Messages of the Signal actor.
 pub(crate) enum SignalMsg {
-    /// An inbound `<message>` stanza (not acked yet: this actor acks it after persisting).
-    Message(Node),
-    /// A contact's identity key changed: forget their sessions and identities.
-    IdentityChanged(Jid),
-    /// The device identity changed (pairing finished): reload it before the next stanza.
-    DeviceChanged,
+    /// A `<message>` (not acked yet: this actor acks it after persisting) or a contact's
+    /// identity-change notification.
+    Stanza(Inbound),
 }
 
+impl From<Inbound> for SignalMsg {
+    fn from(i: Inbound) -> Self {
+        SignalMsg::Stanza(i)
+    }
+}
+
+impl TryFrom<SignalMsg> for Inbound {
+    type Error = SignalMsg;
+    fn try_from(m: SignalMsg) -> Result<Self, SignalMsg> {
+        let SignalMsg::Stanza(i) = m;
+        Ok(i)
+    }
+}
+
+#[derive(Clone)]
 pub(crate) struct SignalArgs {
     pub store: Arc<dyn Store>,
     pub account_id: AccountId,
     pub broadcaster: BroadcasterHandle,
-    pub client: ActorRef<ClientSupMsg>,
+    pub live: LiveConn,
+    pub identity: IdentityCell,
     pub counters: Arc<Counters>,
     pub span: tracing::Span,
 }
@@ -37,35 +53,18 @@ pub(crate) struct Signal;
 
 pub(crate) struct SignalState {
     args: SignalArgs,
-    device: Option<DeviceData>,
     retries: HashMap<String, u32>,
 }
 
 impl SignalState {
-    async fn device(&mut self) -> Result<&DeviceData, ActorProcessingErr> {
-        if self.device.is_none() {
-            let loaded = self
-                .args
-                .store
-                .load_device(&self.args.account_id)
-                .await
-                .map_err(|e| format!("load device: {e}"))?;
-            self.device = loaded;
-        }
-        self.device
-            .as_ref()
-            .ok_or_else(|| "no device identity in the store".into())
-    }
-
     async fn on_message(&mut self, node: Node) -> Result<(), ActorProcessingErr> {
-        self.device().await?;
-        let Some(device) = self.device.as_ref() else {
-            return Ok(());
+        let Some(device) = self.args.identity.get() else {
+            return Err("no device identity".into());
         };
         let mut ctx = Ctx {
             store: &*self.args.store,
             account: &self.args.account_id,
-            device,
+            device: &device,
             retries: &mut self.retries,
         };
         // A store failure fails this actor: StateSup restarts it and asks for a new
@@ -78,19 +77,22 @@ impl SignalState {
             OutcomeKind::Delivered => c.message_in(),
             OutcomeKind::Duplicate => c.duplicate(),
             OutcomeKind::Undecryptable => c.undecryptable(),
+            OutcomeKind::Malformed => c.malformed(),
             OutcomeKind::Dropped => {}
         }
         let broadcaster = self.args.broadcaster.clone();
-        let client = self.args.client.clone();
+        let live = self.args.live.clone();
         let (events, replies) = (outcome.events, outcome.replies);
         let deliver = move || {
             for event in events {
                 if !broadcaster.publish(event) {
-                    tracing::warn!("broadcaster is gone; event dropped");
+                    tracing::warn!("broadcaster registry closed; event dropped");
                 }
             }
             for reply in replies {
-                let _ = client.cast(ClientSupMsg::Outbound(reply));
+                if let Err(e) = live.send(reply) {
+                    tracing::debug!(error = %e, "reply not sent; the server will redeliver");
+                }
             }
         };
         if outcome.batch.is_empty() {
@@ -146,7 +148,6 @@ impl Actor for Signal {
     ) -> Result<Self::State, ActorProcessingErr> {
         Ok(SignalState {
             args,
-            device: None,
             retries: HashMap::new(),
         })
     }
@@ -157,13 +158,20 @@ impl Actor for Signal {
         msg: Self::Msg,
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
-        match msg {
-            SignalMsg::Message(node) => state.on_message(node).await,
-            SignalMsg::IdentityChanged(jid) => state.on_identity_changed(jid).await,
-            SignalMsg::DeviceChanged => {
-                state.device = None;
-                Ok(())
-            }
+        // The ticket is held until the stanza is done: a slow Signal actor slows the socket.
+        let SignalMsg::Stanza(Inbound {
+            node,
+            ticket: _ticket,
+        }) = msg;
+        if node.tag == "notification" {
+            return match Notification::parse(&node) {
+                Ok(n) => state.on_identity_changed(n.from).await,
+                Err(e) => {
+                    tracing::debug!(parent: &state.args.span, error = %e, "unreadable notification");
+                    Ok(())
+                }
+            };
         }
+        state.on_message(node).await
     }
 }

@@ -1,32 +1,27 @@
 //! `StateSup`: keeps the Signal actor alive for the client's whole life. A failed Signal actor
-//! is restarted from the store (it keeps nothing that is not persisted) and `ClientSup` is
-//! told, so it renews the connection and the server redelivers what was not acked.
+//! is restarted from the store (it keeps nothing that is not persisted), its new address goes
+//! into the routing slot, and `ClientSup` is told so it renews the connection and the server
+//! redelivers what was not acked. It is not on the data path.
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use ractor::{Actor, ActorProcessingErr, ActorRef, SupervisionEvent};
+use ractor::{Actor, ActorProcessingErr, ActorRef, DerivedActorRef, SupervisionEvent};
 
 use super::signal::{Signal, SignalArgs, SignalMsg};
-use crate::broadcaster::BroadcasterHandle;
-use crate::client::counters::Counters;
-use crate::client::supervisor::ClientSupMsg;
-use crate::store::{AccountId, Store};
+use crate::link::OwnerSlot;
 use crate::supervision::{MeltdownConfig, RestartWindow};
 
-/// Messages of the state supervisor.
-pub(crate) enum StateSupMsg {
-    /// For the Signal actor.
-    Signal(SignalMsg),
+/// What `StateSup` tells its parent.
+pub(crate) enum StateReport {
+    /// The Signal actor was restarted: whatever it was handling was not acked.
+    SignalRestarted,
 }
 
-#[derive(Clone)]
 pub(crate) struct StateSupArgs {
-    pub store: Arc<dyn Store>,
-    pub account_id: AccountId,
-    pub broadcaster: BroadcasterHandle,
-    pub client: ActorRef<ClientSupMsg>,
-    pub counters: Arc<Counters>,
+    pub signal: SignalArgs,
+    /// Where the routing tables find the current Signal actor.
+    pub slot: OwnerSlot,
+    pub up: DerivedActorRef<StateReport>,
     pub meltdown: MeltdownConfig,
 }
 
@@ -36,34 +31,21 @@ pub(crate) struct StateSupState {
     args: StateSupArgs,
     signal: ActorRef<SignalMsg>,
     restarts: RestartWindow,
-    span: tracing::Span,
 }
 
 async fn spawn_signal(
     args: &StateSupArgs,
-    span: &tracing::Span,
-    sup: &ActorRef<StateSupMsg>,
+    sup: &ActorRef<()>,
 ) -> Result<ActorRef<SignalMsg>, ActorProcessingErr> {
-    let (signal, _) = Actor::spawn_linked(
-        None,
-        Signal,
-        SignalArgs {
-            store: args.store.clone(),
-            account_id: args.account_id.clone(),
-            broadcaster: args.broadcaster.clone(),
-            client: args.client.clone(),
-            counters: args.counters.clone(),
-            span: tracing::info_span!(parent: span, "signal"),
-        },
-        sup.get_cell(),
-    )
-    .await
-    .map_err(|e| format!("spawn signal: {e}"))?;
+    let (signal, _) = Actor::spawn_linked(None, Signal, args.signal.clone(), sup.get_cell())
+        .await
+        .map_err(|e| format!("spawn signal: {e}"))?;
+    args.slot.set(signal.get_derived());
     Ok(signal)
 }
 
 impl Actor for StateSup {
-    type Msg = StateSupMsg;
+    type Msg = ();
     type State = StateSupState;
     type Arguments = StateSupArgs;
 
@@ -72,30 +54,12 @@ impl Actor for StateSup {
         myself: ActorRef<Self::Msg>,
         args: StateSupArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
-        let span = tracing::info_span!("state", account = %args.account_id);
-        let signal = spawn_signal(&args, &span, &myself).await?;
+        let signal = spawn_signal(&args, &myself).await?;
         Ok(StateSupState {
             restarts: RestartWindow::new(args.meltdown),
             args,
             signal,
-            span,
         })
-    }
-
-    async fn handle(
-        &self,
-        _myself: ActorRef<Self::Msg>,
-        msg: Self::Msg,
-        state: &mut Self::State,
-    ) -> Result<(), ActorProcessingErr> {
-        match msg {
-            StateSupMsg::Signal(m) => {
-                if state.signal.cast(m).is_err() {
-                    tracing::warn!(parent: &state.span, "signal actor is gone; message dropped");
-                }
-            }
-        }
-        Ok(())
     }
 
     async fn handle_supervisor_evt(
@@ -106,7 +70,7 @@ impl Actor for StateSup {
     ) -> Result<(), ActorProcessingErr> {
         let reason = match event {
             SupervisionEvent::ActorFailed(cell, err) if cell.get_id() == state.signal.get_id() => {
-                state.args.counters.actor_failure();
+                state.args.signal.counters.actor_failure();
                 format!("failed: {err}")
             }
             SupervisionEvent::ActorTerminated(cell, _, reason)
@@ -116,14 +80,13 @@ impl Actor for StateSup {
             }
             _ => return Ok(()),
         };
-        tracing::error!(parent: &state.span, %reason, "signal actor exited; restarting it");
+        tracing::error!(parent: &state.args.signal.span, %reason, "signal actor exited; restarting it");
         if state.restarts.record(Instant::now()) {
             myself.stop(Some(format!("signal actor meltdown (last: {reason})")));
             return Ok(());
         }
-        state.signal = spawn_signal(&state.args, &state.span, &myself).await?;
-        // Whatever it was handling was not acked: a new connection gets it redelivered.
-        let _ = state.args.client.cast(ClientSupMsg::StateRestarted);
+        state.signal = spawn_signal(&state.args, &myself).await?;
+        let _ = state.args.up.send_message(StateReport::SignalRestarted);
         Ok(())
     }
 }

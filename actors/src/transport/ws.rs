@@ -16,7 +16,7 @@ use super::{BoxFuture, Connection, FrameSink, FrameSource, Transport, TransportE
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// The `Origin` header WhatsApp Web sends; the server expects it.
-pub const DEFAULT_ORIGIN: &str = "https://web.whatsapp.com";
+pub(crate) const DEFAULT_ORIGIN: &str = "https://web.whatsapp.com";
 
 /// WebSocket transport: `wss://` URLs go through rustls (ring provider, Mozilla's webpki roots),
 /// `ws://` URLs are plain TCP (for a local test server such as wa-testkit).

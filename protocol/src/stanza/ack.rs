@@ -34,9 +34,33 @@ pub fn ack_for(stanza: &Node) -> Option<Node> {
     Some(b.finish())
 }
 
+/// The `error` code of an ack refusing a stanza the client could not parse (Baileys
+/// `NACK_REASONS.ParsingError`).
+pub const NACK_PARSING_ERROR: u16 = 487;
+
+/// An ack that refuses `stanza` with `code` (a "nack"): the server stops redelivering it,
+/// and learns why. `None` when the stanza has no `id` or `from` to answer.
+pub fn nack_for(stanza: &Node, code: u16) -> Option<Node> {
+    let mut ack = ack_for(stanza)?;
+    ack.set_attr("error", code.to_string());
+    Some(ack)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nack_carries_the_error_code() {
+        let m = Node::build("message")
+            .attr("id", "M1")
+            .attr("from", "5@s.whatsapp.net")
+            .finish();
+        let nack = nack_for(&m, NACK_PARSING_ERROR).unwrap();
+        assert_eq!(nack.attr_str("error").as_deref(), Some("487"));
+        assert_eq!(nack.attr_str("id").as_deref(), Some("M1"));
+        assert!(nack_for(&Node::build("message").attr("id", "1").finish(), 487).is_none());
+    }
 
     #[test]
     fn receipt_ack_copies_type_and_participant() {

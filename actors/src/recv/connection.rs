@@ -4,21 +4,22 @@
 use wa_protocol::binary::Node;
 use wa_protocol::stanza::stream_error::ConnectionOutcome;
 
+use wa_protocol::connection::EndReason;
+
 use crate::conn::ConnDown;
 use crate::events::{self, Event};
 
 /// Events for a connection that ended.
 pub(crate) fn events_for_down(down: &ConnDown) -> Vec<Event> {
     match down {
-        ConnDown::Lost(_) => vec![Event::Disconnected(events::Disconnected)],
-        ConnDown::Outcome(outcome, node) => match outcome {
+        ConnDown::Ended(EndReason::Server { outcome, node }) => match outcome {
             // An expected restart: the client is back in a moment, nothing to tell.
             ConnectionOutcome::RestartRequired => Vec::new(),
             ConnectionOutcome::Reconnect { .. } => vec![Event::Disconnected(events::Disconnected)],
             ConnectionOutcome::StreamError { code } => vec![
                 Event::StreamError(events::StreamError {
                     code: code.clone(),
-                    raw: Some(node.clone()),
+                    raw: Some((**node).clone()),
                 }),
                 Event::Disconnected(events::Disconnected),
             ],
@@ -35,7 +36,7 @@ pub(crate) fn events_for_down(down: &ConnDown) -> Vec<Event> {
                 vec![Event::ConnectFailure(events::ConnectFailure {
                     reason: *reason,
                     message: message.clone(),
-                    raw: Some(node.clone()),
+                    raw: Some((**node).clone()),
                 })]
             }
             ConnectionOutcome::TemporaryBan { code, expire } => {
@@ -48,6 +49,8 @@ pub(crate) fn events_for_down(down: &ConnDown) -> Vec<Event> {
                 vec![Event::ClientOutdated(events::ClientOutdated)]
             }
         },
+        // Lost sockets, keepalive timeouts, unreadable ends, failed children.
+        _ => vec![Event::Disconnected(events::Disconnected)],
     }
 }
 

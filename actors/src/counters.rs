@@ -18,6 +18,8 @@ pub struct Counters {
     duplicates: AtomicU64,
     undecryptable: AtomicU64,
     messages_out: AtomicU64,
+    bad_frames: AtomicU64,
+    malformed: AtomicU64,
 }
 
 /// A copy of the counters at one moment.
@@ -47,6 +49,14 @@ pub struct CounterSnapshot {
     pub undecryptable: u64,
     /// Stanzas the client sent on behalf of the application (receipts, presence).
     pub messages_out: u64,
+    /// Frames that authenticated but did not decode (logged and skipped).
+    pub bad_frames: u64,
+    /// Stanzas that lacked what the protocol requires (answered with an error ack).
+    pub malformed: u64,
+    /// Inbound messages read but not yet finished by their owners (a gauge).
+    pub inbound_queue: u64,
+    /// The deepest the inbound queue has been.
+    pub inbound_queue_peak: u64,
 }
 
 impl Counters {
@@ -83,11 +93,26 @@ impl Counters {
     pub(crate) fn message_out(&self) {
         self.messages_out.fetch_add(1, Ordering::Relaxed);
     }
+    pub(crate) fn bad_frame(&self) {
+        self.bad_frames.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn malformed(&self) {
+        self.malformed.fetch_add(1, Ordering::Relaxed);
+    }
     pub(crate) fn prekeys_uploaded(&self, n: u64) {
         self.prekeys_uploaded.fetch_add(n, Ordering::Relaxed);
     }
 
-    /// Reads every counter.
+    /// Reads every counter, with the inbound queue gauge of `flow`.
+    pub(crate) fn snapshot_with(&self, flow: &crate::link::Flow) -> CounterSnapshot {
+        CounterSnapshot {
+            inbound_queue: flow.depth() as u64,
+            inbound_queue_peak: flow.peak() as u64,
+            ..self.snapshot()
+        }
+    }
+
+    /// Reads every counter (the queue gauge reads zero; `Client::counters` fills it in).
     pub fn snapshot(&self) -> CounterSnapshot {
         CounterSnapshot {
             nodes_in: self.nodes_in.load(Ordering::Relaxed),
@@ -102,6 +127,10 @@ impl Counters {
             duplicates: self.duplicates.load(Ordering::Relaxed),
             undecryptable: self.undecryptable.load(Ordering::Relaxed),
             messages_out: self.messages_out.load(Ordering::Relaxed),
+            bad_frames: self.bad_frames.load(Ordering::Relaxed),
+            malformed: self.malformed.load(Ordering::Relaxed),
+            inbound_queue: 0,
+            inbound_queue_peak: 0,
         }
     }
 }

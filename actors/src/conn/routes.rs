@@ -1,0 +1,68 @@
+//! The routing table a connection starts with: which actor owns which inbound stanza. The
+//! decision is the pure `recv::route::destination`; this only holds the addresses.
+
+use ractor::DerivedActorRef;
+use wa_protocol::binary::Node;
+
+use crate::broadcaster::BroadcasterHandle;
+use crate::link::{FlowTicket, IdentityCell, Inbound, OwnerSlot};
+use crate::recv::route::{destination, Destination};
+
+/// Where a connection's inbound stanzas go.
+#[derive(Clone)]
+pub(crate) struct Routes {
+    /// `<message>` stanzas and identity changes: the Signal actor.
+    pub signal: OwnerSlot,
+    /// Pairing stanzas, while unpaired.
+    pub pairing: Option<DerivedActorRef<Inbound>>,
+    /// The server's prekey-count notifications, once logged in.
+    pub prekeys: Option<DerivedActorRef<Inbound>>,
+    /// Stanzas that only become events.
+    pub broadcaster: BroadcasterHandle,
+    /// Our own identity, to tell our devices from others.
+    pub identity: IdentityCell,
+}
+
+impl Routes {
+    /// Hands `node` to its owner. The ticket goes with it; it is dropped here for stanzas
+    /// that are done once published.
+    pub(crate) fn dispatch(&self, node: Node, ticket: FlowTicket) {
+        let device = self.identity.get();
+        let own = device.as_deref().and_then(crate::recv::route::own_jids);
+        let to = |owner: &DerivedActorRef<Inbound>, node: Node, ticket: FlowTicket| {
+            if owner.send_message(Inbound { node, ticket }).is_err() {
+                tracing::warn!("stanza owner is gone; the server will redeliver");
+            }
+        };
+        match destination(node, own.as_ref(), self.pairing.is_some()) {
+            Destination::Signal(node) => self.to_signal(node, ticket),
+            Destination::Pairing(node) => match &self.pairing {
+                Some(p) => to(p, node, ticket),
+                None => tracing::debug!("pairing stanza after pairing; ignored"),
+            },
+            Destination::PreKeys(node) => match &self.prekeys {
+                Some(p) => to(p, node, ticket),
+                None => tracing::debug!("prekey notification before login; ignored"),
+            },
+            Destination::IdentityChanged(node, events) => {
+                self.publish(events);
+                self.to_signal(node, ticket);
+            }
+            Destination::Publish(events) => self.publish(events),
+        }
+    }
+
+    fn to_signal(&self, node: Node, ticket: FlowTicket) {
+        if !self.signal.send(Inbound { node, ticket }) {
+            tracing::warn!("signal actor is gone; the server will redeliver");
+        }
+    }
+
+    fn publish(&self, events: Vec<crate::events::Event>) {
+        for event in events {
+            if !self.broadcaster.publish(event) {
+                tracing::warn!("broadcaster registry closed; event dropped");
+            }
+        }
+    }
+}
