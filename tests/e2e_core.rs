@@ -327,8 +327,8 @@ async fn a_flood_against_a_slow_signal_actor_stays_under_the_mark_and_arrives_on
         "the Signal actor never fell behind (peak {}): the test tests nothing",
         c.inbound_queue_peak
     );
-    let seen = seen.lock().unwrap();
-    assert!(seen.values().all(|n| *n == 1), "a message arrived twice");
+    let twice = seen.lock().unwrap().values().filter(|n| **n != 1).count();
+    assert_eq!(twice, 0, "messages that arrived more than once");
     assert_eq!(c.connections, 1, "no reconnect: {c:?}");
     client.stop().await;
 }
