@@ -1,33 +1,30 @@
-//! [`Client`], the handle applications hold, and [`ClientBuilder`] that starts one.
+//! [`Client`], the handle applications hold.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use ractor::rpc::CallResult;
-use ractor::{Actor, ActorId, ActorRef};
+use ractor::{ActorId, ActorRef};
 use wa_protocol::binary::{Jid, Node};
-use wa_protocol::crypto::PublicKey;
 use wa_protocol::stanza::presence::{chat_state, subscribe_presence, ChatState};
 use wa_protocol::stanza::receipt::{read_receipt, ReceiptKind};
 
 use super::api::ApiMsg;
+use super::builder::ClientBuilder;
 use super::config::ClientConfig;
 use super::status::ClientStatus;
-use super::supervisor::{ClientSup, ClientSupArgs, ClientSupMsg};
+use super::supervisor::ClientSupMsg;
 use crate::broadcaster::{BroadcasterError, BroadcasterHandle, EventStream, SubscriptionId};
-use crate::conn::{ConnActorIds, KeepaliveConfig};
+use crate::conn::ConnActorIds;
 use crate::counters::{CounterSnapshot, Counters};
 use crate::events::{EventFilter, EventHandler};
 use crate::link::{Flow, IdentityCell, IqError, LiveConn};
-use crate::pairing::{PairingConfig, PairingError};
-use crate::prekeys::PreKeyConfig;
-use crate::store::{MemoryStore, SqliteStore, Store, StoreError};
-use crate::supervision::{BackoffConfig, MeltdownConfig};
-use crate::transport::{Transport, TransportError, WsTransport};
+use crate::pairing::PairingError;
+use crate::store::StoreError;
+use crate::transport::TransportError;
 
 /// Deadline of the client's own queries to its root actor.
-const API_TIMEOUT: Duration = Duration::from_secs(10);
+pub(super) const API_TIMEOUT: Duration = Duration::from_secs(10);
 /// Deadline of `pair_phone`: key stretching plus a server round trip.
 const PAIR_PHONE_TIMEOUT: Duration = Duration::from_secs(45);
 
@@ -105,6 +102,26 @@ impl RawConnection<'_> {
 }
 
 impl Client {
+    pub(super) fn new(
+        sup: ActorRef<ClientSupMsg>,
+        broadcaster: BroadcasterHandle,
+        counters: Arc<Counters>,
+        flow: Arc<Flow>,
+        live: LiveConn,
+        identity: IdentityCell,
+        config: Arc<ClientConfig>,
+    ) -> Self {
+        Self {
+            sup,
+            broadcaster,
+            counters,
+            flow,
+            live,
+            identity,
+            config,
+        }
+    }
+
     /// Starts configuring a client.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
@@ -320,157 +337,5 @@ impl Client {
             .sup
             .stop_and_wait(Some("stopped by the application".into()), Some(API_TIMEOUT))
             .await;
-    }
-}
-
-/// Configures and starts a [`Client`].
-///
-/// ```no_run
-/// # async fn run() -> Result<(), wa_actors_core::ClientError> {
-/// let client = wa_actors_core::Client::builder()
-///     .sqlite("wa.sqlite")
-///     .start()
-///     .await?;
-/// # Ok(()) }
-/// ```
-#[derive(Default)]
-pub struct ClientBuilder {
-    config: ClientConfig,
-    store: Option<Arc<dyn Store>>,
-    sqlite_path: Option<std::path::PathBuf>,
-    transport: Option<Arc<dyn Transport>>,
-}
-
-impl ClientBuilder {
-    /// Replaces the whole configuration.
-    pub fn config(mut self, config: ClientConfig) -> Self {
-        self.config = config;
-        self
-    }
-
-    /// The WebSocket URL to connect to.
-    pub fn url(mut self, url: impl Into<String>) -> Self {
-        self.config.url = url.into();
-        self
-    }
-
-    /// The key the server's certificate chain must be signed by.
-    pub fn trust_root(mut self, root: PublicKey) -> Self {
-        self.config.trust_root = root;
-        self
-    }
-
-    /// Which account of the store to use.
-    pub fn account(mut self, account: impl Into<String>) -> Self {
-        self.config.account = account.into();
-        self
-    }
-
-    /// Reconnect backoff.
-    pub fn backoff(mut self, backoff: BackoffConfig) -> Self {
-        self.config.backoff = backoff;
-        self
-    }
-
-    /// Meltdown limit.
-    pub fn meltdown(mut self, meltdown: MeltdownConfig) -> Self {
-        self.config.meltdown = meltdown;
-        self
-    }
-
-    /// Keepalive timing.
-    pub fn keepalive(mut self, keepalive: KeepaliveConfig) -> Self {
-        self.config.keepalive = keepalive;
-        self
-    }
-
-    /// QR rotation and pair-code options.
-    pub fn pairing(mut self, pairing: PairingConfig) -> Self {
-        self.config.pairing = pairing;
-        self
-    }
-
-    /// How many prekeys to keep on the server.
-    pub fn prekeys(mut self, prekeys: PreKeyConfig) -> Self {
-        self.config.prekeys = prekeys;
-        self
-    }
-
-    /// Uses this store (shared with other clients, possibly).
-    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
-        self.store = Some(store);
-        self
-    }
-
-    /// Uses (and creates if needed) the SQLite store at `path`: the default kind of store.
-    pub fn sqlite(mut self, path: impl AsRef<Path>) -> Self {
-        self.sqlite_path = Some(path.as_ref().to_path_buf());
-        self
-    }
-
-    /// Uses this transport instead of the WebSocket one.
-    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
-        self.transport = Some(transport);
-        self
-    }
-
-    /// [`ClientBuilder::build`], then [`Client::connect`].
-    pub async fn start(self) -> Result<Client, ClientError> {
-        let client = self.build().await?;
-        client.connect().await?;
-        Ok(client)
-    }
-
-    /// Opens the store (creating the device identity on first use) and spawns the supervision
-    /// tree, without connecting yet. Without a store the client keeps its identity in memory
-    /// only.
-    pub async fn build(self) -> Result<Client, ClientError> {
-        let store: Arc<dyn Store> = match (self.store, self.sqlite_path) {
-            (Some(store), _) => store,
-            (None, Some(path)) => Arc::new(SqliteStore::open(&path).await?),
-            (None, None) => Arc::new(MemoryStore::new()),
-        };
-        let transport: Arc<dyn Transport> = match self.transport {
-            Some(t) => t,
-            None => Arc::new(WsTransport::new()?),
-        };
-        let counters = Arc::new(Counters::default());
-        let flow = Flow::new(self.config.inbound_high_water);
-        let live = LiveConn::default();
-        let identity = IdentityCell::default();
-        let config = self.config;
-        let (sup, _) = Actor::spawn(
-            None,
-            ClientSup,
-            ClientSupArgs {
-                config: config.clone(),
-                store,
-                transport,
-                counters: counters.clone(),
-                flow: flow.clone(),
-                live: live.clone(),
-                identity: identity.clone(),
-            },
-        )
-        .await?;
-        let broadcaster = match sup
-            .call(
-                |p| ClientSupMsg::Api(ApiMsg::Broadcaster(p)),
-                Some(API_TIMEOUT),
-            )
-            .await
-        {
-            Ok(CallResult::Success(b)) => b,
-            _ => return Err(ClientError::Stopped),
-        };
-        Ok(Client {
-            sup,
-            broadcaster,
-            counters,
-            flow,
-            live,
-            identity,
-            config: Arc::new(config),
-        })
     }
 }

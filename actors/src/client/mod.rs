@@ -2,6 +2,7 @@
 //! `ClientSup` behind them (its lifecycle in `lifecycle.rs`, its API messages in `api.rs`).
 
 mod api;
+mod builder;
 pub(crate) mod config;
 mod handle;
 mod lifecycle;
@@ -9,6 +10,7 @@ mod payload;
 mod status;
 pub(crate) mod supervisor;
 
+pub use builder::ClientBuilder;
 pub use config::{ClientConfig, DEFAULT_INBOUND_HIGH_WATER, DEFAULT_URL};
-pub use handle::{Client, ClientBuilder, ClientError, RawConnection};
+pub use handle::{Client, ClientError, RawConnection};
 pub use status::{AccountState, ClientStatus, ConnectionState, StopReason};

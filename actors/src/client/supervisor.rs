@@ -15,7 +15,7 @@ use super::status::{AccountState, ConnectionState};
 use crate::broadcaster::{BroadcasterArgs, BroadcasterHandle};
 use crate::conn::{ConnReport, ConnSupMsg};
 use crate::counters::Counters;
-use crate::link::{Flow, IdentityCell, LiveConn, OwnerSlot};
+use crate::link::{narrow, Flow, IdentityCell, LiveConn, OwnerSlot};
 use crate::state::{SignalArgs, StateReport, StateSup, StateSupArgs};
 use crate::store::{AccountId, Store};
 use crate::supervision::{Backoff, RestartWindow};
@@ -33,26 +33,8 @@ pub(crate) enum ClientSupMsg {
     Reconnect { generation: u64 },
 }
 
-macro_rules! from_report {
-    ($from:ty, $variant:ident) => {
-        impl From<$from> for ClientSupMsg {
-            fn from(m: $from) -> Self {
-                ClientSupMsg::$variant(m)
-            }
-        }
-        impl TryFrom<ClientSupMsg> for $from {
-            type Error = ClientSupMsg;
-            fn try_from(m: ClientSupMsg) -> Result<Self, ClientSupMsg> {
-                match m {
-                    ClientSupMsg::$variant(x) => Ok(x),
-                    other => Err(other),
-                }
-            }
-        }
-    };
-}
-from_report!(ConnReport, Conn);
-from_report!(StateReport, State);
+narrow!(ClientSupMsg, ConnReport => Conn);
+narrow!(ClientSupMsg, StateReport => State);
 
 /// What `ClientSup` is started with; the shared parts are made by `ClientBuilder::build` so
 /// the `Client` handle reads the same ones.

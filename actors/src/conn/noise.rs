@@ -9,7 +9,7 @@ use wa_protocol::connection::{NoiseClient, NoiseClientConfig, NoiseEvent};
 use wa_protocol::crypto::KeyPair;
 
 use super::socket::{SocketEvent, SocketMsg};
-use crate::link::FlowTicket;
+use crate::link::{narrow, FlowTicket};
 
 /// Messages of the Noise actor.
 pub(crate) enum NoiseMsg {
@@ -25,21 +25,7 @@ pub(crate) enum NoiseMsg {
     Close,
 }
 
-impl From<SocketEvent> for NoiseMsg {
-    fn from(e: SocketEvent) -> Self {
-        NoiseMsg::Socket(e)
-    }
-}
-
-impl TryFrom<NoiseMsg> for SocketEvent {
-    type Error = NoiseMsg;
-    fn try_from(m: NoiseMsg) -> Result<Self, NoiseMsg> {
-        match m {
-            NoiseMsg::Socket(e) => Ok(e),
-            other => Err(other),
-        }
-    }
-}
+narrow!(NoiseMsg, SocketEvent => Socket);
 
 /// What the Noise layer hands up, in order.
 pub(crate) enum NoiseUp {

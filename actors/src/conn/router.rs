@@ -17,7 +17,7 @@ use super::keepalive::{Due, KeepaliveMsg};
 use super::noise::{NoiseMsg, NoiseUp};
 use super::routes::Routes;
 use crate::counters::Counters;
-use crate::link::{FlowTicket, IqError, Outbound};
+use crate::link::{narrow, FlowTicket, IqError, Outbound};
 
 /// Messages of the router.
 pub(crate) enum RouterMsg {
@@ -26,47 +26,15 @@ pub(crate) enum RouterMsg {
     /// From anyone sending on this connection.
     Out(Outbound),
     /// The timer fired.
-    Due,
+    Due(Due),
     /// Close after every node sent before this message.
     Close,
 }
 
-macro_rules! narrow {
-    ($from:ty, $variant:ident) => {
-        impl From<$from> for RouterMsg {
-            fn from(m: $from) -> Self {
-                RouterMsg::$variant(m)
-            }
-        }
-        impl TryFrom<RouterMsg> for $from {
-            type Error = RouterMsg;
-            fn try_from(m: RouterMsg) -> Result<Self, RouterMsg> {
-                match m {
-                    RouterMsg::$variant(x) => Ok(x),
-                    other => Err(other),
-                }
-            }
-        }
-    };
-}
-narrow!(NoiseUp, Noise);
-narrow!(Outbound, Out);
+narrow!(RouterMsg, NoiseUp => Noise);
+narrow!(RouterMsg, Outbound => Out);
 
-impl From<Due> for RouterMsg {
-    fn from(_: Due) -> Self {
-        RouterMsg::Due
-    }
-}
-
-impl TryFrom<RouterMsg> for Due {
-    type Error = RouterMsg;
-    fn try_from(m: RouterMsg) -> Result<Self, RouterMsg> {
-        match m {
-            RouterMsg::Due => Ok(Due),
-            other => Err(other),
-        }
-    }
-}
+narrow!(RouterMsg, Due => Due);
 
 /// What the router reports to its supervisor.
 pub(crate) enum RouterReport {
@@ -224,7 +192,7 @@ impl Actor for Router {
                 state.on_out(out);
                 state.flush(&untracked)?;
             }
-            RouterMsg::Due => {
+            RouterMsg::Due(Due) => {
                 state.machine.handle_timeout(Instant::now());
                 state.flush(&untracked)?;
             }

@@ -13,7 +13,7 @@ use super::router::{Router, RouterArgs, RouterMsg, RouterReport};
 use super::routes::Routes;
 use super::socket::{Socket, SocketArgs, SocketMsg};
 use super::{ConnActorIds, ConnDown, ConnParams, ConnReport, ConnRole};
-use crate::link::LiveConn;
+use crate::link::{narrow, LiveConn};
 use crate::pairing::{Pairing, PairingArgs, PairingError, PairingMsg, PairingReport};
 use crate::prekeys::{PreKeys, PreKeysArgs, PreKeysMsg};
 
@@ -34,26 +34,8 @@ pub(crate) enum ConnSupMsg {
     PairPhone(String, RpcReplyPort<Result<String, PairingError>>),
 }
 
-macro_rules! report_from {
-    ($from:ty, $variant:ident) => {
-        impl From<$from> for ConnSupMsg {
-            fn from(m: $from) -> Self {
-                ConnSupMsg::$variant(m)
-            }
-        }
-        impl TryFrom<ConnSupMsg> for $from {
-            type Error = ConnSupMsg;
-            fn try_from(m: ConnSupMsg) -> Result<Self, ConnSupMsg> {
-                match m {
-                    ConnSupMsg::$variant(x) => Ok(x),
-                    other => Err(other),
-                }
-            }
-        }
-    };
-}
-report_from!(RouterReport, Router);
-report_from!(PairingReport, Pairing);
+narrow!(ConnSupMsg, RouterReport => Router);
+narrow!(ConnSupMsg, PairingReport => Pairing);
 
 pub(crate) struct ConnSupArgs {
     pub params: ConnParams,

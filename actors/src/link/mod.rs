@@ -8,6 +8,7 @@ mod flow;
 mod identity;
 mod inbound;
 mod live;
+mod narrow;
 mod owner;
 
 pub use error::IqError;
@@ -15,4 +16,5 @@ pub(crate) use flow::{Flow, FlowTicket};
 pub(crate) use identity::IdentityCell;
 pub(crate) use inbound::Inbound;
 pub(crate) use live::{LiveConn, Outbound};
+pub(crate) use narrow::narrow;
 pub(crate) use owner::OwnerSlot;

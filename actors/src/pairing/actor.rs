@@ -19,7 +19,7 @@ use super::success::{
 use super::{PairingConfig, PairingError};
 use crate::broadcaster::BroadcasterHandle;
 use crate::events::Event;
-use crate::link::{Inbound, IqError, LiveConn};
+use crate::link::{narrow, Inbound, IqError, LiveConn};
 use crate::store::{AccountId, DeviceData, Store};
 
 /// How long the pair-code iqs may take.
@@ -59,21 +59,7 @@ pub(crate) enum PairingMsg {
     FinishAnswered(Result<Node, IqError>),
 }
 
-impl From<Inbound> for PairingMsg {
-    fn from(i: Inbound) -> Self {
-        PairingMsg::Stanza(i)
-    }
-}
-
-impl TryFrom<PairingMsg> for Inbound {
-    type Error = PairingMsg;
-    fn try_from(m: PairingMsg) -> Result<Self, PairingMsg> {
-        match m {
-            PairingMsg::Stanza(i) => Ok(i),
-            other => Err(other),
-        }
-    }
-}
+narrow!(PairingMsg, Inbound => Stanza);
 
 pub(crate) struct PairingArgs {
     /// This connection's router.

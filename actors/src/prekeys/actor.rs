@@ -11,7 +11,7 @@ use wa_protocol::stanza::prekeys::{count_iq, parse_count_reply, upload_iq};
 use super::plan::{generate, parse_next_id, upload_size, NEXT_PREKEY_ID};
 use super::PreKeyConfig;
 use crate::counters::Counters;
-use crate::link::{Inbound, IqError, LiveConn};
+use crate::link::{narrow, Inbound, IqError, LiveConn};
 use crate::store::{AccountId, DeviceData, Namespace, Store};
 
 /// How long the prekey iqs may take.
@@ -25,21 +25,7 @@ pub(crate) enum PreKeysMsg {
     Stanza(Inbound),
 }
 
-impl From<Inbound> for PreKeysMsg {
-    fn from(i: Inbound) -> Self {
-        PreKeysMsg::Stanza(i)
-    }
-}
-
-impl TryFrom<PreKeysMsg> for Inbound {
-    type Error = PreKeysMsg;
-    fn try_from(m: PreKeysMsg) -> Result<Self, PreKeysMsg> {
-        match m {
-            PreKeysMsg::Stanza(i) => Ok(i),
-            other => Err(other),
-        }
-    }
-}
+narrow!(PreKeysMsg, Inbound => Stanza);
 
 pub(crate) struct PreKeysArgs {
     /// This connection's router.
