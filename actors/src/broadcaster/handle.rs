@@ -23,6 +23,7 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why a call to the broadcaster failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum BroadcasterError {
     /// The broadcaster actor has stopped.
     #[error("the broadcaster has stopped")]

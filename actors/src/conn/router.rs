@@ -17,7 +17,7 @@ use super::keepalive::{Due, KeepaliveMsg};
 use super::noise::{NoiseMsg, NoiseUp};
 use super::routes::Routes;
 use crate::counters::Counters;
-use crate::link::{narrow, FlowTicket, IqError, Outbound};
+use crate::link::{narrow, FlowTicket, IqError, LiveConn, Outbound};
 
 /// Messages of the router.
 pub(crate) enum RouterMsg {
@@ -50,6 +50,10 @@ pub(crate) struct RouterArgs {
     pub timer: ActorRef<KeepaliveMsg>,
     pub routes: Routes,
     pub up: DerivedActorRef<RouterReport>,
+    /// Where this router is announced at login, before any stanza after `<success>` reaches
+    /// an owner (whose replies must find it).
+    pub live: LiveConn,
+    pub generation: u64,
     pub counters: Arc<Counters>,
     pub span: tracing::Span,
 }
@@ -59,6 +63,7 @@ pub(crate) struct Router;
 pub(crate) struct RouterState {
     args: RouterArgs,
     machine: StanzaClient,
+    me: DerivedActorRef<Outbound>,
     waiting: HashMap<String, oneshot::Sender<Result<Node, IqError>>>,
 }
 
@@ -107,6 +112,7 @@ impl RouterState {
             }
             StanzaEvent::LoggedIn(node) => {
                 self.args.counters.node_in();
+                self.args.live.attach(self.args.generation, self.me.clone());
                 let _ = self.args.up.send_message(RouterReport::LoggedIn(*node));
             }
             StanzaEvent::Ended(reason) => {
@@ -161,12 +167,13 @@ impl Actor for Router {
 
     async fn pre_start(
         &self,
-        _myself: ActorRef<Self::Msg>,
+        myself: ActorRef<Self::Msg>,
         args: RouterArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
         let seed = rand::RngCore::next_u64(&mut rand::rngs::OsRng);
         Ok(RouterState {
             machine: StanzaClient::new(args.config, seed),
+            me: myself.get_derived(),
             args,
             waiting: HashMap::new(),
         })

@@ -154,6 +154,8 @@ impl ConnSupState {
             timer: timer.clone(),
             routes,
             up: myself.get_derived(),
+            live: p.live.clone(),
+            generation: p.generation,
             counters: p.counters.clone(),
             span: span("router"),
         };
@@ -183,11 +185,7 @@ impl ConnSupState {
     fn on_router(&mut self, report: RouterReport) {
         match report {
             RouterReport::LoggedIn(success) => {
-                if let Some(router) = &self.children.router {
-                    self.params
-                        .live
-                        .attach(self.params.generation, router.get_derived());
-                }
+                // The router announced itself on `LiveConn` already.
                 if let Some(prekeys) = &self.children.prekeys {
                     let _ = prekeys.cast(PreKeysMsg::Check);
                 }

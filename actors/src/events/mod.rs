@@ -49,6 +49,7 @@ use crate::wire::{Jid, Node};
 
 /// Something that happened on the account. Subscribe through the broadcaster.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub enum Event {
     // Connection
     /// Logged in; sending is possible.

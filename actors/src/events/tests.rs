@@ -417,3 +417,18 @@ fn chat_filters_compare_users_not_devices() {
         assert!(!f.matches(&other));
     }
 }
+
+#[test]
+fn a_printed_event_shows_ids_as_whatsapp_writes_them() {
+    let event = Event::Presence(PresenceUpdate {
+        from: jid("15550000001:1@s.whatsapp.net"),
+        unavailable: false,
+        last_seen: None,
+    });
+    let printed = format!("{event:?}");
+    assert!(
+        printed.contains("Jid(15550000001:1@s.whatsapp.net)"),
+        "{printed}"
+    );
+    assert!(!printed.contains("user:"), "no struct dump: {printed}");
+}

@@ -52,6 +52,7 @@ impl Default for PairingConfig {
 
 /// Why [`Client::pair_phone`](crate::Client::pair_phone) could not produce a code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PairingError {
     /// The account is already paired; there is nothing to link.
     #[error("the account is already paired")]

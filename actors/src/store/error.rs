@@ -2,6 +2,7 @@
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     /// The SQLite engine reported an error.
     #[error("sqlite: {0}")]

@@ -24,6 +24,7 @@ pub type Connection = (Box<dyn FrameSink>, Box<dyn FrameSource>);
 
 /// Why a transport operation failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TransportError {
     /// The URL could not be parsed or used.
     #[error("invalid url {url}: {reason}")]

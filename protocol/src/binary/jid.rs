@@ -109,8 +109,9 @@ pub const DOMAIN_HOSTED: u8 = 128;
 /// AD-JID domain type of `hosted.lid`.
 pub const DOMAIN_HOSTED_LID: u8 = 129;
 
-/// A WhatsApp address.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A WhatsApp address. `Display` and `Debug` both print it as WhatsApp writes it
+/// (`15550000001:1@s.whatsapp.net`), so logged stanzas and events stay readable.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Jid {
     /// The user part (phone number, LID, group id, ...); empty for server JIDs like `@s.whatsapp.net`.
     pub user: String,
@@ -261,6 +262,12 @@ impl fmt::Display for Jid {
             write!(f, ":{}", self.device)?;
         }
         write!(f, "@{}", self.server)
+    }
+}
+
+impl fmt::Debug for Jid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Jid({self})")
     }
 }
 
