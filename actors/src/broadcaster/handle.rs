@@ -126,7 +126,20 @@ impl BroadcasterHandle {
     /// or streams; nothing waits for them to process it). The registry outlives the
     /// broadcaster actor, so an event published while the client is being killed still
     /// reaches subscribers that live outside it. False once the registry is closed.
+    ///
+    /// Inside the client only its own actors publish; applications and tests get this with
+    /// the `testing` feature (raw events bypass the protocol that normally produces them).
+    #[cfg(feature = "testing")]
     pub fn publish(&self, event: Event) -> bool {
+        self.registry.publish(event)
+    }
+
+    /// Delivers `event` to every matching subscriber before returning (into their mailboxes
+    /// or streams; nothing waits for them to process it). The registry outlives the
+    /// broadcaster actor, so an event published while the client is being killed still
+    /// reaches subscribers that live outside it. False once the registry is closed.
+    #[cfg(not(feature = "testing"))]
+    pub(crate) fn publish(&self, event: Event) -> bool {
         self.registry.publish(event)
     }
 
