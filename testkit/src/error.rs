@@ -10,9 +10,6 @@ pub enum TestkitError {
     /// Binding the listener failed.
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
-    /// The store failed while registering a device.
-    #[error("store: {0}")]
-    Store(String),
     /// A wait ran out of time.
     #[error("timed out waiting for {0}")]
     Timeout(String),

@@ -11,7 +11,7 @@ use wa_protocol::binary::Jid;
 use wa_protocol::crypto::KeyPair;
 
 /// How far LID users are from phone numbers on this server (any fixed distance will do; the
-/// shortcut `register_device` uses the same one).
+/// shortcut `FakeServer::provision` uses the same one).
 pub(crate) const LID_OFFSET: u64 = 100_000_000_000;
 
 /// A primary phone: one phone number, one identity key, devices numbered from 1.
