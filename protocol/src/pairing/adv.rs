@@ -10,6 +10,7 @@ use wa_protobuf::wa::{
 
 use super::error::PairError;
 use crate::crypto::{KeyPair, PublicKey};
+use crate::signal::serialize_public;
 
 /// Prefix of the message the phone signs for an ordinary (end-to-end) account.
 pub const ACCOUNT_SIGNATURE_PREFIX: [u8; 2] = [6, 0];
@@ -53,10 +54,7 @@ impl VerifiedIdentity {
 
     /// The phone's identity as a Signal identity key (`05` ‖ key), to trust for its device 0.
     pub fn primary_identity_key(&self) -> [u8; 33] {
-        let mut key = [0u8; 33];
-        key[0] = 5;
-        key[1..].copy_from_slice(&self.account_signature_key);
-        key
+        serialize_public(&PublicKey(self.account_signature_key))
     }
 }
 
