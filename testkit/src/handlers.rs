@@ -2,7 +2,7 @@
 //! waiting test, prekey and pair-code iqs are served, every other iq gets an empty result.
 
 use wa_protocol::binary::Node;
-use wa_protocol::stanza::iq::SERVER;
+use wa_protocol::stanza::iq::{server_error_reply, SERVER};
 
 use crate::prekeys;
 use crate::registration::{parse_companion_hello, LINK_CODE_REG};
@@ -20,20 +20,6 @@ pub(crate) fn result(id: &str, children: Vec<Node>) -> Node {
     } else {
         b.children(children).finish()
     }
-}
-
-/// `<iq type="error" id from><error code text/></iq>`.
-pub(crate) fn error(id: &str, code: u16, text: &str) -> Node {
-    Node::build("iq")
-        .attr("id", id.to_owned())
-        .attr("type", "error")
-        .attr("from", SERVER)
-        .child(
-            Node::build("error")
-                .attr("code", code.to_string())
-                .attr("text", text.to_owned()),
-        )
-        .finish()
 }
 
 fn is(node: &Node, attr: &str, value: &str) -> bool {
@@ -76,7 +62,7 @@ pub(crate) fn handle(
 
 fn encrypt(shared: &Shared, device: Option<DeviceKey>, id: &str, node: &Node) -> Node {
     let Some(device) = device else {
-        return error(id, 401, "not-authorized");
+        return server_error_reply(id, 401, "not-authorized");
     };
     if is(node, "type", "get") && node.child("count").is_some() {
         let n = prekeys::count(&shared.state(), device);
@@ -99,7 +85,7 @@ fn encrypt(shared: &Shared, device: Option<DeviceKey>, id: &str, node: &Node) ->
             }
             Err(e) => {
                 tracing::debug!(error = %e, "refused prekey upload");
-                error(id, 400, "bad-request")
+                server_error_reply(id, 400, "bad-request")
             }
         };
     }
@@ -124,7 +110,7 @@ fn link_code(shared: &Shared, conn: u64, id: &str, iq: &Node, reg: &Node) -> Nod
             }
             Err(part) => {
                 tracing::debug!(part, "refused companion_hello");
-                error(id, 400, "bad-request")
+                server_error_reply(id, 400, "bad-request")
             }
         };
     }

@@ -9,7 +9,7 @@ use tokio::sync::oneshot;
 use wa_protocol::binary::{Jid, Node};
 use wa_protocol::crypto::PublicKey;
 use wa_protocol::pairing::code::validate_code;
-use wa_protocol::stanza::iq::SERVER;
+use wa_protocol::stanza::iq::{parse_error, IqErrorReply, SERVER};
 
 use crate::connection::Command;
 use crate::error::TestkitError;
@@ -119,19 +119,6 @@ fn next_device(st: &State, phone: &Phone) -> u16 {
         .max()
         .unwrap_or(0);
     phone.next_device.max(taken.saturating_add(1))
-}
-
-fn error_of(reply: &Node) -> (u16, String) {
-    let error = reply.child("error");
-    let code = error
-        .and_then(|e| e.attr_u64("code"))
-        .and_then(|c| u16::try_from(c).ok())
-        .unwrap_or(0);
-    let text = error
-        .and_then(|e| e.attr_str("text"))
-        .map(|t| t.into_owned())
-        .unwrap_or_default();
-    (code, text)
 }
 
 impl FakeServer {
@@ -388,7 +375,7 @@ impl FakeServer {
 
         let reply = self.request(companion.connection, iq_id, iq).await?;
         if reply.attr("type").is_some_and(|t| t.eq_str("error")) {
-            let (code, text) = error_of(&reply);
+            let IqErrorReply { code, text } = parse_error(&reply);
             return Err(TestkitError::PairingRejected { code, text });
         }
         if options.forgery.is_some() {

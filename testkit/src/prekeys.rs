@@ -6,6 +6,7 @@ use std::time::Duration;
 use wa_protocol::binary::{Jid, Node};
 use wa_protocol::crypto::PublicKey;
 use wa_protocol::signal::keys::PreKeyBundle;
+use wa_protocol::stanza::iq::error_node;
 
 use crate::connection::Command;
 use crate::error::TestkitError;
@@ -178,13 +179,7 @@ pub(crate) fn fetch_bundles(state: &mut State, request: &Node) -> Node {
                 .and_then(|key| take_bundle(state, key));
             let b = Node::build("user").attr("jid", jid_attr);
             match bundle {
-                None => b
-                    .child(
-                        Node::build("error")
-                            .attr("code", "404")
-                            .attr("text", "item-not-found"),
-                    )
-                    .finish(),
+                None => b.child(error_node(404, "item-not-found")).finish(),
                 Some(bundle) => {
                     let mut children = vec![
                         bytes_node("registration", &bundle.registration_id.to_be_bytes()),
