@@ -3,6 +3,7 @@
 
 use wa_protocol::binary::Node;
 use wa_protocol::stanza::iq::{server_error_reply, SERVER};
+use wa_protocol::stanza::prekeys_server::{count_node, parse_upload_iq};
 
 use crate::prekeys;
 use crate::registration::{parse_companion_hello, LINK_CODE_REG};
@@ -66,10 +67,7 @@ fn encrypt(shared: &Shared, device: Option<DeviceKey>, id: &str, node: &Node) ->
     };
     if is(node, "type", "get") && node.child("count").is_some() {
         let n = prekeys::count(&shared.state(), device);
-        return result(
-            id,
-            vec![Node::build("count").attr("value", n.to_string()).finish()],
-        );
+        return result(id, vec![count_node(n as u64)]);
     }
     if is(node, "type", "get") && node.child("key").is_some() {
         let list = prekeys::fetch_bundles(&mut shared.state(), node);
@@ -77,7 +75,7 @@ fn encrypt(shared: &Shared, device: Option<DeviceKey>, id: &str, node: &Node) ->
         return result(id, vec![list]);
     }
     if is(node, "type", "set") && node.child("registration").is_some() {
-        return match prekeys::parse_upload(node) {
+        return match parse_upload_iq(node) {
             Ok(upload) => {
                 prekeys::apply_upload(&mut shared.state(), device, upload);
                 shared.notify();
