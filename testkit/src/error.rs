@@ -1,6 +1,7 @@
 //! Why a testkit operation failed.
 
 use wa_protocol::binary::Jid;
+use wa_protocol::pairing::adv_primary::CountersignError;
 use wa_protocol::pairing::PairCodeError;
 use wa_protocol::signal::SignalError;
 
@@ -37,9 +38,10 @@ pub enum TestkitError {
     /// The client's `pair-device-sign` reply is malformed or not what the protocol requires.
     #[error("bad pair-device-sign reply: {0}")]
     BadPairReply(&'static str),
-    /// The client's device signature over the pairing does not verify.
-    #[error("the companion's device signature does not verify")]
-    DeviceSignatureInvalid,
+    /// The client's `<device-identity>` reply does not countersign what the phone sent (the
+    /// device signature included).
+    #[error("bad countersignature: {0}")]
+    Countersign(#[from] CountersignError),
     /// The client accepted a `pair-success` forged on purpose (it must have rejected it).
     #[error("the client accepted a forged pair-success")]
     ForgeryAccepted,

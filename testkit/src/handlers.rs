@@ -2,11 +2,13 @@
 //! waiting test, prekey and pair-code iqs are served, every other iq gets an empty result.
 
 use wa_protocol::binary::Node;
+use wa_protocol::pairing::link_code::LINK_CODE_REG;
+use wa_protocol::pairing::link_code_server::hello_response_node;
 use wa_protocol::stanza::iq::{server_error_reply, SERVER};
 use wa_protocol::stanza::prekeys_server::{count_node, parse_upload_iq};
 
 use crate::prekeys;
-use crate::registration::{parse_companion_hello, LINK_CODE_REG};
+use crate::registration::parse_companion_hello;
 use crate::server::random_id;
 use crate::state::{DeviceKey, Shared};
 
@@ -97,17 +99,10 @@ fn link_code(shared: &Shared, conn: u64, id: &str, iq: &Node, reg: &Node) -> Nod
             Ok(request) => {
                 shared.state().code_requests.push((request, false));
                 shared.notify();
-                let reg = Node::build(LINK_CODE_REG)
-                    .child(
-                        Node::build("link_code_pairing_ref")
-                            .bytes(pairing_ref.into_bytes())
-                            .finish(),
-                    )
-                    .finish();
-                result(id, vec![reg])
+                result(id, vec![hello_response_node(pairing_ref.as_bytes())])
             }
-            Err(part) => {
-                tracing::debug!(part, "refused companion_hello");
+            Err(e) => {
+                tracing::debug!(error = %e, "refused companion_hello");
                 server_error_reply(id, 400, "bad-request")
             }
         };

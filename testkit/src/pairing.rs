@@ -4,20 +4,24 @@
 
 use std::time::Duration;
 
-use rand::Rng as _;
+use rand::rngs::OsRng;
+use rand::{Rng as _, RngCore as _};
 use tokio::sync::oneshot;
 use wa_protocol::binary::{Jid, Node};
-use wa_protocol::crypto::PublicKey;
+use wa_protocol::crypto::{KeyPair, PublicKey};
+use wa_protocol::pairing::adv_primary::{check_countersigned, IdentityParams};
 use wa_protocol::pairing::code::validate_code;
+use wa_protocol::pairing::code_primary::{open_key_bundle, primary_hello};
+use wa_protocol::pairing::link_code_server::{parse_companion_finish, primary_hello_notification};
+use wa_protocol::pairing::PairCodeError;
 use wa_protocol::stanza::iq::{parse_error, IqErrorReply, SERVER};
 
 use crate::connection::Command;
 use crate::error::TestkitError;
-use crate::phone::adv::{check_countersigned, sign_device_identity, IdentityParams};
-use crate::phone::code::{open_key_bundle, primary_hello};
+use crate::phone::adv::sign_forged;
 use crate::phone::Phone;
 use crate::qr::parse_qr;
-use crate::registration::{PairCodeRequest, Registration, LINK_CODE_REG};
+use crate::registration::{PairCodeRequest, Registration};
 use crate::server::{random_id, unix_now, FakeServer};
 use crate::state::{DeviceEntry, State};
 
@@ -235,29 +239,24 @@ impl FakeServer {
         if registration.noise_key != request.noise_key {
             return Err(TestkitError::KeyMismatch("noise key"));
         }
-        let ephemeral = primary_hello(code, &request.wrapped_ephemeral)?;
-
-        let notification = Node::build("notification")
-            .attr("type", LINK_CODE_REG)
-            .attr("from", SERVER)
-            .attr("id", random_id())
-            .attr("t", unix_now().to_string())
-            .child(
-                Node::build(LINK_CODE_REG)
-                    .attr("stage", "primary_hello")
-                    .children([
-                        Node::build("link_code_pairing_ref")
-                            .bytes(request.pairing_ref.as_bytes().to_vec())
-                            .finish(),
-                        Node::build("link_code_pairing_wrapped_primary_ephemeral_pub")
-                            .bytes(ephemeral.wrapped.to_vec())
-                            .finish(),
-                        Node::build("primary_identity_pub")
-                            .bytes(phone.identity.public.0.to_vec())
-                            .finish(),
-                    ]),
-            )
-            .finish();
+        let mut salt = [0u8; 32];
+        let mut iv = [0u8; 16];
+        OsRng.fill_bytes(&mut salt);
+        OsRng.fill_bytes(&mut iv);
+        let ephemeral = primary_hello(
+            code,
+            &request.wrapped_ephemeral,
+            KeyPair::generate(&mut OsRng),
+            &salt,
+            &iv,
+        )?;
+        let notification = primary_hello_notification(
+            random_id(),
+            unix_now(),
+            request.pairing_ref.as_bytes(),
+            &ephemeral.wrapped,
+            &phone.identity.public,
+        );
         let conn = request.connection;
         if !self
             .shared
@@ -277,26 +276,16 @@ impl FakeServer {
             .remove(&conn)
             .ok_or(TestkitError::ConnectionClosed)?;
 
-        let reg = finish
-            .child(LINK_CODE_REG)
-            .ok_or(TestkitError::BadCompanionFinish(LINK_CODE_REG))?;
-        let bytes = |tag: &'static str| {
-            reg.child(tag)
-                .and_then(Node::content_bytes)
-                .ok_or(TestkitError::BadCompanionFinish(tag))
-        };
-        if bytes("link_code_pairing_ref")? != request.pairing_ref.as_bytes() {
-            return Err(TestkitError::BadCompanionFinish("link_code_pairing_ref"));
-        }
-        let named_identity = PublicKey::from_slice(bytes("companion_identity_public")?).ok_or(
-            TestkitError::BadCompanionFinish("companion_identity_public"),
-        )?;
-        let opened = open_key_bundle(
-            &ephemeral,
-            &phone.identity,
-            bytes("link_code_pairing_wrapped_key_bundle")?,
-        )?;
-        if opened.companion_identity != named_identity || named_identity != registration.identity {
+        let finish = parse_companion_finish(&finish, request.pairing_ref.as_bytes())
+            .map_err(finish_error)?;
+        let opened = open_key_bundle(&ephemeral, &phone.identity, &finish.wrapped_key_bundle)
+            .map_err(|e| match e {
+                PairCodeError::KeyBundle(why) => TestkitError::KeyBundle(why),
+                other => TestkitError::PairCode(other),
+            })?;
+        if opened.companion_identity != finish.companion_identity
+            || finish.companion_identity != registration.identity
+        {
             return Err(TestkitError::KeyBundle(
                 "names another companion identity than the registration",
             ));
@@ -334,13 +323,14 @@ impl FakeServer {
             key_index: u32::from(device),
             hosted: options.hosted,
         };
-        let signed = sign_device_identity(
+        let signed = sign_forged(
             &phone.identity,
             &companion.identity,
             adv_secret,
             &params,
             options.forgery,
-        );
+        )
+        .map_err(|_| TestkitError::BadPairReply("the phone could not sign"))?;
 
         let iq_id = random_id();
         let mut success = Node::build("pair-success")
@@ -441,6 +431,17 @@ impl FakeServer {
                 Err(TestkitError::Timeout("the reply to pair-success".into()))
             }
         }
+    }
+}
+
+/// The client's `companion_finish` did not parse: which part.
+fn finish_error(e: PairCodeError) -> TestkitError {
+    match e {
+        PairCodeError::MissingNode(tag) | PairCodeError::BadLength(tag) => {
+            TestkitError::BadCompanionFinish(tag)
+        }
+        PairCodeError::RefMismatch => TestkitError::BadCompanionFinish("link_code_pairing_ref"),
+        other => TestkitError::PairCode(other),
     }
 }
 
