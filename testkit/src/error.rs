@@ -2,6 +2,7 @@
 
 use wa_protocol::binary::Jid;
 use wa_protocol::pairing::adv_primary::CountersignError;
+use wa_protocol::pairing::qr_scan::QrParseError;
 use wa_protocol::pairing::PairCodeError;
 use wa_protocol::signal::SignalError;
 
@@ -15,8 +16,8 @@ pub enum TestkitError {
     #[error("timed out waiting for {0}")]
     Timeout(String),
     /// The QR text is not `https://wa.me/settings/linked_devices#ref,noise,identity,adv,platform`.
-    #[error("malformed QR text: {0}")]
-    InvalidQr(&'static str),
+    #[error(transparent)]
+    InvalidQr(#[from] QrParseError),
     /// No live registration connection was sent this QR ref.
     #[error("no live registration connection was given this QR ref")]
     UnknownQrRef,

@@ -61,7 +61,6 @@ mod notify;
 mod pairing;
 mod phone;
 mod prekeys;
-mod qr;
 mod queue;
 mod registration;
 mod retry;

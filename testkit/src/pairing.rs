@@ -13,14 +13,17 @@ use wa_protocol::pairing::adv_primary::{check_countersigned, IdentityParams};
 use wa_protocol::pairing::code::validate_code;
 use wa_protocol::pairing::code_primary::{open_key_bundle, primary_hello};
 use wa_protocol::pairing::link_code_server::{parse_companion_finish, primary_hello_notification};
+use wa_protocol::pairing::primary_nodes::{
+    pair_success_iq, parse_pair_device_sign, PairSuccessSpec,
+};
+use wa_protocol::pairing::qr_scan::parse_qr;
 use wa_protocol::pairing::PairCodeError;
-use wa_protocol::stanza::iq::{parse_error, IqErrorReply, SERVER};
+use wa_protocol::stanza::iq::{parse_error, IqErrorReply};
 
 use crate::connection::Command;
 use crate::error::TestkitError;
 use crate::phone::adv::sign_forged;
 use crate::phone::Phone;
-use crate::qr::parse_qr;
 use crate::registration::{PairCodeRequest, Registration};
 use crate::server::{random_id, unix_now, FakeServer};
 use crate::state::{DeviceEntry, State};
@@ -333,35 +336,15 @@ impl FakeServer {
         .map_err(|_| TestkitError::BadPairReply("the phone could not sign"))?;
 
         let iq_id = random_id();
-        let mut success = Node::build("pair-success")
-            .child(
-                Node::build("device-identity")
-                    .bytes(signed.wrapper.clone())
-                    .finish(),
-            )
-            .child(
-                Node::build("device")
-                    .attr("jid", jid.clone())
-                    .attr("lid", lid.clone())
-                    .finish(),
-            );
-        if let Some(name) = &options.business_name {
-            success = success.child(Node::build("biz").attr("name", name.clone()).finish());
-        }
-        let success = success
-            .child(
-                Node::build("platform")
-                    .attr("name", options.platform.clone())
-                    .finish(),
-            )
-            .finish();
-        let iq = Node::build("iq")
-            .attr("type", "set")
-            .attr("from", SERVER)
-            .attr("id", iq_id.clone())
-            .attr("t", unix_now().to_string())
-            .child(success)
-            .finish();
+        let iq = pair_success_iq(&PairSuccessSpec {
+            iq_id: iq_id.clone(),
+            t: unix_now(),
+            device_identity: signed.wrapper.clone(),
+            jid: jid.clone(),
+            lid: lid.clone(),
+            business_name: options.business_name.clone(),
+            platform: options.platform.clone(),
+        });
 
         let reply = self.request(companion.connection, iq_id, iq).await?;
         if reply.attr("type").is_some_and(|t| t.eq_str("error")) {
@@ -371,17 +354,11 @@ impl FakeServer {
         if options.forgery.is_some() {
             return Err(TestkitError::ForgeryAccepted);
         }
-        let identity = reply
-            .child_path(&["pair-device-sign", "device-identity"])
-            .ok_or(TestkitError::BadPairReply(
-                "no <pair-device-sign><device-identity>",
-            ))?;
-        if identity.attr_u64("key-index") != Some(u64::from(params.key_index)) {
+        let (key_index, bytes) = parse_pair_device_sign(&reply)
+            .map_err(|_| TestkitError::BadPairReply("no <pair-device-sign><device-identity>"))?;
+        if key_index != params.key_index {
             return Err(TestkitError::BadPairReply("key-index differs"));
         }
-        let bytes = identity
-            .bytes()
-            .ok_or(TestkitError::BadPairReply("device-identity has no bytes"))?;
         check_countersigned(bytes, &signed, &companion.identity, &phone.identity.public)?;
 
         {

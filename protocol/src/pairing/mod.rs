@@ -2,7 +2,7 @@
 //! the phone-number ("link code") crypto. See `shared/protocol/pairing.md`.
 //!
 //! The primary phone's and server's side of each step sits beside the companion's
-//! (`adv_primary`, `code_primary`, `link_code_server`), built from the same rules, so the
+//! (`adv_primary`, `code_primary`, `link_code_server`, `primary_nodes`, `qr_scan`), built from the same rules, so the
 //! fake server in wa-testkit checks the client against one definition of each.
 //!
 //! Everything takes bytes (or parsed nodes) and returns bytes, nodes or typed errors; keys and
@@ -16,7 +16,9 @@ pub mod error;
 pub mod link_code;
 pub mod link_code_server;
 pub mod pair_device;
+pub mod primary_nodes;
 pub mod qr;
+pub mod qr_scan;
 pub mod success;
 
 pub use adv::{verify_device_identity, VerifiedIdentity};
