@@ -7,7 +7,7 @@ use std::time::Duration;
 use rand::rngs::OsRng;
 use rand::{Rng as _, RngCore as _};
 use tokio::sync::oneshot;
-use wa_protocol::binary::{Jid, Node};
+use wa_protocol::binary::Node;
 use wa_protocol::crypto::{KeyPair, PublicKey};
 use wa_protocol::pairing::adv_primary::{check_countersigned, IdentityParams};
 use wa_protocol::pairing::code::validate_code;
@@ -22,6 +22,7 @@ use wa_protocol::stanza::iq::{parse_error, IqErrorReply};
 
 use crate::connection::Command;
 use crate::error::TestkitError;
+use crate::pair_options::{PairOptions, Paired};
 use crate::phone::adv::sign_forged;
 use crate::phone::Phone;
 use crate::registration::{PairCodeRequest, Registration};
@@ -30,66 +31,6 @@ use crate::state::{DeviceEntry, State};
 
 /// How long the phone waits for each of the companion's pairing replies.
 pub const PAIR_REPLY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A deliberate defect in `pair-success`, for tests that the client rejects it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PairForgery {
-    /// The HMAC is flipped: the client must answer `401 hmac-mismatch`.
-    BadHmac,
-    /// The phone's account signature is flipped (HMAC recomputed): `401 signature-mismatch`.
-    BadAccountSignature,
-    /// The device details are changed after signing and the HMAC recomputed, so only the
-    /// account signature check catches it.
-    TamperedDetails,
-    /// The HMAC is keyed with another secret than the companion's ADV secret.
-    WrongAdvSecret,
-}
-
-/// How the phone pairs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PairOptions {
-    /// `<platform name>` of `pair-success`, the primary's platform. Default `"android"`.
-    pub platform: String,
-    /// `<biz name>`: pairing to a business account. Default `None`.
-    pub business_name: Option<String>,
-    /// A hosted account: `06 05` prefixes and HOSTED account and device types. Default false.
-    pub hosted: bool,
-    /// Damage `pair-success` on purpose. Default `None`.
-    pub forgery: Option<PairForgery>,
-    /// Which phone number scans a QR code; default the server's one default phone (created on
-    /// first use), so repeated pairings get devices 1, 2, … of one account. The code flow
-    /// always uses the number the companion named.
-    pub phone: Option<u64>,
-}
-
-impl Default for PairOptions {
-    fn default() -> Self {
-        Self {
-            platform: "android".into(),
-            business_name: None,
-            hosted: false,
-            forgery: None,
-            phone: None,
-        }
-    }
-}
-
-/// A companion the phone paired (and the server now accepts logins from).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Paired {
-    /// The companion's phone-number JID, `PHONE:DEVICE@s.whatsapp.net`.
-    pub jid: Jid,
-    /// The companion's LID, `LIDUSER:DEVICE@lid`.
-    pub lid: Jid,
-    /// The phone's identity key (the `accountSignatureKey`).
-    pub phone_identity: PublicKey,
-    /// The platform the phone announced.
-    pub platform: String,
-    /// The business name the phone announced, if any.
-    pub business_name: Option<String>,
-    /// The companion's web client type, from its QR code or `companion_hello` (`"1"` Chrome…).
-    pub companion_platform: String,
-}
 
 /// Who is being paired over which connection.
 struct Companion {

@@ -10,7 +10,7 @@ use wa_protocol::pairing::adv_primary::{
 };
 use wa_protocol::pairing::PairError;
 
-use crate::pairing::PairForgery;
+use crate::pair_options::PairForgery;
 
 /// Signs `companion_identity` as a device of `phone`'s account and wraps it with the HMAC
 /// keyed by the companion's ADV secret, damaged on purpose when `forgery` says so.
