@@ -12,6 +12,7 @@ use wa_actors_core::broadcaster::{EventStream, StreamItem};
 use wa_actors_core::events::{Event, EventFilter, EventKind};
 use wa_actors_core::prekeys::PreKeyConfig;
 use wa_actors_core::store::{AccountId, MemoryStore, SqliteStore, Store};
+use wa_actors_core::testing::{provision_device, Provisioned};
 use wa_actors_core::Client;
 use wa_protocol::binary::Jid;
 use wa_testkit::{Contact, FakeServer, Group};
@@ -38,10 +39,17 @@ async fn rig(sqlite: bool) -> Rig {
     } else {
         Arc::new(MemoryStore::new())
     };
-    let me = server
-        .register_device(&*store, &AccountId::new("default"))
-        .await
-        .expect("register");
+    let me = provision_device(&*store, &AccountId::new("default"), |noise, paired_as| {
+        let given = server.provision(*noise, paired_as);
+        Provisioned {
+            jid: given.jid,
+            lid: given.lid,
+        }
+    })
+    .await
+    .expect("provisioned")
+    .jid
+    .expect("paired");
     let client = Client::builder()
         .url(server.url())
         .trust_root(server.trust_root())

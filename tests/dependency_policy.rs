@@ -1,5 +1,8 @@
 //! Dependency rules checked with `cargo tree`:
 //! - the protocol core stays sans-IO: no async runtime and no actor framework reach `wa-protocol`;
+//! - the fake server is built on the protocol crates alone: `wa-actors-core` reaches
+//!   `wa-testkit` through no edge, dev-dependencies included, so each server-side rule lives in
+//!   `wa-protocol` beside the client side it mirrors;
 //! - one TLS stack: rustls with the ring provider. aws-lc (which tokio-tungstenite's and
 //!   tokio-rustls' default features pull in), native-tls and OpenSSL reach no crate.
 
@@ -48,6 +51,16 @@ fn protocol_crate_depends_on_neither_tokio_nor_ractor() {
         &crates,
         &["wa-protocol", "wa-protobuf"],
         &["tokio", "ractor", "mio", "async-std"],
+    );
+}
+
+#[test]
+fn testkit_depends_on_the_protocol_crates_only() {
+    let crates = tree_crates(&["-p", "wa-testkit"], "normal,build,dev");
+    assert_policy(
+        &crates,
+        &["wa-testkit", "wa-protocol", "wa-protobuf"],
+        &["wa-actors-core", "wa-actors", "ractor", "rusqlite"],
     );
 }
 

@@ -259,10 +259,7 @@ async fn a_flood_against_a_slow_signal_actor_stays_under_the_mark_and_arrives_on
         writes: AtomicUsize::new(0),
     });
     let server = wa_testkit::FakeServer::start().await.expect("server");
-    server
-        .register_device(&*store, &AccountId::new("default"))
-        .await
-        .expect("register");
+    common::register_device(&server, &*store, &AccountId::new("default")).await;
     let mut config = wa_actors_core::ClientConfig::default();
     config.inbound_high_water = MARK;
     let client = common::fast(

@@ -16,6 +16,8 @@ pub(crate) mod recv;
 pub(crate) mod state;
 pub mod store;
 pub mod supervision;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod transport;
 pub mod wire;
 

@@ -15,7 +15,7 @@ use wa_protocol::crypto::KeyPair;
 use wa_protocol::noise::{
     FrameDecoder, FrameEncoder, ServerFinished, ServerHandshake, TransportCipher,
 };
-use wa_protocol::stanza::iq;
+use wa_protocol::pairing::primary_nodes::pair_device_iq;
 
 use crate::behaviour::{LoginResponse, ReplyPolicy};
 use crate::delivery::on_client_stanza;
@@ -386,19 +386,7 @@ impl Conn {
         if refs.is_empty() {
             return Ok(());
         }
-        let pair_device = Node::build("iq")
-            .attr("type", "set")
-            .attr("from", iq::SERVER)
-            .attr("id", random_id())
-            .child(
-                Node::build("pair-device")
-                    .children(
-                        refs.into_iter()
-                            .map(|r| Node::build("ref").bytes(r.into_bytes()).finish()),
-                    )
-                    .finish(),
-            )
-            .finish();
+        let pair_device = pair_device_iq(random_id(), &refs);
         self.send_node(cipher, &pair_device).await
     }
 

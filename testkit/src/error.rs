@@ -1,6 +1,8 @@
 //! Why a testkit operation failed.
 
 use wa_protocol::binary::Jid;
+use wa_protocol::pairing::adv_primary::CountersignError;
+use wa_protocol::pairing::qr_scan::QrParseError;
 use wa_protocol::pairing::PairCodeError;
 use wa_protocol::signal::SignalError;
 
@@ -10,15 +12,12 @@ pub enum TestkitError {
     /// Binding the listener failed.
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
-    /// The store failed while registering a device.
-    #[error("store: {0}")]
-    Store(String),
     /// A wait ran out of time.
     #[error("timed out waiting for {0}")]
     Timeout(String),
     /// The QR text is not `https://wa.me/settings/linked_devices#ref,noise,identity,adv,platform`.
-    #[error("malformed QR text: {0}")]
-    InvalidQr(&'static str),
+    #[error(transparent)]
+    InvalidQr(#[from] QrParseError),
     /// No live registration connection was sent this QR ref.
     #[error("no live registration connection was given this QR ref")]
     UnknownQrRef,
@@ -40,9 +39,10 @@ pub enum TestkitError {
     /// The client's `pair-device-sign` reply is malformed or not what the protocol requires.
     #[error("bad pair-device-sign reply: {0}")]
     BadPairReply(&'static str),
-    /// The client's device signature over the pairing does not verify.
-    #[error("the companion's device signature does not verify")]
-    DeviceSignatureInvalid,
+    /// The client's `<device-identity>` reply does not countersign what the phone sent (the
+    /// device signature included).
+    #[error("bad countersignature: {0}")]
+    Countersign(#[from] CountersignError),
     /// The client accepted a `pair-success` forged on purpose (it must have rejected it).
     #[error("the client accepted a forged pair-success")]
     ForgeryAccepted,

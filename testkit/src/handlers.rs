@@ -2,10 +2,13 @@
 //! waiting test, prekey and pair-code iqs are served, every other iq gets an empty result.
 
 use wa_protocol::binary::Node;
-use wa_protocol::stanza::iq::SERVER;
+use wa_protocol::pairing::link_code::LINK_CODE_REG;
+use wa_protocol::pairing::link_code_server::hello_response_node;
+use wa_protocol::stanza::iq::{server_error_reply, SERVER};
+use wa_protocol::stanza::prekeys_server::{count_node, parse_upload_iq};
 
 use crate::prekeys;
-use crate::registration::{parse_companion_hello, LINK_CODE_REG};
+use crate::registration::parse_companion_hello;
 use crate::server::random_id;
 use crate::state::{DeviceKey, Shared};
 
@@ -20,20 +23,6 @@ pub(crate) fn result(id: &str, children: Vec<Node>) -> Node {
     } else {
         b.children(children).finish()
     }
-}
-
-/// `<iq type="error" id from><error code text/></iq>`.
-pub(crate) fn error(id: &str, code: u16, text: &str) -> Node {
-    Node::build("iq")
-        .attr("id", id.to_owned())
-        .attr("type", "error")
-        .attr("from", SERVER)
-        .child(
-            Node::build("error")
-                .attr("code", code.to_string())
-                .attr("text", text.to_owned()),
-        )
-        .finish()
 }
 
 fn is(node: &Node, attr: &str, value: &str) -> bool {
@@ -76,14 +65,11 @@ pub(crate) fn handle(
 
 fn encrypt(shared: &Shared, device: Option<DeviceKey>, id: &str, node: &Node) -> Node {
     let Some(device) = device else {
-        return error(id, 401, "not-authorized");
+        return server_error_reply(id, 401, "not-authorized");
     };
     if is(node, "type", "get") && node.child("count").is_some() {
         let n = prekeys::count(&shared.state(), device);
-        return result(
-            id,
-            vec![Node::build("count").attr("value", n.to_string()).finish()],
-        );
+        return result(id, vec![count_node(n as u64)]);
     }
     if is(node, "type", "get") && node.child("key").is_some() {
         let list = prekeys::fetch_bundles(&mut shared.state(), node);
@@ -91,7 +77,7 @@ fn encrypt(shared: &Shared, device: Option<DeviceKey>, id: &str, node: &Node) ->
         return result(id, vec![list]);
     }
     if is(node, "type", "set") && node.child("registration").is_some() {
-        return match prekeys::parse_upload(node) {
+        return match parse_upload_iq(node) {
             Ok(upload) => {
                 prekeys::apply_upload(&mut shared.state(), device, upload);
                 shared.notify();
@@ -99,7 +85,7 @@ fn encrypt(shared: &Shared, device: Option<DeviceKey>, id: &str, node: &Node) ->
             }
             Err(e) => {
                 tracing::debug!(error = %e, "refused prekey upload");
-                error(id, 400, "bad-request")
+                server_error_reply(id, 400, "bad-request")
             }
         };
     }
@@ -113,18 +99,11 @@ fn link_code(shared: &Shared, conn: u64, id: &str, iq: &Node, reg: &Node) -> Nod
             Ok(request) => {
                 shared.state().code_requests.push((request, false));
                 shared.notify();
-                let reg = Node::build(LINK_CODE_REG)
-                    .child(
-                        Node::build("link_code_pairing_ref")
-                            .bytes(pairing_ref.into_bytes())
-                            .finish(),
-                    )
-                    .finish();
-                result(id, vec![reg])
+                result(id, vec![hello_response_node(pairing_ref.as_bytes())])
             }
-            Err(part) => {
-                tracing::debug!(part, "refused companion_hello");
-                error(id, 400, "bad-request")
+            Err(e) => {
+                tracing::debug!(error = %e, "refused companion_hello");
+                server_error_reply(id, 400, "bad-request")
             }
         };
     }

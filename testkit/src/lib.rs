@@ -3,7 +3,7 @@
 //! [`FakeServer`] listens on `127.0.0.1` (random port) for WebSocket connections, runs the
 //! server role of the Noise XX handshake with its own certificate chain (clients trust
 //! [`FakeServer::trust_root`] instead of WhatsApp's root), logs in devices registered with
-//! [`FakeServer::register_device`] (it checks the Noise static key the client presents), sends
+//! [`FakeServer::provision`] (it checks the Noise static key the client presents), sends
 //! `<success>`, answers keepalives and iqs, and lets a test misbehave on purpose: drop the
 //! socket, send any `stream:error` or `failure`, delay or swallow replies, inject any node or
 //! raw frame. Every node a client sends is recorded.
@@ -28,21 +28,21 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use std::sync::Arc;
-//! use wa_actors_core::store::{AccountId, MemoryStore, Store};
+//! use wa_protocol::crypto::KeyPair;
 //! let server = wa_testkit::FakeServer::start().await?;
-//! let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-//! server.register_device(&*store, &AccountId::new("default")).await?;
-//! let client = wa_actors_core::Client::builder()
-//!     .url(server.url())
-//!     .trust_root(server.trust_root())
-//!     .store(store)
-//!     .start()
-//!     .await?;
+//! // A companion whose Noise static key the server now accepts, as if a phone had paired it.
+//! let noise = KeyPair::generate(&mut rand::rngs::OsRng);
+//! let device = server.provision(noise.public, None);
+//! println!("paired as {} ({})", device.jid, device.lid);
+//! // A client logging in with `noise` (trusting `server.trust_root()`) at `server.url()`
+//! // gets `<success>`; then the test misbehaves on purpose:
 //! server.wait_for_logins(1, std::time::Duration::from_secs(10)).await?;
 //! server.send_stream_error("503"); // the client reconnects with backoff
 //! # Ok(()) }
 //! ```
+//!
+//! The client crate's `testing` feature writes a provisioned device into its store
+//! (`wa_actors_core::testing::provision_device`).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -58,10 +58,10 @@ mod faults;
 mod groups;
 mod handlers;
 mod notify;
+mod pair_options;
 mod pairing;
 mod phone;
 mod prekeys;
-mod qr;
 mod queue;
 mod registration;
 mod retry;
@@ -77,9 +77,10 @@ pub use envelope::MessageId;
 pub use error::TestkitError;
 pub use faults::{DropPoint, FaultEvent, FaultPlan};
 pub use groups::Group;
-pub use pairing::{PairForgery, PairOptions, Paired, PAIR_REPLY_TIMEOUT};
+pub use pair_options::{PairForgery, PairOptions, Paired};
+pub use pairing::PAIR_REPLY_TIMEOUT;
 pub use prekeys::UploadedKeys;
 pub use queue::Delivery;
 pub use registration::{PairCodeRequest, Registration};
 pub use retry::MAX_RESENDS;
-pub use server::{FakeServer, LoginRecord};
+pub use server::{FakeServer, LoginRecord, ProvisionedDevice};

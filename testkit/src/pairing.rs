@@ -4,85 +4,33 @@
 
 use std::time::Duration;
 
-use rand::Rng as _;
+use rand::rngs::OsRng;
+use rand::{Rng as _, RngCore as _};
 use tokio::sync::oneshot;
-use wa_protocol::binary::{Jid, Node};
-use wa_protocol::crypto::PublicKey;
+use wa_protocol::binary::Node;
+use wa_protocol::crypto::{KeyPair, PublicKey};
+use wa_protocol::pairing::adv_primary::{check_countersigned, IdentityParams};
 use wa_protocol::pairing::code::validate_code;
-use wa_protocol::stanza::iq::SERVER;
+use wa_protocol::pairing::code_primary::{open_key_bundle, primary_hello};
+use wa_protocol::pairing::link_code_server::{parse_companion_finish, primary_hello_notification};
+use wa_protocol::pairing::primary_nodes::{
+    pair_success_iq, parse_pair_device_sign, PairSuccessSpec,
+};
+use wa_protocol::pairing::qr_scan::parse_qr;
+use wa_protocol::pairing::PairCodeError;
+use wa_protocol::stanza::iq::{parse_error, IqErrorReply};
 
 use crate::connection::Command;
 use crate::error::TestkitError;
-use crate::phone::adv::{check_countersigned, sign_device_identity, IdentityParams};
-use crate::phone::code::{open_key_bundle, primary_hello};
+use crate::pair_options::{PairOptions, Paired};
+use crate::phone::adv::sign_forged;
 use crate::phone::Phone;
-use crate::qr::parse_qr;
-use crate::registration::{PairCodeRequest, Registration, LINK_CODE_REG};
+use crate::registration::{PairCodeRequest, Registration};
 use crate::server::{random_id, unix_now, FakeServer};
 use crate::state::{DeviceEntry, State};
 
 /// How long the phone waits for each of the companion's pairing replies.
 pub const PAIR_REPLY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A deliberate defect in `pair-success`, for tests that the client rejects it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PairForgery {
-    /// The HMAC is flipped: the client must answer `401 hmac-mismatch`.
-    BadHmac,
-    /// The phone's account signature is flipped (HMAC recomputed): `401 signature-mismatch`.
-    BadAccountSignature,
-    /// The device details are changed after signing and the HMAC recomputed, so only the
-    /// account signature check catches it.
-    TamperedDetails,
-    /// The HMAC is keyed with another secret than the companion's ADV secret.
-    WrongAdvSecret,
-}
-
-/// How the phone pairs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PairOptions {
-    /// `<platform name>` of `pair-success`, the primary's platform. Default `"android"`.
-    pub platform: String,
-    /// `<biz name>`: pairing to a business account. Default `None`.
-    pub business_name: Option<String>,
-    /// A hosted account: `06 05` prefixes and HOSTED account and device types. Default false.
-    pub hosted: bool,
-    /// Damage `pair-success` on purpose. Default `None`.
-    pub forgery: Option<PairForgery>,
-    /// Which phone number scans a QR code; default the server's one default phone (created on
-    /// first use), so repeated pairings get devices 1, 2, … of one account. The code flow
-    /// always uses the number the companion named.
-    pub phone: Option<u64>,
-}
-
-impl Default for PairOptions {
-    fn default() -> Self {
-        Self {
-            platform: "android".into(),
-            business_name: None,
-            hosted: false,
-            forgery: None,
-            phone: None,
-        }
-    }
-}
-
-/// A companion the phone paired (and the server now accepts logins from).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Paired {
-    /// The companion's phone-number JID, `PHONE:DEVICE@s.whatsapp.net`.
-    pub jid: Jid,
-    /// The companion's LID, `LIDUSER:DEVICE@lid`.
-    pub lid: Jid,
-    /// The phone's identity key (the `accountSignatureKey`).
-    pub phone_identity: PublicKey,
-    /// The platform the phone announced.
-    pub platform: String,
-    /// The business name the phone announced, if any.
-    pub business_name: Option<String>,
-    /// The companion's web client type, from its QR code or `companion_hello` (`"1"` Chrome…).
-    pub companion_platform: String,
-}
 
 /// Who is being paired over which connection.
 struct Companion {
@@ -119,19 +67,6 @@ fn next_device(st: &State, phone: &Phone) -> u16 {
         .max()
         .unwrap_or(0);
     phone.next_device.max(taken.saturating_add(1))
-}
-
-fn error_of(reply: &Node) -> (u16, String) {
-    let error = reply.child("error");
-    let code = error
-        .and_then(|e| e.attr_u64("code"))
-        .and_then(|c| u16::try_from(c).ok())
-        .unwrap_or(0);
-    let text = error
-        .and_then(|e| e.attr_str("text"))
-        .map(|t| t.into_owned())
-        .unwrap_or_default();
-    (code, text)
 }
 
 impl FakeServer {
@@ -248,29 +183,24 @@ impl FakeServer {
         if registration.noise_key != request.noise_key {
             return Err(TestkitError::KeyMismatch("noise key"));
         }
-        let ephemeral = primary_hello(code, &request.wrapped_ephemeral)?;
-
-        let notification = Node::build("notification")
-            .attr("type", LINK_CODE_REG)
-            .attr("from", SERVER)
-            .attr("id", random_id())
-            .attr("t", unix_now().to_string())
-            .child(
-                Node::build(LINK_CODE_REG)
-                    .attr("stage", "primary_hello")
-                    .children([
-                        Node::build("link_code_pairing_ref")
-                            .bytes(request.pairing_ref.as_bytes().to_vec())
-                            .finish(),
-                        Node::build("link_code_pairing_wrapped_primary_ephemeral_pub")
-                            .bytes(ephemeral.wrapped.to_vec())
-                            .finish(),
-                        Node::build("primary_identity_pub")
-                            .bytes(phone.identity.public.0.to_vec())
-                            .finish(),
-                    ]),
-            )
-            .finish();
+        let mut salt = [0u8; 32];
+        let mut iv = [0u8; 16];
+        OsRng.fill_bytes(&mut salt);
+        OsRng.fill_bytes(&mut iv);
+        let ephemeral = primary_hello(
+            code,
+            &request.wrapped_ephemeral,
+            KeyPair::generate(&mut OsRng),
+            &salt,
+            &iv,
+        )?;
+        let notification = primary_hello_notification(
+            random_id(),
+            unix_now(),
+            request.pairing_ref.as_bytes(),
+            &ephemeral.wrapped,
+            &phone.identity.public,
+        );
         let conn = request.connection;
         if !self
             .shared
@@ -290,26 +220,16 @@ impl FakeServer {
             .remove(&conn)
             .ok_or(TestkitError::ConnectionClosed)?;
 
-        let reg = finish
-            .child(LINK_CODE_REG)
-            .ok_or(TestkitError::BadCompanionFinish(LINK_CODE_REG))?;
-        let bytes = |tag: &'static str| {
-            reg.child(tag)
-                .and_then(Node::content_bytes)
-                .ok_or(TestkitError::BadCompanionFinish(tag))
-        };
-        if bytes("link_code_pairing_ref")? != request.pairing_ref.as_bytes() {
-            return Err(TestkitError::BadCompanionFinish("link_code_pairing_ref"));
-        }
-        let named_identity = PublicKey::from_slice(bytes("companion_identity_public")?).ok_or(
-            TestkitError::BadCompanionFinish("companion_identity_public"),
-        )?;
-        let opened = open_key_bundle(
-            &ephemeral,
-            &phone.identity,
-            bytes("link_code_pairing_wrapped_key_bundle")?,
-        )?;
-        if opened.companion_identity != named_identity || named_identity != registration.identity {
+        let finish = parse_companion_finish(&finish, request.pairing_ref.as_bytes())
+            .map_err(finish_error)?;
+        let opened = open_key_bundle(&ephemeral, &phone.identity, &finish.wrapped_key_bundle)
+            .map_err(|e| match e {
+                PairCodeError::KeyBundle(why) => TestkitError::KeyBundle(why),
+                other => TestkitError::PairCode(other),
+            })?;
+        if opened.companion_identity != finish.companion_identity
+            || finish.companion_identity != registration.identity
+        {
             return Err(TestkitError::KeyBundle(
                 "names another companion identity than the registration",
             ));
@@ -347,64 +267,39 @@ impl FakeServer {
             key_index: u32::from(device),
             hosted: options.hosted,
         };
-        let signed = sign_device_identity(
+        let signed = sign_forged(
             &phone.identity,
             &companion.identity,
             adv_secret,
             &params,
             options.forgery,
-        );
+        )
+        .map_err(|_| TestkitError::BadPairReply("the phone could not sign"))?;
 
         let iq_id = random_id();
-        let mut success = Node::build("pair-success")
-            .child(
-                Node::build("device-identity")
-                    .bytes(signed.wrapper.clone())
-                    .finish(),
-            )
-            .child(
-                Node::build("device")
-                    .attr("jid", jid.clone())
-                    .attr("lid", lid.clone())
-                    .finish(),
-            );
-        if let Some(name) = &options.business_name {
-            success = success.child(Node::build("biz").attr("name", name.clone()).finish());
-        }
-        let success = success
-            .child(
-                Node::build("platform")
-                    .attr("name", options.platform.clone())
-                    .finish(),
-            )
-            .finish();
-        let iq = Node::build("iq")
-            .attr("type", "set")
-            .attr("from", SERVER)
-            .attr("id", iq_id.clone())
-            .attr("t", unix_now().to_string())
-            .child(success)
-            .finish();
+        let iq = pair_success_iq(&PairSuccessSpec {
+            iq_id: iq_id.clone(),
+            t: unix_now(),
+            device_identity: signed.wrapper.clone(),
+            jid: jid.clone(),
+            lid: lid.clone(),
+            business_name: options.business_name.clone(),
+            platform: options.platform.clone(),
+        });
 
         let reply = self.request(companion.connection, iq_id, iq).await?;
         if reply.attr("type").is_some_and(|t| t.eq_str("error")) {
-            let (code, text) = error_of(&reply);
+            let IqErrorReply { code, text } = parse_error(&reply);
             return Err(TestkitError::PairingRejected { code, text });
         }
         if options.forgery.is_some() {
             return Err(TestkitError::ForgeryAccepted);
         }
-        let identity = reply
-            .child_path(&["pair-device-sign", "device-identity"])
-            .ok_or(TestkitError::BadPairReply(
-                "no <pair-device-sign><device-identity>",
-            ))?;
-        if identity.attr_u64("key-index") != Some(u64::from(params.key_index)) {
+        let (key_index, bytes) = parse_pair_device_sign(&reply)
+            .map_err(|_| TestkitError::BadPairReply("no <pair-device-sign><device-identity>"))?;
+        if key_index != params.key_index {
             return Err(TestkitError::BadPairReply("key-index differs"));
         }
-        let bytes = identity
-            .bytes()
-            .ok_or(TestkitError::BadPairReply("device-identity has no bytes"))?;
         check_countersigned(bytes, &signed, &companion.identity, &phone.identity.public)?;
 
         {
@@ -454,6 +349,17 @@ impl FakeServer {
                 Err(TestkitError::Timeout("the reply to pair-success".into()))
             }
         }
+    }
+}
+
+/// The client's `companion_finish` did not parse: which part.
+fn finish_error(e: PairCodeError) -> TestkitError {
+    match e {
+        PairCodeError::MissingNode(tag) | PairCodeError::BadLength(tag) => {
+            TestkitError::BadCompanionFinish(tag)
+        }
+        PairCodeError::RefMismatch => TestkitError::BadCompanionFinish("link_code_pairing_ref"),
+        other => TestkitError::PairCode(other),
     }
 }
 

@@ -4,11 +4,9 @@
 use wa_protobuf::wa::ClientPayload;
 use wa_protocol::binary::Node;
 use wa_protocol::crypto::PublicKey;
-
-/// Signal key type byte of Curve25519 keys.
-const KEY_TYPE_DJB: u8 = 0x05;
-/// The `<link_code_companion_reg>` child of pair-code iqs and notifications.
-pub(crate) const LINK_CODE_REG: &str = "link_code_companion_reg";
+use wa_protocol::noise::{parse_registration_payload, RegistrationError};
+use wa_protocol::pairing::link_code_server::parse_companion_hello as parse_hello;
+use wa_protocol::pairing::PairCodeError;
 
 /// A connection that registered a new device (a `ClientPayload` without username).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,72 +29,24 @@ pub struct Registration {
     pub refs: Vec<String>,
 }
 
-/// Why a registration payload was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum RegistrationError {
-    /// The payload has neither a username nor `devicePairingData`.
-    #[error("no devicePairingData")]
-    MissingPairingData,
-    /// A field of `devicePairingData` is absent or has the wrong length.
-    #[error("devicePairingData.{0} is missing or malformed")]
-    BadField(&'static str),
-    /// The signed prekey's signature does not verify with the identity key.
-    #[error("signed prekey signature does not verify")]
-    SignedPreKeySignature,
-}
-
-fn fixed<const N: usize>(
-    field: Option<&Vec<u8>>,
-    name: &'static str,
-) -> Result<[u8; N], RegistrationError> {
-    field
-        .and_then(|v| <[u8; N]>::try_from(v.as_slice()).ok())
-        .ok_or(RegistrationError::BadField(name))
-}
-
-/// Reads and checks the registration data of `payload`.
+/// Reads and checks the registration data of `payload` (the rules are the protocol
+/// crate's, beside the client's `registration_payload`).
 pub(crate) fn parse_registration(
     connection: u64,
     noise_key: PublicKey,
     payload: &ClientPayload,
 ) -> Result<Registration, RegistrationError> {
-    let data = payload
-        .device_pairing_data
-        .as_ref()
-        .ok_or(RegistrationError::MissingPairingData)?;
-    let registration_id = u32::from_be_bytes(fixed::<4>(data.e_regid.as_ref(), "eRegid")?);
-    if fixed::<1>(data.e_keytype.as_ref(), "eKeytype")? != [KEY_TYPE_DJB] {
-        return Err(RegistrationError::BadField("eKeytype"));
-    }
-    let identity = PublicKey(fixed::<32>(data.e_ident.as_ref(), "eIdent")?);
-    let [a, b, c] = fixed::<3>(data.e_skey_id.as_ref(), "eSkeyId")?;
-    let signed_prekey = PublicKey(fixed::<32>(data.e_skey_val.as_ref(), "eSkeyVal")?);
-    let signed_prekey_signature = fixed::<64>(data.e_skey_sig.as_ref(), "eSkeySig")?;
-    if !verify_signed_prekey(&identity, &signed_prekey, &signed_prekey_signature) {
-        return Err(RegistrationError::SignedPreKeySignature);
-    }
+    let data = parse_registration_payload(payload)?;
     Ok(Registration {
         connection,
         noise_key,
-        identity,
-        registration_id,
-        signed_prekey_id: u32::from_be_bytes([0, a, b, c]),
-        signed_prekey,
-        signed_prekey_signature,
+        identity: data.identity,
+        registration_id: data.registration_id,
+        signed_prekey_id: data.signed_prekey_id,
+        signed_prekey: data.signed_prekey,
+        signed_prekey_signature: data.signed_prekey_signature,
         refs: Vec::new(),
     })
-}
-
-/// Whether `signature` is `identity`'s XEdDSA signature over `0x05 ‖ signed_prekey`.
-pub(crate) fn verify_signed_prekey(
-    identity: &PublicKey,
-    signed_prekey: &PublicKey,
-    signature: &[u8],
-) -> bool {
-    let mut message = [0u8; 33];
-    message[0] = KEY_TYPE_DJB;
-    message[1..].copy_from_slice(signed_prekey.as_bytes());
-    identity.verify(&message, signature)
 }
 
 /// A companion's request to pair by phone-number code (`stage="companion_hello"`).
@@ -118,40 +68,24 @@ pub struct PairCodeRequest {
     pub pairing_ref: String,
 }
 
-fn child_bytes<'a>(reg: &'a Node, tag: &'static str) -> Result<&'a [u8], &'static str> {
-    reg.child(tag).and_then(Node::content_bytes).ok_or(tag)
-}
-
-fn child_text(reg: &Node, tag: &'static str) -> Result<String, &'static str> {
-    std::str::from_utf8(child_bytes(reg, tag)?)
-        .map(str::to_owned)
-        .map_err(|_| tag)
-}
-
-/// Reads a `companion_hello` iq; the error names the missing or malformed part.
+/// Reads a `companion_hello` iq and remembers the pairing ref the server answers with.
 pub(crate) fn parse_companion_hello(
     connection: u64,
     iq: &Node,
     pairing_ref: String,
-) -> Result<PairCodeRequest, &'static str> {
-    let reg = iq.child(LINK_CODE_REG).ok_or(LINK_CODE_REG)?;
-    let phone = reg
-        .attr_jid("jid")
-        .and_then(|j| j.user.parse::<u64>().ok())
-        .ok_or("jid")?;
-    let wrapped = child_bytes(reg, "link_code_pairing_wrapped_companion_ephemeral_pub")?;
-    if wrapped.len() != 80 {
-        return Err("link_code_pairing_wrapped_companion_ephemeral_pub");
-    }
-    let noise_key = PublicKey::from_slice(child_bytes(reg, "companion_server_auth_key_pub")?)
-        .ok_or("companion_server_auth_key_pub")?;
+) -> Result<PairCodeRequest, PairCodeError> {
+    let hello = parse_hello(iq)?;
+    let phone = hello
+        .phone
+        .parse::<u64>()
+        .map_err(|_| PairCodeError::InvalidPhone)?;
     Ok(PairCodeRequest {
         connection,
         phone,
-        wrapped_ephemeral: wrapped.to_vec(),
-        noise_key,
-        platform_id: child_text(reg, "companion_platform_id")?,
-        platform_display: child_text(reg, "companion_platform_display")?,
+        wrapped_ephemeral: hello.wrapped_ephemeral.to_vec(),
+        noise_key: hello.noise_key,
+        platform_id: hello.platform_id,
+        platform_display: hello.platform_display,
         pairing_ref,
     })
 }
@@ -167,11 +101,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_client_registration_payload_is_read_and_its_signed_prekey_checked() {
+    fn the_connection_and_noise_key_are_kept_with_the_parsed_registration() {
         let identity = KeyPair::from_private_bytes([5; 32]);
-        let spk = SignedPreKey::new(&identity, 0x01_02_03, KeyPair::from_private_bytes([6; 32]));
-        let mut data = RegistrationData {
-            registration_id: 0xdead_beef,
+        let spk = SignedPreKey::new(&identity, 9, KeyPair::from_private_bytes([6; 32]));
+        let data = RegistrationData {
+            registration_id: 77,
             identity: identity.public,
             signed_prekey_id: spk.id,
             signed_prekey: spk.key_pair.public,
@@ -180,27 +114,17 @@ mod tests {
         let payload = registration_payload(&PayloadConfig::default(), &data);
         let noise = PublicKey([8; 32]);
         let reg = parse_registration(3, noise, &payload).expect("valid");
-        assert_eq!(reg.connection, 3);
-        assert_eq!(reg.noise_key, noise);
-        assert_eq!(reg.identity, identity.public);
-        assert_eq!(reg.registration_id, 0xdead_beef);
-        assert_eq!(reg.signed_prekey_id, 0x01_02_03);
-        assert_eq!(reg.signed_prekey, spk.key_pair.public);
-
-        data.signed_prekey_signature[3] ^= 1;
-        let payload = registration_payload(&PayloadConfig::default(), &data);
+        assert_eq!((reg.connection, reg.noise_key), (3, noise));
+        assert_eq!(reg.registration_id, 77);
+        assert!(reg.refs.is_empty());
         assert_eq!(
-            parse_registration(3, noise, &payload),
-            Err(RegistrationError::SignedPreKeySignature)
-        );
-        assert_eq!(
-            parse_registration(3, noise, &ClientPayload::default()),
+            parse_registration(3, noise, &ClientPayload::default()).map(|_| ()),
             Err(RegistrationError::MissingPairingData)
         );
     }
 
     #[test]
-    fn a_client_companion_hello_is_read() {
+    fn a_hello_keeps_its_connection_and_ref() {
         let noise = [4u8; 32];
         let wrapped = wrap_ephemeral("ABCD2345", &[7; 32], &[1; 32], &[2; 16]).expect("wrap");
         let hello = CompanionHello {
@@ -213,14 +137,8 @@ mod tests {
         };
         let iq = companion_hello_iq("x1", &hello).expect("valid");
         let req = parse_companion_hello(2, &iq, "REF".into()).expect("parses");
-        assert_eq!(req.phone, 15_551_234_567);
+        assert_eq!((req.connection, req.phone), (2, 15_551_234_567));
+        assert_eq!(req.pairing_ref, "REF");
         assert_eq!(req.wrapped_ephemeral, wrapped.to_vec());
-        assert_eq!(req.noise_key, PublicKey(noise));
-        assert_eq!(req.platform_id, "1");
-        assert_eq!(req.platform_display, "Chrome (Linux)");
-        assert_eq!(
-            parse_companion_hello(2, &Node::build("iq").finish(), "REF".into()),
-            Err(LINK_CODE_REG)
-        );
     }
 }

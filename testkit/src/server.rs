@@ -9,7 +9,6 @@ use rand::Rng as _;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use wa_actors_core::store::{AccountId, Device, Store};
 use wa_protocol::binary::{Jid, Node};
 use wa_protocol::crypto::PublicKey;
 
@@ -49,6 +48,15 @@ pub struct LoginRecord {
     pub static_key: PublicKey,
     /// Whether it matched a registered device.
     pub accepted: bool,
+}
+
+/// A companion the server was told is paired ([`FakeServer::provision`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvisionedDevice {
+    /// The companion's phone-number JID, `PHONE:DEVICE@s.whatsapp.net`.
+    pub jid: Jid,
+    /// The companion's LID, `LIDUSER:DEVICE@lid`.
+    pub lid: Jid,
 }
 
 /// An in-process fake WhatsApp server on `127.0.0.1`. Dropping it stops the listener and
@@ -131,41 +139,28 @@ impl FakeServer {
         self.shared.identity.trust_root()
     }
 
-    /// Pairs the account's device as if a phone had scanned its QR code: loads (or creates)
-    /// the device identity in `store`, gives it a phone-number JID and LID, saves it, and
-    /// registers its Noise static key with this server. Returns the JID.
-    pub async fn register_device(
-        &self,
-        store: &dyn Store,
-        account: &AccountId,
-    ) -> Result<Jid, TestkitError> {
-        let (mut device, _) = Device::load_or_create(store, account, &mut rand::rngs::OsRng)
-            .await
-            .map_err(|e| TestkitError::Store(e.to_string()))?;
-        let (phone, device_id) = match &device.jid {
-            Some(jid) => match jid.user.parse::<u64>() {
-                Ok(p) => (p, jid.device),
-                Err(_) => (self.next_phone(), 1),
-            },
-            None => (self.next_phone(), 1),
-        };
+    /// Accepts logins from a companion as if a phone had paired it, without running the
+    /// pairing: the device with Noise static key `noise_key` gets a phone-number JID and a LID,
+    /// and the server recognises it from now on. `paired_as` is the JID the device was paired
+    /// as before (a client store that outlives a server run), kept when its user is a phone
+    /// number; otherwise a fresh phone number with device 1 is handed out.
+    ///
+    /// Only protocol data goes in and out; writing the result into a client's store is the
+    /// client's business (`wa_actors_core::testing`).
+    pub fn provision(&self, noise_key: PublicKey, paired_as: Option<&Jid>) -> ProvisionedDevice {
+        let known = paired_as.and_then(|jid| Some((jid.user.parse::<u64>().ok()?, jid.device)));
+        let (phone, device_id) = known.unwrap_or_else(|| (self.next_phone(), 1));
         let jid = Jid::pn(phone.to_string()).with_device(device_id);
-        device.jid = Some(jid.clone());
         let lid = lid_of(phone).with_device(device_id);
-        device.lid = Some(lid.clone());
-        store
-            .save_device(account, &device)
-            .await
-            .map_err(|e| TestkitError::Store(e.to_string()))?;
         self.shared.state().devices.insert(
             (phone, u32::from(device_id)),
             DeviceEntry {
-                noise_key: device.noise_key.public,
+                noise_key,
                 jid: jid.clone(),
-                lid,
+                lid: lid.clone(),
             },
         );
-        Ok(jid)
+        ProvisionedDevice { jid, lid }
     }
 
     fn next_phone(&self) -> u64 {

@@ -3,11 +3,9 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::{Keys, RawClient};
-use wa_actors_core::store::{AccountId, DeviceData, MemoryStore, Store};
 use wa_protocol::binary::{Jid, Node};
 use wa_protocol::crypto::KeyPair;
 use wa_protocol::noise::{login_payload, PayloadConfig};
@@ -73,24 +71,15 @@ async fn count(client: &mut RawClient, id: &str) -> u64 {
         .expect("count value")
 }
 
-/// A device registered through the shortcut, logged in over a bare connection.
-async fn logged_in(server: &FakeServer) -> (RawClient, Jid, DeviceData) {
-    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-    let account = AccountId::new("default");
-    let jid = server
-        .register_device(&*store, &account)
-        .await
-        .expect("registered");
-    let device = store
-        .load_device(&account)
-        .await
-        .expect("store")
-        .expect("device");
+/// A device provisioned through the shortcut, logged in over a bare connection.
+async fn logged_in(server: &FakeServer) -> (RawClient, Jid, KeyPair) {
+    let noise = KeyPair::generate(&mut rand::rngs::OsRng);
+    let jid = server.provision(noise.public, None).jid;
     let user: u64 = jid.user.parse().expect("numeric");
     let payload = login_payload(&PayloadConfig::default(), user, u32::from(jid.device));
-    let mut client = RawClient::connect(server, &device.noise_key, &payload).await;
+    let mut client = RawClient::connect(server, &noise, &payload).await;
     assert_eq!(client.recv().await.map(|n| n.tag), Some("success".into()));
-    (client, jid, device)
+    (client, jid, noise)
 }
 
 #[tokio::test]

@@ -12,6 +12,8 @@ use wa_actors_core::conn::KeepaliveConfig;
 use wa_actors_core::events::{Event, EventFilter};
 use wa_actors_core::store::{AccountId, SqliteStore, Store};
 use wa_actors_core::supervision::BackoffConfig;
+use wa_actors_core::testing::{provision_device, Provisioned};
+use wa_actors_core::wire::Jid;
 use wa_actors_core::{Client, ClientBuilder};
 use wa_testkit::FakeServer;
 
@@ -163,10 +165,7 @@ impl Harness {
                 .await
                 .expect("sqlite"),
         );
-        server
-            .register_device(&*store, &AccountId::new("default"))
-            .await
-            .expect("register");
+        register_device(&server, &*store, &AccountId::new("default")).await;
         let builder = Client::builder()
             .url(server.url())
             .trust_root(server.trust_root())
@@ -191,6 +190,21 @@ impl Harness {
     pub async fn connected(&self, n: usize) {
         self.events.wait_count(n, "Connected", is_connected).await;
     }
+}
+
+/// Tells `server` that the device of `account` in `store` is paired (creating the identity
+/// first if there is none) and saves the JID and LID it hands out. Returns the JID.
+pub async fn register_device(server: &FakeServer, store: &dyn Store, account: &AccountId) -> Jid {
+    let device = provision_device(store, account, |noise, paired_as| {
+        let given = server.provision(*noise, paired_as);
+        Provisioned {
+            jid: given.jid,
+            lid: given.lid,
+        }
+    })
+    .await
+    .expect("provisioned");
+    device.jid.expect("paired")
 }
 
 /// Spawns a collector actor and subscribes it to every event of `client`.

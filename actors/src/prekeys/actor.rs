@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use wa_protocol::binary::Node;
-use wa_protocol::signal::SignedPreKey;
 use wa_protocol::stanza::prekeys::{count_iq, parse_count_reply, upload_iq};
 
 use super::plan::{generate, parse_next_id, upload_size, NEXT_PREKEY_ID};
@@ -80,12 +79,12 @@ impl PreKeysArgs {
         // Private halves are durable before any contact can be handed the public ones.
         self.store.apply(&self.account_id, batch).await?;
         let d = &self.device;
-        let signed = SignedPreKey {
-            id: d.signed_pre_key.id,
-            key_pair: d.signed_pre_key.key_pair.clone(),
-            signature: d.signed_pre_key.signature,
-        };
-        let iq = upload_iq(d.registration_id, &d.identity_key.public, &keys, &signed);
+        let iq = upload_iq(
+            d.registration_id,
+            &d.identity_key.public,
+            &keys,
+            &d.signed_pre_key,
+        );
         self.iq(iq).await?;
         self.counters.prekeys_uploaded(u64::from(n));
         tracing::info!(parent: &self.span, uploaded = n, first_id = first, server_count, "prekeys uploaded");

@@ -25,13 +25,9 @@ pub(crate) fn processed_key(stanza: &MessageStanza) -> Vec<u8> {
     .into_bytes()
 }
 
-/// The device's current signed prekey in the protocol crate's type.
+/// The device's current signed prekey.
 pub(crate) fn signed_prekey(device: &DeviceData) -> SignedPreKey {
-    SignedPreKey {
-        id: device.signed_pre_key.id,
-        key_pair: device.signed_pre_key.key_pair.clone(),
-        signature: device.signed_pre_key.signature,
-    }
+    device.signed_pre_key.clone()
 }
 
 /// Loads the session with the sender device and, for groups, the sender key. A stored

@@ -2,30 +2,15 @@
 
 use rand_core::CryptoRngCore;
 use wa_protocol::crypto::KeyPair;
+use wa_protocol::signal::generate_registration_id;
 use zeroize::Zeroizing;
 
 use super::{AccountId, Store, StoreResult};
 use crate::wire::Jid;
 
-/// The current signed prekey: its id, key pair and the identity key's signature over it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SignedPreKey {
-    /// Prekey id announced to the server.
-    pub id: u32,
-    /// The key pair (private half zeroized on drop).
-    pub key_pair: KeyPair,
-    /// XEdDSA signature by the identity key over `0x05 || public key`.
-    pub signature: [u8; 64],
-}
-
-impl std::fmt::Debug for SignedPreKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SignedPreKey")
-            .field("id", &self.id)
-            .field("public", &self.key_pair.public)
-            .finish_non_exhaustive()
-    }
-}
+/// The current signed prekey: the protocol crate's type, so signing it (`SignedPreKey::new`,
+/// over the `0x05`-typed public key) has one definition for the client and the fake server.
+pub use wa_protocol::signal::SignedPreKey;
 
 /// Everything that identifies this companion device, as persisted in a [`Store`].
 ///
@@ -36,7 +21,7 @@ pub struct DeviceData {
     pub noise_key: KeyPair,
     /// Signal identity key pair.
     pub identity_key: KeyPair,
-    /// Signal registration id (14 bits, never 0).
+    /// Signal registration id (14 bits, never 0: `wa_protocol::signal::generate_registration_id`).
     pub registration_id: u32,
     /// The current signed prekey.
     pub signed_pre_key: SignedPreKey,
@@ -77,9 +62,8 @@ impl DeviceData {
     pub fn generate(rng: &mut impl CryptoRngCore) -> Self {
         let noise_key = KeyPair::generate(rng);
         let identity_key = KeyPair::generate(rng);
-        // libsignal's range: 1..=16380.
-        let registration_id = (rng.next_u32() % 16380) + 1;
-        let signed_pre_key = Self::sign_pre_key(&identity_key, 1, KeyPair::generate(rng));
+        let registration_id = generate_registration_id(rng);
+        let signed_pre_key = SignedPreKey::generate(&identity_key, 1, rng);
         let mut adv = Zeroizing::new([0u8; 32]);
         rng.fill_bytes(adv.as_mut());
         Self {
@@ -94,20 +78,6 @@ impl DeviceData {
             push_name: String::new(),
             business_name: String::new(),
             adv_signed_identity: None,
-        }
-    }
-
-    /// Signs `key_pair` as signed prekey `id` with `identity`: the signature covers the
-    /// Signal-serialized public key (`0x05` type byte, then 32 bytes).
-    pub fn sign_pre_key(identity: &KeyPair, id: u32, key_pair: KeyPair) -> SignedPreKey {
-        let mut serialized = [0u8; 33];
-        serialized[0] = 0x05;
-        serialized[1..].copy_from_slice(key_pair.public.as_bytes());
-        let signature = identity.private.sign(&serialized);
-        SignedPreKey {
-            id,
-            key_pair,
-            signature,
         }
     }
 

@@ -20,6 +20,7 @@ pub mod client;
 pub mod error;
 pub mod frame;
 pub mod payload;
+pub mod payload_server;
 pub mod server;
 pub mod symmetric;
 pub mod transport;
@@ -30,6 +31,7 @@ pub use client::{ClientFinished, ClientHandshake};
 pub use error::{CertError, FrameError, HandshakeError, TransportError};
 pub use frame::{FrameDecoder, FrameEncoder};
 pub use payload::{login_payload, registration_payload, PayloadConfig, RegistrationData};
+pub use payload_server::{parse_registration_payload, RegistrationError};
 pub use server::{ServerAwaitingFinish, ServerFinished, ServerHandshake};
 pub use transport::{Decryptor, Encryptor, TransportCipher, TransportKeys};
 

@@ -12,13 +12,11 @@ use wa_protobuf::wa::device_props::{self, HistorySyncConfig, PlatformType};
 use wa_protobuf::wa::{ClientPayload, DeviceProps};
 
 use crate::crypto::PublicKey;
+use crate::signal::DJB_TYPE;
 
 /// The WhatsApp Web version the defaults announce (Baileys' bundled version). An outdated
 /// version gets `<failure reason="405">`; update it from the live web client when that happens.
 pub const DEFAULT_WA_VERSION: [u32; 3] = [2, 3000, 1035194821];
-
-/// Signal key type byte of DJB (Curve25519) keys.
-const KEY_TYPE_DJB: u8 = 0x05;
 
 /// Companion app version in `DeviceProps` (fixed by Baileys, not the WA version).
 const DEVICE_PROPS_VERSION: (u32, u32, u32) = (10, 15, 7);
@@ -182,7 +180,7 @@ pub fn registration_payload(
         pull: Some(false),
         device_pairing_data: Some(DevicePairingRegistrationData {
             e_regid: Some(registration.registration_id.to_be_bytes().to_vec()),
-            e_keytype: Some(vec![KEY_TYPE_DJB]),
+            e_keytype: Some(vec![DJB_TYPE]),
             e_ident: Some(registration.identity.as_bytes().to_vec()),
             e_skey_id: Some(signed_prekey_id[1..].to_vec()),
             e_skey_val: Some(registration.signed_prekey.as_bytes().to_vec()),

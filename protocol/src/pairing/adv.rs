@@ -10,6 +10,7 @@ use wa_protobuf::wa::{
 
 use super::error::PairError;
 use crate::crypto::{KeyPair, PublicKey};
+use crate::signal::serialize_public;
 
 /// Prefix of the message the phone signs for an ordinary (end-to-end) account.
 pub const ACCOUNT_SIGNATURE_PREFIX: [u8; 2] = [6, 0];
@@ -53,15 +54,44 @@ impl VerifiedIdentity {
 
     /// The phone's identity as a Signal identity key (`05` ‖ key), to trust for its device 0.
     pub fn primary_identity_key(&self) -> [u8; 33] {
-        let mut key = [0u8; 33];
-        key[0] = 5;
-        key[1..].copy_from_slice(&self.account_signature_key);
-        key
+        serialize_public(&PublicKey(self.account_signature_key))
     }
 }
 
-fn is_hosted(value: Option<i32>) -> bool {
+pub(super) fn is_hosted(value: Option<i32>) -> bool {
     value == Some(AdvEncryptionType::Hosted as i32)
+}
+
+/// The HMAC-SHA256 over the encoded `ADVSignedDeviceIdentity`, keyed with the ADV secret and,
+/// when the wrapper says HOSTED, fed [`HOSTED_SIGNATURE_PREFIX`] first. The phone computes it,
+/// the companion checks it.
+pub(super) fn identity_mac(adv_secret: &[u8; 32], hosted: bool) -> Result<Hmac<Sha256>, PairError> {
+    // HMAC takes keys of any length; the error arm is unreachable but typed, not a panic.
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(adv_secret).map_err(|_| PairError::HmacMismatch)?;
+    if hosted {
+        mac.update(&HOSTED_SIGNATURE_PREFIX);
+    }
+    Ok(mac)
+}
+
+/// `06 00` (or `06 05` for a hosted account) ‖ device details ‖ the companion's identity
+/// public: what the phone signs to vouch for the companion.
+pub fn account_signature_message(
+    details: &[u8],
+    companion_identity: &PublicKey,
+    hosted: bool,
+) -> Vec<u8> {
+    let prefix = if hosted {
+        HOSTED_SIGNATURE_PREFIX
+    } else {
+        ACCOUNT_SIGNATURE_PREFIX
+    };
+    let mut msg = Vec::with_capacity(2 + details.len() + 32);
+    msg.extend_from_slice(&prefix);
+    msg.extend_from_slice(details);
+    msg.extend_from_slice(companion_identity.as_bytes());
+    msg
 }
 
 /// Checks the HMAC wrapper with `adv_secret`, then the account signature over our identity,
@@ -80,11 +110,7 @@ pub fn verify_device_identity(
     let signed_bytes = wrapper.details.as_deref().unwrap_or_default();
     let tag = wrapper.hmac.as_deref().ok_or(PairError::HmacMismatch)?;
 
-    let mut mac =
-        <Hmac<Sha256> as Mac>::new_from_slice(adv_secret).map_err(|_| PairError::HmacMismatch)?;
-    if is_hosted(wrapper.account_type) {
-        mac.update(&HOSTED_SIGNATURE_PREFIX);
-    }
+    let mut mac = identity_mac(adv_secret, is_hosted(wrapper.account_type))?;
     mac.update(signed_bytes);
     // Constant-time comparison; a truncated tag is rejected as well.
     mac.verify_slice(tag).map_err(|_| PairError::HmacMismatch)?;
@@ -105,15 +131,11 @@ pub fn verify_device_identity(
         .as_deref()
         .filter(|s| s.len() == 64)
         .ok_or(PairError::AccountSignatureInvalid)?;
-    let prefix = if is_hosted(details.device_type) {
-        HOSTED_SIGNATURE_PREFIX
-    } else {
-        ACCOUNT_SIGNATURE_PREFIX
-    };
-    let mut account_message = Vec::with_capacity(2 + details_bytes.len() + 32);
-    account_message.extend_from_slice(&prefix);
-    account_message.extend_from_slice(&details_bytes);
-    account_message.extend_from_slice(identity.public.as_bytes());
+    let account_message = account_signature_message(
+        &details_bytes,
+        &identity.public,
+        is_hosted(details.device_type),
+    );
     if !PublicKey(account_key).verify(&account_message, account_signature) {
         return Err(PairError::AccountSignatureInvalid);
     }

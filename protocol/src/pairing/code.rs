@@ -119,6 +119,40 @@ pub fn unwrap_ephemeral(code: &str, wrapped: &[u8]) -> Result<[u8; 32], PairCode
     Ok(key)
 }
 
+/// Length of the key bundle in the clear: companion identity ‖ primary identity ‖ ADV random.
+pub const KEY_BUNDLE_LEN: usize = 96;
+
+/// The AES-256-GCM key of the key bundle: HKDF-SHA256(salt = `bundle_salt`, the ephemeral
+/// DH, info [`BUNDLE_INFO`]). Both ends derive it, from their own half of the DH.
+pub fn bundle_key(
+    bundle_salt: &[u8],
+    ephemeral_shared: &[u8; 32],
+) -> Result<Zeroizing<[u8; 32]>, PairCodeError> {
+    let mut key = Zeroizing::new([0u8; 32]);
+    Hkdf::<Sha256>::new(Some(bundle_salt), ephemeral_shared)
+        .expand(BUNDLE_INFO, key.as_mut())
+        .map_err(|_| PairCodeError::BundleEncryption)?;
+    Ok(key)
+}
+
+/// The new ADV secret: HKDF-SHA256(no salt, ephemeral DH ‖ identity DH ‖ ADV random, info
+/// [`ADV_SECRET_INFO`]). Both ends derive it.
+pub fn adv_secret(
+    ephemeral_shared: &[u8; 32],
+    identity_shared: &[u8; 32],
+    adv_random: &[u8; 32],
+) -> Result<Zeroizing<[u8; 32]>, PairCodeError> {
+    let mut ikm = Zeroizing::new([0u8; 96]);
+    ikm[..32].copy_from_slice(ephemeral_shared);
+    ikm[32..64].copy_from_slice(identity_shared);
+    ikm[64..].copy_from_slice(adv_random);
+    let mut secret = Zeroizing::new([0u8; 32]);
+    Hkdf::<Sha256>::new(None, ikm.as_ref())
+        .expand(ADV_SECRET_INFO, secret.as_mut())
+        .map_err(|_| PairCodeError::BundleEncryption)?;
+    Ok(secret)
+}
+
 /// The random inputs of the companion finish step.
 #[derive(Clone)]
 pub struct FinishRandom {
@@ -191,12 +225,9 @@ pub fn companion_finish(
     let primary_ephemeral = PublicKey(unwrap_ephemeral(code, wrapped_primary_ephemeral)?);
 
     let ephemeral_shared = Zeroizing::new(companion_ephemeral.private.dh(&primary_ephemeral));
-    let mut bundle_key = Zeroizing::new([0u8; 32]);
-    Hkdf::<Sha256>::new(Some(&random.bundle_salt), ephemeral_shared.as_ref())
-        .expand(BUNDLE_INFO, bundle_key.as_mut())
-        .map_err(|_| PairCodeError::BundleEncryption)?;
+    let bundle_key = bundle_key(&random.bundle_salt, &ephemeral_shared)?;
 
-    let mut bundle = Zeroizing::new([0u8; 96]);
+    let mut bundle = Zeroizing::new([0u8; KEY_BUNDLE_LEN]);
     bundle[..32].copy_from_slice(identity.public.as_bytes());
     bundle[32..64].copy_from_slice(primary_identity.as_bytes());
     bundle[64..].copy_from_slice(&random.adv_random);
@@ -210,14 +241,7 @@ pub fn companion_finish(
     wrapped_key_bundle.extend_from_slice(&encrypted);
 
     let identity_shared = Zeroizing::new(identity.private.dh(&primary_identity));
-    let mut ikm = Zeroizing::new([0u8; 96]);
-    ikm[..32].copy_from_slice(ephemeral_shared.as_ref());
-    ikm[32..64].copy_from_slice(identity_shared.as_ref());
-    ikm[64..].copy_from_slice(&random.adv_random);
-    let mut adv_secret = Zeroizing::new([0u8; 32]);
-    Hkdf::<Sha256>::new(None, ikm.as_ref())
-        .expand(ADV_SECRET_INFO, adv_secret.as_mut())
-        .map_err(|_| PairCodeError::BundleEncryption)?;
+    let adv_secret = adv_secret(&ephemeral_shared, &identity_shared, &random.adv_random)?;
 
     Ok(CompanionFinish {
         wrapped_key_bundle,

@@ -63,6 +63,7 @@ impl PairError {
 
 /// A phone-number pairing ("link code") step that cannot be completed.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PairCodeError {
     /// The code is not 8 characters of the pairing alphabet.
     #[error("pairing code must be 8 characters of the pairing alphabet")]
@@ -85,4 +86,11 @@ pub enum PairCodeError {
     /// AES-GCM refused to encrypt the key bundle (cannot happen for 96-byte bundles).
     #[error("key bundle encryption failed")]
     BundleEncryption,
+    /// A key or key blob of a pairing stanza has the wrong length (the child is named).
+    #[error("<{0}> has the wrong length")]
+    BadLength(&'static str),
+    /// The companion's key bundle does not open (a wrong code, or damage), or opens to
+    /// something else than 96 bytes naming this primary.
+    #[error("the companion's key bundle {0}")]
+    KeyBundle(&'static str),
 }

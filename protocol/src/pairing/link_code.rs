@@ -6,7 +6,10 @@ use super::code::{CompanionFinish, WRAPPED_KEY_LEN};
 use super::error::PairCodeError;
 use crate::binary::{Jid, Node};
 
-const REG: &str = "link_code_companion_reg";
+/// The `<link_code_companion_reg>` element of every phone-number pairing stanza, and the
+/// `type` of the primary's notification.
+pub const LINK_CODE_REG: &str = "link_code_companion_reg";
+const REG: &str = LINK_CODE_REG;
 
 /// What the companion announces in `companion_hello`.
 #[derive(Clone, Debug)]
@@ -34,7 +37,7 @@ pub fn validate_phone(phone: &str) -> Result<(), PairCodeError> {
     }
 }
 
-fn bytes_child(tag: &'static str, bytes: impl Into<Vec<u8>>) -> Node {
+pub(super) fn bytes_child(tag: &'static str, bytes: impl Into<Vec<u8>>) -> Node {
     Node::build(tag).bytes(bytes).finish()
 }
 
@@ -80,7 +83,7 @@ pub fn companion_hello_iq(id: &str, hello: &CompanionHello<'_>) -> Result<Node, 
     Ok(md_iq(id, reg))
 }
 
-fn child_bytes<'a>(reg: &'a Node, tag: &'static str) -> Result<&'a [u8], PairCodeError> {
+pub(super) fn child_bytes<'a>(reg: &'a Node, tag: &'static str) -> Result<&'a [u8], PairCodeError> {
     reg.child(tag)
         .and_then(Node::content_bytes)
         .ok_or(PairCodeError::MissingNode(tag))

@@ -7,6 +7,7 @@ use super::adv::{verify_device_identity, VerifiedIdentity};
 use super::error::PairError;
 use crate::binary::{Jid, Node};
 use crate::crypto::KeyPair;
+use crate::stanza::iq::client_error_reply;
 
 /// A verified `pair-success`: who we now are and what to store.
 #[derive(Clone, Debug, PartialEq)]
@@ -138,14 +139,5 @@ pub fn pair_error_reply(iq_id: &str, error: &PairError) -> Node {
 /// The same error reply with an explicit code and text, for failures that are not a
 /// [`PairError`] (whatsmeow answers a pairing it cannot store with 500 `internal-error`).
 pub fn pair_error_reply_with(iq_id: &str, code: u16, text: &str) -> Node {
-    Node::build("iq")
-        .attr("to", Jid::server_jid())
-        .attr("type", "error")
-        .attr("id", iq_id.to_owned())
-        .child(
-            Node::build("error")
-                .attr("code", code.to_string())
-                .attr("text", text.to_owned()),
-        )
-        .finish()
+    client_error_reply(iq_id, code, text)
 }

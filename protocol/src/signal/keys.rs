@@ -27,7 +27,12 @@ pub fn parse_public(bytes: &[u8], field: &'static str) -> Result<PublicKey, Sign
     }
 }
 
-/// Draws a registration id the way libsignal does: 14 random bits, never 0.
+/// Draws a registration id: 14 random bits, redrawn when 0. Baileys masks two random bytes
+/// to 14 bits (`generateRegistrationId`, `& 16383`, which can yield 0); whatsmeow draws a full
+/// `mathRand.Uint32()` (`store/sqlstore/container.go` `NewDevice`); libsignal's `KeyHelper`
+/// draws 1..=16380. 14 bits and non-zero fits every one of them (the id travels as 4 bytes, and
+/// the `pkmsg` field is a u32). The client's device identity (`DeviceData::generate` in
+/// wa-actors-core) uses this one rule.
 pub fn generate_registration_id(rng: &mut impl CryptoRngCore) -> u32 {
     loop {
         let id = rng.next_u32() & 0x3fff;

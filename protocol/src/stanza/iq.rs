@@ -1,7 +1,7 @@
 //! `<iq>` helpers: request ids, request and response builders, response classification, and
 //! the keepalive / server-ping shapes (transport.md §5–§6).
 
-use crate::binary::Node;
+use crate::binary::{Jid, Node};
 
 /// The server's own address, the `to` of most iqs.
 pub const SERVER: &str = "s.whatsapp.net";
@@ -134,19 +134,54 @@ pub fn parse_reply(node: &Node) -> Option<(String, IqReply)> {
     if ty.eq_str("result") {
         Some((id, IqReply::Result))
     } else if ty.eq_str("error") {
-        let err = node.child("error");
-        let code = err
-            .and_then(|e| e.attr_str("code"))
-            .and_then(|c| c.trim().parse::<u16>().ok())
-            .unwrap_or(0);
-        let text = err
-            .and_then(|e| e.attr_str("text"))
-            .map(|t| t.into_owned())
-            .unwrap_or_default();
-        Some((id, IqReply::Error(IqErrorReply { code, text })))
+        Some((id, IqReply::Error(parse_error(node))))
     } else {
         None
     }
+}
+
+/// The `<error code text/>` of an error reply (or of a failed `<user>` of a key fetch); code 0
+/// and empty text when the child or its attributes are missing.
+pub fn parse_error(parent: &Node) -> IqErrorReply {
+    let err = parent.child("error");
+    let code = err
+        .and_then(|e| e.attr_str("code"))
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .unwrap_or(0);
+    let text = err
+        .and_then(|e| e.attr_str("text"))
+        .map(|t| t.into_owned())
+        .unwrap_or_default();
+    IqErrorReply { code, text }
+}
+
+/// `<error code text/>` (whatsmeow `errors.go`, Baileys `getBinaryNodeChild(node, 'error')`).
+pub fn error_node(code: u16, text: &str) -> Node {
+    Node::build("error")
+        .attr("code", code.to_string())
+        .attr("text", text.to_owned())
+        .finish()
+}
+
+/// The client's error answer to a server iq: `<iq to=server type="error" id><error/></iq>`
+/// (whatsmeow `sendPairError` and friends).
+pub fn client_error_reply(id: &str, code: u16, text: &str) -> Node {
+    Node::build("iq")
+        .attr("to", Jid::server_jid())
+        .attr("type", "error")
+        .attr("id", id.to_owned())
+        .child(error_node(code, text))
+        .finish()
+}
+
+/// The server's error answer to a client iq: `<iq id type="error" from=server><error/></iq>`.
+pub fn server_error_reply(id: &str, code: u16, text: &str) -> Node {
+    Node::build("iq")
+        .attr("id", id.to_owned())
+        .attr("type", "error")
+        .attr("from", SERVER)
+        .child(error_node(code, text))
+        .finish()
 }
 
 #[cfg(test)]
@@ -230,6 +265,31 @@ mod tests {
                     text: String::new()
                 })
             ))
+        );
+        for reply in [
+            client_error_reply("5", 401, "hmac-mismatch"),
+            server_error_reply("5", 401, "hmac-mismatch"),
+        ] {
+            assert_eq!(
+                parse_reply(&reply),
+                Some((
+                    "5".into(),
+                    IqReply::Error(IqErrorReply {
+                        code: 401,
+                        text: "hmac-mismatch".into()
+                    })
+                ))
+            );
+        }
+        assert_eq!(
+            client_error_reply("5", 500, "x").attr_jid("to"),
+            Some(Jid::server_jid())
+        );
+        assert_eq!(
+            server_error_reply("5", 500, "x")
+                .attr_str("from")
+                .as_deref(),
+            Some(SERVER)
         );
         assert_eq!(parse_reply(&keepalive_ping("4")), None);
         assert_eq!(parse_reply(&Node::new("message")), None);

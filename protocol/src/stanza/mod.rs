@@ -7,6 +7,7 @@ pub mod iq;
 pub mod notification;
 pub mod prekey_nodes;
 pub mod prekeys;
+pub mod prekeys_server;
 pub mod presence;
 pub mod receipt;
 pub mod stream_error;

@@ -3,7 +3,7 @@
 //! 3 bytes big-endian and keys raw 32 bytes (no `0x05`) on stanzas (whatsmeow `preKeyToNode`,
 //! `nodeToPreKeyBundle`).
 
-use crate::binary::Node;
+use crate::binary::{AttrValue, Node};
 use crate::crypto::PublicKey;
 use crate::signal::{PreKey, PreKeyBundle, SignedPreKey, DJB_TYPE};
 
@@ -34,18 +34,51 @@ fn id_bytes(id: u32) -> Vec<u8> {
 
 /// `<key><id>3B</id><value>32B</value></key>` for a one-time prekey.
 pub fn prekey_node(key: &PreKey) -> Node {
+    public_prekey_node(key.id, &key.key_pair.public)
+}
+
+/// [`prekey_node`] from the public half only (what the server holds and hands out).
+pub fn public_prekey_node(id: u32, public: &PublicKey) -> Node {
     Node::build("key")
-        .child(Node::build("id").bytes(id_bytes(key.id)))
-        .child(Node::build("value").bytes(key.key_pair.public.as_bytes().to_vec()))
+        .child(Node::build("id").bytes(id_bytes(id)))
+        .child(Node::build("value").bytes(public.as_bytes().to_vec()))
         .finish()
 }
 
 /// `<skey><id/><value/><signature>64B</signature></skey>` for the signed prekey.
 pub fn signed_prekey_node(key: &SignedPreKey) -> Node {
+    public_signed_prekey_node(key.id, &key.key_pair.public, &key.signature)
+}
+
+/// [`signed_prekey_node`] from the public half and signature only.
+pub fn public_signed_prekey_node(id: u32, public: &PublicKey, signature: &[u8; 64]) -> Node {
     Node::build("skey")
-        .child(Node::build("id").bytes(id_bytes(key.id)))
-        .child(Node::build("value").bytes(key.key_pair.public.as_bytes().to_vec()))
-        .child(Node::build("signature").bytes(key.signature.to_vec()))
+        .child(Node::build("id").bytes(id_bytes(id)))
+        .child(Node::build("value").bytes(public.as_bytes().to_vec()))
+        .child(Node::build("signature").bytes(signature.to_vec()))
+        .finish()
+}
+
+/// The `<user>` of a key-fetch reply carrying `bundle` (signal.md §2.4): `<registration>`,
+/// `<type>`, `<identity>`, `<skey>` and the optional `<key>`, flat, as [`parse_bundle`] reads
+/// them.
+pub fn bundle_user_node(jid: impl Into<AttrValue>, bundle: &PreKeyBundle) -> Node {
+    let mut children = vec![
+        registration_node(bundle.registration_id),
+        key_type_node(),
+        identity_node(&bundle.identity_key),
+        public_signed_prekey_node(
+            bundle.signed_prekey_id,
+            &bundle.signed_prekey,
+            &bundle.signed_prekey_signature,
+        ),
+    ];
+    if let Some((id, key)) = &bundle.prekey {
+        children.push(public_prekey_node(*id, key));
+    }
+    Node::build("user")
+        .attr("jid", jid)
+        .children(children)
         .finish()
 }
 
@@ -59,6 +92,23 @@ fn parse_id(node: &Node, tag: &'static str) -> Result<u32, StanzaError> {
         });
     }
     Ok(b.iter().fold(0u32, |acc, &x| (acc << 8) | u32::from(x)))
+}
+
+/// Reads the raw 32-byte `<identity>` child of `node`.
+pub fn parse_identity(node: &Node, tag: &'static str) -> Result<PublicKey, StanzaError> {
+    parse_key32(node, tag, "identity")
+}
+
+/// Checks the `<type>` child of `node` announces Curve25519 keys ([`DJB_TYPE`]).
+pub fn check_key_type(node: &Node, tag: &'static str) -> Result<(), StanzaError> {
+    if child_bytes(node, tag, "type")? == [DJB_TYPE] {
+        Ok(())
+    } else {
+        Err(StanzaError::BadContent {
+            tag: "type",
+            reason: "key type is not 0x05",
+        })
+    }
 }
 
 fn parse_key32(
@@ -108,7 +158,7 @@ pub fn parse_registration(node: &Node, tag: &'static str) -> Result<u32, StanzaE
 pub fn parse_bundle(node: &Node, tag: &'static str) -> Result<PreKeyBundle, StanzaError> {
     let registration_id = parse_registration(node, tag)?;
     let keys = node.child("keys").unwrap_or(node);
-    let identity_key = parse_key32(keys, tag, "identity")?;
+    let identity_key = parse_identity(keys, tag)?;
     let prekey = keys.child("key").map(parse_prekey_node).transpose()?;
     let (signed_prekey_id, signed_prekey, signed_prekey_signature) =
         parse_signed_prekey_node(req_child(keys, tag, "skey")?)?;

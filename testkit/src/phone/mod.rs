@@ -1,17 +1,14 @@
-//! The simulated primary phone: its identity, its accounts' JIDs, and the phone side of the
-//! pairing crypto (ADV signing in [`adv`], the pair-code key exchange in [`code`]).
-//!
-//! This is an independent implementation of what the phone does; the client's side lives in
-//! `wa_protocol::pairing`, and the tests here check one against the other.
+//! The simulated primary phone: its identity and its accounts' JIDs. The phone's side of the
+//! pairing crypto is the protocol crate's (`wa_protocol::pairing::{adv_primary,
+//! code_primary}`, beside the companion's); [`adv`] only adds the deliberate forgeries.
 
 pub(crate) mod adv;
-pub(crate) mod code;
 
 use wa_protocol::binary::Jid;
 use wa_protocol::crypto::KeyPair;
 
 /// How far LID users are from phone numbers on this server (any fixed distance will do; the
-/// shortcut `register_device` uses the same one).
+/// shortcut `FakeServer::provision` uses the same one).
 pub(crate) const LID_OFFSET: u64 = 100_000_000_000;
 
 /// A primary phone: one phone number, one identity key, devices numbered from 1.

@@ -3,10 +3,9 @@
 //! keeping its Signal state in plain maps.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use wa_actors_core::store::{AccountId, DeviceData, MemoryStore, Store};
 use wa_protocol::binary::{Jid, Node};
+use wa_protocol::crypto::KeyPair;
 use wa_protocol::message::{
     decrypt_stanza, sender_key_name, signal_address, Decryption, MessageStanza, OwnJids, RecvKeys,
 };
@@ -28,7 +27,7 @@ pub const PREKEYS: u32 = 20;
 pub struct Receiver {
     pub jid: Jid,
     pub lid: Jid,
-    device: DeviceData,
+    noise: KeyPair,
     pub identity: LocalIdentity,
     pub prekeys: PreKeySet,
     pub sessions: HashMap<String, SessionRecord>,
@@ -45,41 +44,18 @@ impl Receiver {
     /// As [`Receiver::start`], as device `jid` (another companion of an existing user) when
     /// given.
     pub async fn start_as(server: &FakeServer, jid: Option<Jid>) -> Self {
-        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-        let account = AccountId::new("default");
-        if let Some(jid) = jid {
-            let (mut device, _) = wa_actors_core::store::Device::load_or_create(
-                &*store,
-                &account,
-                &mut rand::rngs::OsRng,
-            )
-            .await
-            .expect("device");
-            device.jid = Some(jid);
-            store.save_device(&account, &device).await.expect("saved");
-        }
-        let jid = server
-            .register_device(&*store, &account)
-            .await
-            .expect("registered");
-        let device = store
-            .load_device(&account)
-            .await
-            .expect("store")
-            .expect("device");
-        let identity = LocalIdentity {
-            key_pair: device.identity_key.clone(),
-            registration_id: device.registration_id,
-        };
         let mut rng = rand::rngs::OsRng;
+        let noise = KeyPair::generate(&mut rng);
+        let identity = LocalIdentity::generate(&mut rng);
+        let given = server.provision(noise.public, jid.as_ref());
         let signed = SignedPreKey::generate(&identity.key_pair, 1, &mut rng);
         let one_time = (1..=PREKEYS)
             .map(|i| PreKey::generate(i, &mut rng))
             .collect();
         let mut r = Self {
-            lid: device.lid.clone().expect("lid"),
-            jid,
-            device,
+            lid: given.lid,
+            jid: given.jid,
+            noise,
             identity,
             prekeys: PreKeySet {
                 signed: vec![signed],
@@ -99,7 +75,7 @@ impl Receiver {
     pub async fn connect(&mut self, server: &FakeServer) -> Node {
         let user: u64 = self.jid.user.parse().expect("numeric");
         let payload = login_payload(&PayloadConfig::default(), user, u32::from(self.jid.device));
-        let mut client = RawClient::connect(server, &self.device.noise_key, &payload).await;
+        let mut client = RawClient::connect(server, &self.noise, &payload).await;
         let first = client.recv().await.expect("login answer");
         self.client = Some(client);
         first

@@ -1,18 +1,20 @@
-//! Reading the QR text a companion shows (pairing.md §1), as the phone's camera would.
+//! The phone's reading of the QR text a companion shows (pairing.md §1), the inverse of
+//! [`super::qr::qr_url`] with the same prefix and field order.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use wa_protocol::crypto::PublicKey;
 use zeroize::Zeroizing;
 
-use crate::error::TestkitError;
+use super::qr::QR_URL_PREFIX;
+use crate::crypto::PublicKey;
 
-/// What precedes the comma-separated fields.
-const PREFIX: &str = "https://wa.me/settings/linked_devices#";
+/// Why QR text is not `https://wa.me/settings/linked_devices#ref,noise,identity,adv,platform`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("malformed QR text: {0}")]
+pub struct QrParseError(pub &'static str);
 
 /// The fields of a companion's QR code.
-#[derive(Debug)]
-pub(crate) struct QrData {
+pub struct ScannedQr {
     /// The `pair-device` ref the code was made from.
     pub reference: String,
     /// The companion's Noise static key.
@@ -25,33 +27,40 @@ pub(crate) struct QrData {
     pub platform: String,
 }
 
-fn key(field: &str, what: &'static str) -> Result<[u8; 32], TestkitError> {
-    let bytes = STANDARD
-        .decode(field)
-        .map_err(|_| TestkitError::InvalidQr(what))?;
-    <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| TestkitError::InvalidQr(what))
+impl std::fmt::Debug for ScannedQr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScannedQr")
+            .field("reference", &self.reference)
+            .field("noise_key", &self.noise_key)
+            .field("identity", &self.identity)
+            .field("platform", &self.platform)
+            .finish_non_exhaustive()
+    }
 }
 
-/// Parses `https://wa.me/settings/linked_devices#ref,noise,identity,adv,platform`.
-pub(crate) fn parse_qr(qr: &str) -> Result<QrData, TestkitError> {
+fn key(field: &str, what: &'static str) -> Result<[u8; 32], QrParseError> {
+    let bytes = STANDARD.decode(field).map_err(|_| QrParseError(what))?;
+    <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| QrParseError(what))
+}
+
+/// Parses what [`super::qr::qr_url`] renders.
+pub fn parse_qr(qr: &str) -> Result<ScannedQr, QrParseError> {
     let fields = qr
         .trim()
-        .strip_prefix(PREFIX)
-        .ok_or(TestkitError::InvalidQr(
-            "missing the linked-devices URL prefix",
-        ))?;
+        .strip_prefix(QR_URL_PREFIX)
+        .ok_or(QrParseError("missing the linked-devices URL prefix"))?;
     // The last four fields are base64 and a short id; a ref could in principle hold a comma.
     let mut parts = fields.rsplitn(5, ',');
-    let mut next = |what| parts.next().ok_or(TestkitError::InvalidQr(what));
+    let mut next = |what| parts.next().ok_or(QrParseError(what));
     let platform = next("platform")?.to_owned();
     let adv = next("adv secret")?;
     let identity = next("identity key")?;
     let noise = next("noise key")?;
     let reference = next("ref")?.to_owned();
     if reference.is_empty() {
-        return Err(TestkitError::InvalidQr("ref"));
+        return Err(QrParseError("ref"));
     }
-    Ok(QrData {
+    Ok(ScannedQr {
         reference,
         noise_key: PublicKey(key(noise, "noise key")?),
         identity: PublicKey(key(identity, "identity key")?),
@@ -62,9 +71,8 @@ pub(crate) fn parse_qr(qr: &str) -> Result<QrData, TestkitError> {
 
 #[cfg(test)]
 mod tests {
-    use wa_protocol::pairing::{qr_url, QrKeys};
-
     use super::*;
+    use crate::pairing::{qr_url, QrKeys};
 
     #[test]
     fn reads_what_the_client_renders() {
@@ -80,6 +88,7 @@ mod tests {
         assert_eq!(data.identity, PublicKey([2; 32]));
         assert_eq!(*data.adv_secret, [3; 32]);
         assert_eq!(data.platform, "1");
+        assert!(!format!("{data:?}").contains("[3, 3"));
     }
 
     #[test]
@@ -91,7 +100,7 @@ mod tests {
             "https://wa.me/settings/linked_devices#r,AA==,AA==,AA==,1",
             "https://wa.me/settings/linked_devices#,AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=,AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=,AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=,1",
         ] {
-            assert!(matches!(parse_qr(bad), Err(TestkitError::InvalidQr(_))), "{bad}");
+            assert!(parse_qr(bad).is_err(), "{bad}");
         }
     }
 
@@ -99,7 +108,7 @@ mod tests {
         #[test]
         fn arbitrary_text_never_panics(text in ".{0,300}") {
             let _ = parse_qr(&text);
-            let _ = parse_qr(&format!("{PREFIX}{text}"));
+            let _ = parse_qr(&format!("{QR_URL_PREFIX}{text}"));
         }
     }
 }
