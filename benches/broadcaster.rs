@@ -9,11 +9,11 @@ use chrono::TimeZone;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use tokio::sync::Notify;
-use wa_actors::actors::events::{
+use wa_actors::events::{
     Event, EventFilter, EventKind, MessageInfo, MessageSource, PresenceUpdate, SharedData,
 };
-use wa_actors::actors::store::AccountId;
-use wa_actors::actors::wire::Jid;
+use wa_actors::store::AccountId;
+use wa_actors::wire::Jid;
 use wa_actors::BroadcasterHandle;
 
 const EVENTS: u64 = 100_000;

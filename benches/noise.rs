@@ -3,8 +3,8 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use prost::Message;
-use wa_protocol::crypto::KeyPair;
-use wa_protocol::noise::{
+use wa_actors::protocol::crypto::KeyPair;
+use wa_actors::protocol::noise::{
     build_cert_chain, login_payload, CertSpec, ClientHandshake, Decryptor, Encryptor, FrameDecoder,
     FrameEncoder, NoiseConfig, PayloadConfig, ServerHandshake,
 };

@@ -8,13 +8,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use wa_actors_core::broadcaster::{EventStream, StreamItem};
-use wa_actors_core::events::{Event, EventFilter, EventKind};
-use wa_actors_core::prekeys::PreKeyConfig;
-use wa_actors_core::store::{AccountId, MemoryStore, SqliteStore, Store};
-use wa_actors_core::testing::{provision_device, Provisioned};
-use wa_actors_core::Client;
-use wa_protocol::binary::Jid;
+use wa_actors::broadcaster::{EventStream, StreamItem};
+use wa_actors::events::{Event, EventFilter, EventKind};
+use wa_actors::prekeys::PreKeyConfig;
+use wa_actors::protocol::binary::Jid;
+use wa_actors::store::{AccountId, MemoryStore, SqliteStore, Store};
+use wa_actors::testing::{provision_device, Provisioned};
+use wa_actors::Client;
 use wa_testkit::{Contact, FakeServer, Group};
 
 struct Rig {

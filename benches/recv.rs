@@ -5,15 +5,15 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use prost::Message as _;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use wa_protobuf::wa;
-use wa_protocol::binary::{pack, unpack, Jid, Node};
-use wa_protocol::message::{decrypt_stanza, MessageStanza, OwnJids, RecvKeys};
-use wa_protocol::signal::{
+use wa_actors::proto::wa;
+use wa_actors::protocol::binary::{pack, unpack, Jid, Node};
+use wa_actors::protocol::message::{decrypt_stanza, MessageStanza, OwnJids, RecvKeys};
+use wa_actors::protocol::signal::{
     pad_with, LocalIdentity, PreKey, PreKeyBundle, PreKeySet, SenderKeyRecord, SessionRecord,
     SignedPreKey,
 };
-use wa_protocol::stanza::notification::Notification;
-use wa_protocol::stanza::receipt::IncomingReceipt;
+use wa_actors::protocol::stanza::notification::Notification;
+use wa_actors::protocol::stanza::receipt::IncomingReceipt;
 
 fn own() -> OwnJids {
     OwnJids {

@@ -4,8 +4,8 @@
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use wa_protocol::crypto::KeyPair;
-use wa_protocol::signal::{
+use wa_actors::protocol::crypto::KeyPair;
+use wa_actors::protocol::signal::{
     Incoming, LocalIdentity, PreKey, PreKeyBundle, PreKeySet, SenderKeyRecord, SessionRecord,
     SignedPreKey,
 };

@@ -18,11 +18,11 @@ use std::time::Duration;
 
 use qrcode::render::unicode::Dense1x2;
 use qrcode::QrCode;
-use wa_actors_core::broadcaster::StreamItem;
-use wa_actors_core::events::Event;
-use wa_actors_core::store::{AccountId, SqliteStore, Store};
-use wa_actors_core::supervision::BackoffConfig;
-use wa_actors_core::Client;
+use wa_actors::broadcaster::StreamItem;
+use wa_actors::events::Event;
+use wa_actors::store::{AccountId, SqliteStore, Store};
+use wa_actors::supervision::BackoffConfig;
+use wa_actors::Client;
 use wa_testkit::FakeServer;
 
 /// The demo never runs longer than this.

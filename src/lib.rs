@@ -1,15 +1,25 @@
 //! `wa-actors`: a WhatsApp Web multi-device client library built as a supervision tree of
 //! [`ractor`](https://docs.rs/ractor) actors over a pure, sans-IO protocol core.
 //!
-//! This facade re-exports the workspace crates so applications depend on one crate:
-//! - [`proto`]: prost types of the WhatsApp and Signal protobufs;
-//! - [`protocol`]: binary nodes, JIDs, Noise, Signal and the rest of the wire logic, with no I/O.
+//! This facade is the one crate applications depend on. The client side is re-exported at the
+//! top level ([`Client`], [`ClientBuilder`], [`events`], [`store`], …); the wire types are
+//! under [`protocol`] (binary nodes, JIDs, Noise, Signal, stanzas) and [`proto`] (the
+//! WhatsApp and Signal protobufs).
 
-/// The actor side: events, the broadcaster, the store, transports and supervision helpers.
-pub use wa_actors_core as actors;
+pub use wa_actors_core::{
+    broadcaster, client, conn, counters, events, pairing, prekeys, store, supervision, transport,
+    wire,
+};
+pub use wa_actors_core::{Client, ClientBuilder, ClientConfig, ClientError, IqError};
+
 pub use wa_actors_core::broadcaster::{BroadcasterHandle, EventStream, StreamItem};
-pub use wa_actors_core::client::{Client, ClientBuilder, ClientConfig, ClientError};
+pub use wa_actors_core::client::{AccountState, ClientStatus, ConnectionState, StopReason};
 pub use wa_actors_core::events::{Event, EventFilter, EventHandler, EventKind};
 pub use wa_actors_core::store::{MemoryStore, SqliteStore, Store};
 pub use wa_protobuf as proto;
 pub use wa_protocol as protocol;
+
+/// Test hooks (`Client::kill`, raw event publishing, provisioning a device a fake server
+/// issued), with the `testing` feature.
+#[cfg(feature = "testing")]
+pub use wa_actors_core::testing;

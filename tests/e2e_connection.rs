@@ -6,10 +6,10 @@ mod common;
 use std::time::Duration;
 
 use common::{is_connected, is_disconnected, Harness, WAIT};
-use wa_actors_core::client::{AccountState, ConnectionState};
-use wa_actors_core::events::Event;
-use wa_actors_core::store::AccountId;
-use wa_protocol::stanza::codes::{ConnectFailureReason, TempBanReason};
+use wa_actors::client::{AccountState, ConnectionState};
+use wa_actors::events::Event;
+use wa_actors::protocol::stanza::codes::{ConnectFailureReason, TempBanReason};
+use wa_actors::store::AccountId;
 use wa_testkit::{LoginResponse, ReplyPolicy};
 
 /// Waits until the client reports a connection state matching `pred`.
@@ -114,7 +114,7 @@ async fn socket_drop_rebuilds_the_connection_subtree_only() {
 async fn restart_required_reconnects_at_once_without_counting_a_failure() {
     // A long backoff base: if 515 went through the backoff, the reconnect would take 60 s.
     let h = Harness::start_with(|b| {
-        b.backoff(wa_actors_core::supervision::BackoffConfig {
+        b.backoff(wa_actors::supervision::BackoffConfig {
             base: Duration::from_secs(60),
             max: Duration::from_secs(900),
             jitter: 0.0,
@@ -247,7 +247,7 @@ async fn failure_with_other_reason_is_connect_failure() {
 async fn service_unavailable_reconnects_with_growing_delay() {
     const BASE_MS: u64 = 100;
     let h = Harness::start_with(|b| {
-        b.backoff(wa_actors_core::supervision::BackoffConfig {
+        b.backoff(wa_actors::supervision::BackoffConfig {
             base: Duration::from_millis(BASE_MS),
             max: Duration::from_secs(10),
             jitter: 0.25,
@@ -315,7 +315,7 @@ async fn a_frame_that_decrypts_but_does_not_decode_is_skipped() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     // The same connection still answers.
-    use wa_protocol::stanza::iq;
+    use wa_actors::protocol::stanza::iq;
     let req = iq::build_iq(String::new(), iq::IqType::Get, "test", iq::SERVER, vec![]);
     h.client
         .raw()
@@ -336,7 +336,7 @@ async fn a_frame_that_decrypts_but_does_not_decode_is_skipped() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keepalive_misses_restart_the_connection() {
     let h = Harness::start_with(|b| {
-        b.keepalive(wa_actors_core::conn::KeepaliveConfig {
+        b.keepalive(wa_actors::conn::KeepaliveConfig {
             interval_min: Duration::from_millis(50),
             interval_max: Duration::from_millis(80),
             response_timeout: Duration::from_millis(200),
@@ -362,7 +362,7 @@ async fn keepalive_misses_restart_the_connection() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn iq_replies_are_routed_and_fail_fast_when_disconnected() {
-    use wa_protocol::stanza::iq;
+    use wa_actors::protocol::stanza::iq;
     let h = Harness::start().await;
     h.connected(1).await;
     let req = iq::build_iq(String::new(), iq::IqType::Get, "test", iq::SERVER, vec![]);
@@ -375,11 +375,11 @@ async fn iq_replies_are_routed_and_fail_fast_when_disconnected() {
         .raw()
         .iq_with_timeout(req.clone(), Duration::from_millis(300))
         .await;
-    assert_eq!(r, Err(wa_actors_core::IqError::Timeout));
+    assert_eq!(r, Err(wa_actors::IqError::Timeout));
     // A pending iq fails when the connection drops.
     let client = h.client.clone();
     let pending = tokio::spawn(async move { client.raw().iq_with_timeout(req, WAIT).await });
-    let is_test_iq = |n: &wa_protocol::binary::Node| {
+    let is_test_iq = |n: &wa_actors::protocol::binary::Node| {
         n.tag == "iq" && n.attr("xmlns").is_some_and(|x| x.eq_str("test"))
     };
     h.server
@@ -391,7 +391,7 @@ async fn iq_replies_are_routed_and_fail_fast_when_disconnected() {
         .await
         .expect("no hang")
         .unwrap();
-    assert_eq!(r, Err(wa_actors_core::IqError::Disconnected));
+    assert_eq!(r, Err(wa_actors::IqError::Disconnected));
     h.client.stop().await;
 }
 
@@ -403,7 +403,7 @@ async fn a_second_client_on_the_same_sqlite_file_reuses_the_identity() {
     h.client.stop().await;
 
     let path = h.dir.path().join("wa.sqlite");
-    let client2 = wa_actors_core::Client::builder()
+    let client2 = wa_actors::Client::builder()
         .url(h.server.url())
         .trust_root(h.server.trust_root())
         .sqlite(&path)
@@ -426,7 +426,7 @@ async fn a_second_client_on_the_same_sqlite_file_reuses_the_identity() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_pings_are_answered_and_stanzas_acked() {
-    use wa_protocol::binary::Node;
+    use wa_actors::protocol::binary::Node;
     let h = Harness::start().await;
     h.connected(1).await;
     let ping = Node::build("iq")
@@ -464,7 +464,7 @@ async fn server_pings_are_answered_and_stanzas_acked() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_markers_become_events() {
-    use wa_protocol::binary::Node;
+    use wa_actors::protocol::binary::Node;
     let h = Harness::start().await;
     h.connected(1).await;
     let preview = Node::build("ib")
@@ -520,9 +520,9 @@ async fn offline_markers_become_events() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unpaired_client_sends_a_registration_payload() {
     let server = wa_testkit::FakeServer::start().await.unwrap();
-    let store: std::sync::Arc<dyn wa_actors_core::store::Store> =
-        std::sync::Arc::new(wa_actors_core::store::MemoryStore::new());
-    let client = wa_actors_core::Client::builder()
+    let store: std::sync::Arc<dyn wa_actors::store::Store> =
+        std::sync::Arc::new(wa_actors::store::MemoryStore::new());
+    let client = wa_actors::Client::builder()
         .url(server.url())
         .trust_root(server.trust_root())
         .store(store.clone())

@@ -13,13 +13,13 @@ use chrono::{DateTime, Utc};
 use common::{EventLog, Harness, WAIT};
 use futures::future::BoxFuture;
 use futures::StreamExt;
-use wa_actors_core::broadcaster::StreamItem;
-use wa_actors_core::events::{Event, EventFilter, EventHandler};
-use wa_actors_core::prekeys::PreKeyConfig;
-use wa_actors_core::store::{
+use wa_actors::broadcaster::StreamItem;
+use wa_actors::events::{Event, EventFilter, EventHandler};
+use wa_actors::prekeys::PreKeyConfig;
+use wa_actors::protocol::binary::{Jid, Node};
+use wa_actors::store::{
     AccountId, Batch, DeviceData, Entry, MemoryStore, Namespace, OnCommit, Store, StoreResult,
 };
-use wa_protocol::binary::{Jid, Node};
 
 const LONG: Duration = Duration::from_secs(120);
 
@@ -260,10 +260,10 @@ async fn a_flood_against_a_slow_signal_actor_stays_under_the_mark_and_arrives_on
     });
     let server = wa_testkit::FakeServer::start().await.expect("server");
     common::register_device(&server, &*store, &AccountId::new("default")).await;
-    let mut config = wa_actors_core::ClientConfig::default();
+    let mut config = wa_actors::ClientConfig::default();
     config.inbound_high_water = MARK;
     let client = common::fast(
-        wa_actors_core::Client::builder()
+        wa_actors::Client::builder()
             .config(config)
             .url(server.url())
             .trust_root(server.trust_root())

@@ -7,14 +7,14 @@ mod common;
 use std::time::Duration;
 
 use common::{Harness, WAIT};
-use wa_actors_core::events::{
+use wa_actors::events::{
     BusinessUpdateType, ChatPresence, ChatPresenceMedia, DeviceListUpdateType, Event, ReceiptType,
     UnavailableType,
 };
-use wa_actors_core::prekeys::PreKeyConfig;
-use wa_actors_core::store::AccountId;
-use wa_protocol::binary::{Jid, Node, NodeBuilder};
-use wa_protocol::stanza::presence::ChatState;
+use wa_actors::prekeys::PreKeyConfig;
+use wa_actors::protocol::binary::{Jid, Node, NodeBuilder};
+use wa_actors::protocol::stanza::presence::ChatState;
+use wa_actors::store::AccountId;
 
 async fn ready() -> (Harness, Jid) {
     let h = Harness::start_with(|b| {

@@ -11,11 +11,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{fast, subscribe, EventLog, Harness};
-use wa_actors_core::events::Event;
-use wa_actors_core::prekeys::PreKeyConfig;
-use wa_actors_core::store::{AccountId, SqliteStore, Store};
-use wa_actors_core::Client;
-use wa_protocol::binary::Jid;
+use wa_actors::events::Event;
+use wa_actors::prekeys::PreKeyConfig;
+use wa_actors::protocol::binary::Jid;
+use wa_actors::store::{AccountId, SqliteStore, Store};
+use wa_actors::Client;
 use wa_testkit::{Contact, FakeServer, FaultPlan};
 
 const SEEDS: u64 = 20;

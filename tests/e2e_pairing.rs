@@ -8,14 +8,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{fast, is_connected, is_disconnected, subscribe, EventLog, WAIT};
-use wa_actors_core::client::{AccountState, ConnectionState};
-use wa_actors_core::events::Event;
-use wa_actors_core::pairing::PairingConfig;
-use wa_actors_core::prekeys::PreKeyConfig;
-use wa_actors_core::store::{AccountId, Namespace, SqliteStore, Store};
-use wa_actors_core::{Client, ClientBuilder};
-use wa_protocol::binary::Node;
-use wa_protocol::signal::signal_address;
+use wa_actors::client::{AccountState, ConnectionState};
+use wa_actors::events::Event;
+use wa_actors::pairing::PairingConfig;
+use wa_actors::prekeys::PreKeyConfig;
+use wa_actors::protocol::binary::Node;
+use wa_actors::protocol::signal::signal_address;
+use wa_actors::store::{AccountId, Namespace, SqliteStore, Store};
+use wa_actors::{Client, ClientBuilder};
 use wa_testkit::{FakeServer, PairForgery, PairOptions, TestkitError};
 
 const QR_PREFIX: &str = "https://wa.me/settings/linked_devices#";
@@ -271,7 +271,7 @@ async fn pairs_by_phone_number_code() {
     // Pairing is over: asking again is refused.
     assert!(matches!(
         t.client.pair_phone("15557654321").await,
-        Err(wa_actors_core::pairing::PairingError::AlreadyPaired)
+        Err(wa_actors::pairing::PairingError::AlreadyPaired)
     ));
     t.client.stop().await;
 }
@@ -282,7 +282,7 @@ async fn a_wrong_code_or_phone_number_pairs_nothing() {
     first_qr(&t.events).await;
     assert!(matches!(
         t.client.pair_phone("0123").await,
-        Err(wa_actors_core::pairing::PairingError::Code(_))
+        Err(wa_actors::pairing::PairingError::Code(_))
     ));
     let code = t.client.pair_phone("15550001111").await.expect("code");
     // Same alphabet, one character off.
@@ -355,7 +355,7 @@ async fn qr_codes_rotate_on_time_then_run_out() {
     assert!(
         matches!(
             &status.connection,
-            ConnectionState::Stopped(wa_actors_core::client::StopReason::QrExhausted)
+            ConnectionState::Stopped(wa_actors::client::StopReason::QrExhausted)
         ),
         "{status:?}"
     );

@@ -8,11 +8,11 @@ mod common;
 use std::time::Duration;
 
 use common::{Harness, WAIT};
-use wa_actors_core::events::{Event, MessageInfo};
-use wa_actors_core::prekeys::PreKeyConfig;
-use wa_actors_core::store::{AccountId, Namespace};
-use wa_protocol::binary::Jid;
-use wa_protocol::stanza::receipt::ReceiptKind;
+use wa_actors::events::{Event, MessageInfo};
+use wa_actors::prekeys::PreKeyConfig;
+use wa_actors::protocol::binary::Jid;
+use wa_actors::protocol::stanza::receipt::ReceiptKind;
+use wa_actors::store::{AccountId, Namespace};
 
 /// Small prekey batches: each contact needs one.
 const PREKEYS: PreKeyConfig = PreKeyConfig {

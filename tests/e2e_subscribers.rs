@@ -5,7 +5,7 @@ mod common;
 
 use common::{is_connected, is_disconnected, Harness, WAIT};
 use ractor::{Actor, ActorProcessingErr, ActorRef, ActorStatus};
-use wa_actors_core::events::{Event, EventFilter};
+use wa_actors::events::{Event, EventFilter};
 
 /// Panics on the first event it gets.
 struct Panicker;

@@ -13,8 +13,8 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
-use wa_protocol::crypto::PublicKey;
-use wa_protocol::signal::{
+use wa_actors::protocol::crypto::PublicKey;
+use wa_actors::protocol::signal::{
     pad, parse_public, serialize_public, unpad, Incoming, LocalIdentity, PreKey, PreKeyBundle,
     PreKeyLookup, PreKeySet, PreKeyWhisperMessage, SessionRecord, SignalError, SignedPreKey,
 };

@@ -5,16 +5,13 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::{SinkExt, StreamExt};
+use futures::StreamExt;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::WebSocketStream;
-use wa_protocol::binary::{self, Node};
-use wa_protocol::crypto::KeyPair;
-use wa_protocol::noise::{
-    FrameDecoder, FrameEncoder, ServerFinished, ServerHandshake, TransportCipher,
-};
+use wa_protobuf::wa::ClientPayload;
+use wa_protocol::binary::Node;
+use wa_protocol::connection::NoiseServer;
+use wa_protocol::crypto::{KeyPair, PublicKey};
 use wa_protocol::pairing::primary_nodes::pair_device_iq;
 
 use crate::behaviour::{LoginResponse, ReplyPolicy};
@@ -26,6 +23,7 @@ use crate::queue::{offline_done, offline_preview};
 use crate::registration::parse_registration;
 use crate::server::{random_id, unix_now, LoginRecord};
 use crate::state::{DeviceKey, Shared};
+use crate::wire::Wire;
 
 /// What a test asks one connection to do.
 #[derive(Debug, Clone)]
@@ -42,14 +40,10 @@ pub(crate) enum Command {
     Deliver(u64),
 }
 
-type Ws = WebSocketStream<TcpStream>;
-
 struct Conn {
     id: u64,
     shared: Arc<Shared>,
-    ws: Ws,
-    decoder: FrameDecoder,
-    encoder: FrameEncoder,
+    wire: Wire,
     /// Commands from the test, and delayed replies from this connection's own timers.
     commands: mpsc::UnboundedReceiver<Command>,
     self_tx: mpsc::UnboundedSender<Command>,
@@ -74,12 +68,16 @@ pub(crate) async fn run(
         .map(|l| l.commands.clone());
     let result = match (tokio_tungstenite::accept_async(tcp).await, self_tx) {
         (Ok(ws), Some(self_tx)) => {
+            let identity = &shared.identity;
+            let noise = NoiseServer::new(
+                KeyPair::generate(&mut rand::rngs::OsRng),
+                identity.static_key.clone(),
+                identity.cert_chain.clone(),
+            );
             let mut conn = Conn {
                 id,
                 shared: shared.clone(),
-                ws,
-                decoder: FrameDecoder::expecting_intro(),
-                encoder: FrameEncoder::without_intro(),
+                wire: Wire::new(ws, noise),
                 commands,
                 self_tx,
                 device: None,
@@ -102,83 +100,23 @@ pub(crate) async fn run(
     shared.notify();
 }
 
-/// The next whole frame from the client; `None` when it closed. Cancel-safe: a message is
-/// only taken off the socket together with pushing it into the decoder.
-async fn next_frame(decoder: &mut FrameDecoder, ws: &mut Ws) -> Result<Option<Vec<u8>>, String> {
-    loop {
-        if let Some(frame) = decoder.next_frame().map_err(|e| e.to_string())? {
-            return Ok(Some(frame));
-        }
-        match ws.next().await {
-            Some(Ok(Message::Binary(data))) => decoder.push(&data),
-            Some(Ok(Message::Close(_))) | None => return Ok(None),
-            Some(Ok(_)) => continue,
-            Some(Err(e)) => return Err(e.to_string()),
-        }
-    }
-}
-
 impl Conn {
-    async fn next_frame(&mut self) -> Result<Option<Vec<u8>>, String> {
-        next_frame(&mut self.decoder, &mut self.ws).await
-    }
-
-    async fn send_frame(&mut self, payload: &[u8]) -> Result<(), String> {
-        let framed = self.encoder.encode(payload).map_err(|e| e.to_string())?;
-        self.ws
-            .send(Message::Binary(framed.into()))
-            .await
-            .map_err(|e| e.to_string())
-    }
-
-    async fn send_node(&mut self, cipher: &mut TransportCipher, node: &Node) -> Result<(), String> {
-        let plain = binary::try_pack(node).map_err(|e| e.to_string())?;
-        self.send_plain(cipher, &plain).await
-    }
-
-    async fn send_plain(
-        &mut self,
-        cipher: &mut TransportCipher,
-        plain: &[u8],
-    ) -> Result<(), String> {
-        let sealed = cipher.encrypt(plain).map_err(|e| e.to_string())?;
-        self.send_frame(&sealed).await
+    async fn send_node(&mut self, node: &Node) -> Result<(), String> {
+        self.wire.send_node(node).await
     }
 
     async fn serve(&mut self) -> Result<(), String> {
-        // Handshake.
-        let hello = self
-            .next_frame()
-            .await?
-            .ok_or("closed before ClientHello")?;
-        let identity = &self.shared.identity;
-        let hs = ServerHandshake::new(
-            KeyPair::generate(&mut rand::rngs::OsRng),
-            identity.static_key.clone(),
-            identity.cert_chain.clone(),
-        );
-        let (server_hello, awaiting) = hs.read_client_hello(&hello).map_err(|e| e.to_string())?;
-        self.send_frame(&server_hello).await?;
-        let finish = self
-            .next_frame()
-            .await?
-            .ok_or("closed before ClientFinish")?;
-        let mut finished = awaiting
-            .read_client_finish(&finish)
-            .map_err(|e| e.to_string())?;
-        let mut cipher = finished
-            .take_cipher()
-            .ok_or("transport cipher already taken")?;
+        let (client_static, payload) = self.wire.handshake().await?;
 
         // Login.
-        let user = finished.payload.username;
-        let device = finished.payload.device;
+        let user = payload.username;
+        let device = payload.device;
         let accepted = match user {
             Some(user) => {
                 let st = self.shared.state();
                 st.devices
                     .get(&(user, device.unwrap_or(0)))
-                    .is_some_and(|entry| entry.noise_key == finished.client_static)
+                    .is_some_and(|entry| entry.noise_key == client_static)
             }
             None => false,
         };
@@ -188,7 +126,7 @@ impl Conn {
                 connection: self.id,
                 user,
                 device,
-                static_key: finished.client_static,
+                static_key: client_static,
                 accepted,
             });
             let lid = user.and_then(|u| {
@@ -201,7 +139,7 @@ impl Conn {
         self.shared.notify();
         if user.is_some() && !accepted {
             let failure = Node::build("failure").attr("reason", "401").finish();
-            self.send_node(&mut cipher, &failure).await?;
+            self.send_node(&failure).await?;
             return self.close().await;
         }
         if user.is_some() {
@@ -214,9 +152,9 @@ impl Conn {
                     if let Some(lid) = lid {
                         b = b.attr("lid", lid);
                     }
-                    self.send_node(&mut cipher, &b.finish()).await?;
+                    self.send_node(&b.finish()).await?;
                     let queued = self.logged_in(user, device);
-                    if !self.deliver_offline(&mut cipher, queued).await? {
+                    if !self.deliver_offline(queued).await? {
                         return self.close().await;
                     }
                 }
@@ -225,48 +163,39 @@ impl Conn {
                     for (k, v) in attrs {
                         b = b.attr(k, v);
                     }
-                    self.send_node(&mut cipher, &b.finish()).await?;
+                    self.send_node(&b.finish()).await?;
                     return self.close().await;
                 }
                 LoginResponse::StreamError { code } => {
                     let node = Node::build("stream:error").attr("code", code).finish();
-                    self.send_node(&mut cipher, &node).await?;
+                    self.send_node(&node).await?;
                     return self.close().await;
                 }
             }
         }
         if user.is_none() {
-            self.register(&finished, &mut cipher).await?;
+            self.register(client_static, &payload).await?;
         }
 
         loop {
             tokio::select! {
-                frame = next_frame(&mut self.decoder, &mut self.ws) => {
-                    let Some(frame) = frame? else { return Ok(()) };
-                    let plain = cipher.decrypt(&frame).map_err(|e| e.to_string())?;
-                    let node = binary::unpack(&plain).map_err(|e| e.to_string())?;
+                node = self.wire.next_stanza() => {
+                    let Some(node) = node? else { return Ok(()) };
                     self.on_node(node);
                 }
                 command = self.commands.recv() => {
                     match command {
                         None | Some(Command::Close) => return self.close().await,
                         Some(Command::Node(node, close)) => {
-                            self.send_node(&mut cipher, &node).await?;
+                            self.send_node(&node).await?;
                             if close {
                                 return self.close().await;
                             }
                         }
-                        Some(Command::RawMessage(bytes)) => {
-                            self.ws
-                                .send(Message::Binary(bytes.into()))
-                                .await
-                                .map_err(|e| e.to_string())?;
-                        }
-                        Some(Command::RawPlaintext(bytes)) => {
-                            self.send_plain(&mut cipher, &bytes).await?;
-                        }
+                        Some(Command::RawMessage(bytes)) => self.wire.send_raw(bytes).await?,
+                        Some(Command::RawPlaintext(bytes)) => self.wire.send_plain(&bytes).await?,
                         Some(Command::Deliver(seq)) => {
-                            if !self.deliver(&mut cipher, seq, false).await? {
+                            if !self.deliver(seq, false).await? {
                                 return self.close().await;
                             }
                         }
@@ -297,37 +226,28 @@ impl Conn {
 
     /// Delivers the queue found at login between `<ib><offline_preview/>` and `<ib><offline
     /// count/>`. False when the fault plan dropped the connection.
-    async fn deliver_offline(
-        &mut self,
-        cipher: &mut TransportCipher,
-        queued: Vec<(u64, Node)>,
-    ) -> Result<bool, String> {
+    async fn deliver_offline(&mut self, queued: Vec<(u64, Node)>) -> Result<bool, String> {
         if queued.is_empty() {
             if self.shared.state().behaviour.empty_offline_marker {
-                self.send_node(cipher, &offline_done(0)).await?;
+                self.send_node(&offline_done(0)).await?;
             }
             return Ok(true);
         }
         let nodes: Vec<Node> = queued.iter().map(|(_, n)| n.clone()).collect();
-        self.send_node(cipher, &offline_preview(&nodes)).await?;
+        self.send_node(&offline_preview(&nodes)).await?;
         for (seq, _) in &queued {
-            if !self.deliver(cipher, *seq, true).await? {
+            if !self.deliver(*seq, true).await? {
                 return Ok(false);
             }
         }
-        self.send_node(cipher, &offline_done(queued.len())).await?;
+        self.send_node(&offline_done(queued.len())).await?;
         Ok(true)
     }
 
     /// Writes queued stanza `seq` unless it was acked or already written here, consulting
     /// the fault plan first. Stanzas from the offline queue carry `offline="1"` (peers only
     /// test the attribute for presence). False when the plan dropped the connection.
-    async fn deliver(
-        &mut self,
-        cipher: &mut TransportCipher,
-        seq: u64,
-        offline: bool,
-    ) -> Result<bool, String> {
+    async fn deliver(&mut self, seq: u64, offline: bool) -> Result<bool, String> {
         let (mut node, fault) = {
             let mut st = self.shared.state();
             let Some(entry) = st.queue.get_mut(seq) else {
@@ -349,7 +269,7 @@ impl Conn {
         if offline {
             node.set_attr("offline", "1");
         }
-        self.send_node(cipher, &node).await?;
+        self.send_node(&node).await?;
         if let Some(entry) = self.shared.state().queue.get_mut(seq) {
             entry.delivery.deliveries += 1;
         }
@@ -361,20 +281,19 @@ impl Conn {
     /// data) with `<failure reason="400">`.
     async fn register(
         &mut self,
-        finished: &ServerFinished,
-        cipher: &mut TransportCipher,
+        client_static: PublicKey,
+        payload: &ClientPayload,
     ) -> Result<(), String> {
-        let mut registration =
-            match parse_registration(self.id, finished.client_static, &finished.payload) {
-                Ok(r) => r,
-                Err(e) => {
-                    tracing::debug!(connection = self.id, error = %e, "refused registration");
-                    let failure = Node::build("failure").attr("reason", "400").finish();
-                    self.send_node(cipher, &failure).await?;
-                    self.close().await?;
-                    return Err(format!("registration refused: {e}"));
-                }
-            };
+        let mut registration = match parse_registration(self.id, client_static, payload) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::debug!(connection = self.id, error = %e, "refused registration");
+                let failure = Node::build("failure").attr("reason", "400").finish();
+                self.send_node(&failure).await?;
+                self.close().await?;
+                return Err(format!("registration refused: {e}"));
+            }
+        };
         let n = self.shared.state().behaviour.qr_refs;
         registration.refs = qr_refs(n);
         let refs = registration.refs.clone();
@@ -387,7 +306,7 @@ impl Conn {
             return Ok(());
         }
         let pair_device = pair_device_iq(random_id(), &refs);
-        self.send_node(cipher, &pair_device).await
+        self.send_node(&pair_device).await
     }
 
     fn on_node(&mut self, node: Node) {
@@ -420,12 +339,12 @@ impl Conn {
     }
 
     async fn close(&mut self) -> Result<(), String> {
-        let _ = self.ws.close(None).await;
+        let _ = self.wire.ws.close(None).await;
         // Read until the client answers the close (or a short deadline): dropping a socket
         // with unread client data makes the kernel send a reset, and a reset can discard the
         // last stanza (a stream error) before the client reads it.
         let _ = tokio::time::timeout(Duration::from_millis(500), async {
-            while let Some(Ok(_)) = self.ws.next().await {}
+            while let Some(Ok(_)) = self.wire.ws.next().await {}
         })
         .await;
         Ok(())

@@ -68,6 +68,7 @@ mod retry;
 mod server;
 pub mod stanzas;
 mod state;
+mod wire;
 
 pub use behaviour::{LoginResponse, ReplyPolicy};
 pub use certs::ServerIdentity;

@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use tokio::sync::watch;
-use wa_actors_core::conn::KeepaliveConfig;
-use wa_actors_core::events::{Event, EventFilter};
-use wa_actors_core::store::{AccountId, SqliteStore, Store};
-use wa_actors_core::supervision::BackoffConfig;
-use wa_actors_core::testing::{provision_device, Provisioned};
-use wa_actors_core::wire::Jid;
-use wa_actors_core::{Client, ClientBuilder};
+use wa_actors::conn::KeepaliveConfig;
+use wa_actors::events::{Event, EventFilter};
+use wa_actors::store::{AccountId, SqliteStore, Store};
+use wa_actors::supervision::BackoffConfig;
+use wa_actors::testing::{provision_device, Provisioned};
+use wa_actors::wire::Jid;
+use wa_actors::{Client, ClientBuilder};
 use wa_testkit::FakeServer;
 
 /// Generous: the machine running the tests may be loaded.

@@ -3,7 +3,7 @@
 //! decode(compressed) = decoded; encode(decoded) = reencoded (or encoded).
 
 use serde_json::Value;
-use wa_protocol::binary::{pack, unpack, Node};
+use wa_actors::protocol::binary::{pack, unpack, Node};
 
 use super::json;
 use super::node_json::{node_from_json, node_to_json, nodes_equal};

@@ -3,7 +3,7 @@
 //! first difference.
 
 use serde_json::{Map, Value};
-use wa_protocol::binary::{Content, Node};
+use wa_actors::protocol::binary::{Content, Node};
 
 /// Builds a [`Node`] from its JSON form. `null` attributes are skipped; attribute order is kept.
 pub fn node_from_json(v: &Value) -> Result<Node, String> {

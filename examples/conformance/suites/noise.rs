@@ -3,10 +3,10 @@
 
 use prost::Message;
 use serde_json::Value;
-use wa_protobuf::wa::cert_chain::noise_certificate::Details;
-use wa_protobuf::wa::CertChain;
-use wa_protocol::crypto::{KeyPair, PublicKey};
-use wa_protocol::noise::{
+use wa_actors::proto::wa::cert_chain::noise_certificate::Details;
+use wa_actors::proto::wa::CertChain;
+use wa_actors::protocol::crypto::{KeyPair, PublicKey};
+use wa_actors::protocol::noise::{
     build_cert_chain, login_payload, registration_payload, CertSpec, ClientHandshake, FrameDecoder,
     FrameEncoder, NoiseConfig, PayloadConfig, RegistrationData, ServerHandshake, TransportCipher,
     NOISE_MODE, WA_HEADER,
@@ -98,7 +98,7 @@ fn client_payload(scenario: &Value, config: &PayloadConfig) -> Result<Vec<u8>, S
 }
 
 fn details(
-    cert: Option<&wa_protobuf::wa::cert_chain::NoiseCertificate>,
+    cert: Option<&wa_actors::proto::wa::cert_chain::NoiseCertificate>,
 ) -> Result<Details, String> {
     let bytes = cert
         .and_then(|c| c.details.as_deref())
@@ -130,7 +130,8 @@ fn decoded_matches(what: &str, body: &[u8], entry: &Value, field: &str) -> Resul
         return Ok(());
     };
     let want = node_from_json(want).map_err(|e| format!("{what} {field}: {e}"))?;
-    let got = wa_protocol::binary::unpack(body).map_err(|e| format!("{what} decode: {e}"))?;
+    let got =
+        wa_actors::protocol::binary::unpack(body).map_err(|e| format!("{what} decode: {e}"))?;
     nodes_equal(&got, &want).map_err(|e| format!("{what} {field}: {e}"))
 }
 

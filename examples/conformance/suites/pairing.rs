@@ -4,9 +4,9 @@
 //! the `pair-device` iq, the ack, and both QR string forms for every ref).
 
 use serde_json::Value;
-use wa_protocol::binary::{pack, unpack, Node};
-use wa_protocol::crypto::KeyPair;
-use wa_protocol::pairing::{
+use wa_actors::protocol::binary::{pack, unpack, Node};
+use wa_actors::protocol::crypto::KeyPair;
+use wa_actors::protocol::pairing::{
     companion_platform_id, handle_pair_success, parse_pair_device, qr_4field, qr_url, PairError,
     QrKeys,
 };

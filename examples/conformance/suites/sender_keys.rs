@@ -4,8 +4,8 @@
 //! message, per receiver decrypt, and per late-joiner decrypt or reject.
 
 use serde_json::Value;
-use wa_protocol::crypto::KeyPair;
-use wa_protocol::signal::{
+use wa_actors::protocol::crypto::KeyPair;
+use wa_actors::protocol::signal::{
     serialize_public, unpad, SenderKeyDistributionMessage, SenderKeyMessage, SenderKeyRecord,
     VERSION_BYTE,
 };

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use serde_json::Value;
-use wa_protocol::crypto::{KeyPair, PublicKey};
-use wa_protocol::signal::{
+use wa_actors::protocol::crypto::{KeyPair, PublicKey};
+use wa_actors::protocol::signal::{
     parse_public, serialize_public, unpad, Incoming, LocalIdentity, PreKey, PreKeyBundle,
     PreKeySet, SessionRecord, SignedPreKey,
 };
