@@ -38,8 +38,10 @@
 //! Private keys and chain secrets are zeroized on drop and never printed by `Debug`.
 
 pub mod address;
+pub mod budget;
 mod codec;
 pub mod error;
+pub mod failure_limit;
 mod kdf;
 pub mod keys;
 pub mod padding;
@@ -49,10 +51,14 @@ pub mod session;
 pub mod wire;
 
 #[cfg(test)]
+mod cost_tests;
+#[cfg(test)]
 mod tests;
 
 pub use address::{signal_address, signal_address_user};
+pub use budget::{DecryptCost, ARCHIVED_RATCHET_ATTEMPTS, MAX_DECRYPT_DERIVATIONS};
 pub use error::SignalError;
+pub use failure_limit::{FailureLimit, FailureLimiter};
 pub use kdf::Secret32;
 pub use keys::{
     generate_registration_id, parse_public, serialize_public, LocalIdentity, PreKey, PreKeyBundle,
