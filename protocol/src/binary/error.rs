@@ -5,6 +5,8 @@
 
 use thiserror::Error;
 
+use super::limits::DecodeBudget;
+
 /// Why a binary node could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
@@ -104,6 +106,17 @@ pub enum DecodeError {
     InflatedTooLarge {
         /// The limit.
         max: usize,
+    },
+    /// The frame needs more nodes, attributes or heap than its
+    /// [`DecodeLimits`](super::limits::DecodeLimits) allow; decoding stopped before allocating.
+    #[error("frame exceeds the {budget} budget of {limit} at offset {offset}")]
+    OverBudget {
+        /// Which budget.
+        budget: DecodeBudget,
+        /// Its limit (a count, or bytes for the heap).
+        limit: usize,
+        /// Where the decoder was when it ran out.
+        offset: usize,
     },
 }
 
