@@ -4,7 +4,7 @@
 //! 80-byte `Node`; a 2-byte attribute an 88-byte entry), and a zlib stream inflates a thousand
 //! fold, so a small hostile frame could otherwise cost gigabytes. The decoder charges every
 //! node, attribute and heap allocation to a [`DecodeLimits`] budget as it goes, before making
-//! the allocation, and stops with [`DecodeError::OverBudget`](super::DecodeError::OverBudget).
+//! the allocation, and stops with [`DecodeError::OverBudget`].
 //! [`heap_size`] estimates what a decoded tree holds, with the same accounting.
 
 use std::mem::size_of;
