@@ -325,3 +325,39 @@ fn chain_counters_never_wrap() {
         .check(u64::from(u32::MAX) + 5)
         .is_err());
 }
+
+#[test]
+fn a_repeated_pkmsg_of_an_archived_session_is_promoted() {
+    let mut rng = StdRng::seed_from_u64(17);
+    let mut alice = party(&mut rng);
+    let mut bob = party(&mut rng);
+    alice.record = alice
+        .record
+        .initiate(&alice.identity, &bundle(&bob), &mut rng)
+        .unwrap();
+    let first = send(&mut alice, b"one");
+    let held_back = send(&mut alice, b"two");
+    assert_eq!(held_back.enc_type(), "pkmsg");
+    recv(&mut bob, &first, &mut rng);
+    let mut alice2 = Party {
+        identity: alice.identity.clone(),
+        prekeys: PreKeySet::default(),
+        record: alice
+            .record
+            .initiate(&alice.identity, &bundle(&bob), &mut rng)
+            .unwrap(),
+    };
+    recv(&mut bob, &send(&mut alice2, b"fresh"), &mut rng);
+    assert_eq!(bob.record.previous_count(), 1);
+    let (pt, cost) = recv_cost(&mut bob, &held_back, &mut rng);
+    assert_eq!(pt.unwrap(), b"two");
+    assert_eq!(cost.sessions_tried, 1);
+    assert_eq!(cost.ratchet_steps, 0);
+    assert_eq!(bob.record.previous_count(), 1);
+    // The held-back message's session is current again; the newer one is archived.
+    let Ciphertext::PreKey(p) = &held_back else {
+        unreachable!("checked above")
+    };
+    assert_eq!(bob.record.current().unwrap().base_key, p.base_key);
+    assert_ne!(bob.record.previous_sessions()[0].base_key, p.base_key);
+}

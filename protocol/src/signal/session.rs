@@ -203,24 +203,20 @@ impl SessionRecord {
         let msg = PreKeyWhisperMessage::parse(bytes)?;
         let same_base = |s: &SessionState| !s.base_key_ours && s.base_key == msg.base_key;
         // A repeated pkmsg of a session we already built (the peer has not heard from us yet).
-        if self.current.as_ref().is_some_and(same_base) || self.previous.iter().any(same_base) {
-            let mut record = self.clone();
-            let plaintext = if let Some(state) = record.current.as_mut().filter(|s| same_base(s)) {
-                state.decrypt(&msg.message, rng, budget)?
-            } else {
-                let pos = record
-                    .previous
-                    .iter()
-                    .position(same_base)
-                    .ok_or(SignalError::NoSession)?;
-                let mut state = record.previous.remove(pos);
-                let plaintext = state.decrypt(&msg.message, rng, budget)?;
-                record.promote(state);
-                plaintext
-            };
+        let repeated = if self.current.as_ref().is_some_and(same_base) {
+            Some(Slot::Current)
+        } else {
+            self.previous.iter().position(same_base).map(Slot::Previous)
+        };
+        if let Some(slot) = repeated {
+            let stored = self.slot(slot).ok_or(SignalError::NoSession)?;
+            // Only the one state is copied until the message has proven itself.
+            stored.check_cost(&msg.message, budget)?;
+            let mut state = stored.clone();
+            let plaintext = state.decrypt(&msg.message, rng, budget)?;
             return Ok(Decrypted {
                 plaintext,
-                record,
+                record: self.with_decrypted(slot, state),
                 consumed_prekey: None,
                 remote_identity: msg.identity_key,
             });
@@ -279,6 +275,20 @@ impl SessionRecord {
             .collect()
     }
 
+    /// The record after `state` (a copy of the one at `slot`) decrypted a message: a current
+    /// session is replaced in place, an archived one is promoted to current.
+    fn with_decrypted(&self, slot: Slot, state: SessionState) -> SessionRecord {
+        let mut record = self.clone();
+        match slot {
+            Slot::Current => record.current = Some(state),
+            Slot::Previous(pos) => {
+                record.previous.remove(pos);
+                record.promote(state);
+            }
+        }
+        record
+    }
+
     fn slot(&self, slot: Slot) -> Option<&SessionState> {
         match slot {
             Slot::Current => self.current.as_ref(),
@@ -306,18 +316,10 @@ impl SessionRecord {
             let mut state = stored.clone();
             match state.decrypt(msg, rng, budget) {
                 Ok(plaintext) => {
-                    let mut record = self.clone();
                     let remote_identity = state.remote_identity;
-                    match slot {
-                        Slot::Current => record.current = Some(state),
-                        Slot::Previous(pos) => {
-                            record.previous.remove(pos);
-                            record.promote(state);
-                        }
-                    }
                     return Ok(Decrypted {
                         plaintext,
-                        record,
+                        record: self.with_decrypted(slot, state),
                         consumed_prekey: None,
                         remote_identity,
                     });
