@@ -98,9 +98,10 @@ pub enum DecodeError {
     /// The frame body was empty (no flags byte).
     #[error("empty frame body")]
     EmptyFrame,
-    /// The zlib stream of a compressed frame is corrupt.
+    /// The zlib stream of a compressed frame is corrupt (the kind flate2 reported; its message
+    /// is not kept so the error stays comparable).
     #[error("zlib inflate failed: {0}")]
-    Inflate(String),
+    Inflate(std::io::ErrorKind),
     /// A compressed frame inflates to more than the allowed size.
     #[error("compressed frame inflates to more than {max} bytes")]
     InflatedTooLarge {

@@ -51,7 +51,7 @@ pub fn unpack_with(frame: &[u8], limits: &DecodeLimits) -> Result<Node, DecodeEr
                 .saturating_add(1),
         )
         .read_to_end(&mut inflated)
-        .map_err(|e| DecodeError::Inflate(e.to_string()))?;
+        .map_err(|e| DecodeError::Inflate(e.kind()))?;
     if inflated.len() > max_inflated {
         return Err(DecodeError::InflatedTooLarge { max: max_inflated });
     }
