@@ -1,9 +1,16 @@
-//! Binary node codec speed: `pack_into` (reusing one buffer) and `unpack` on realistic stanzas.
+//! Binary node codec speed: `pack_into` (reusing one buffer) and `unpack` on realistic stanzas,
+//! and what refusing decode bombs costs (`codec/bomb/*`).
 //!
 //! `cargo bench --bench codec -- --warm-up-time 1 --measurement-time 2`
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use wa_actors::protocol::binary::{pack, pack_into, unpack, Jid, Node};
+use std::io::Write as _;
+
+use flate2::write::ZlibEncoder;
+use flate2::Compression;
+use wa_actors::protocol::binary::limits::DEFAULT_MAX_NODES;
+use wa_actors::protocol::binary::tags::{LIST_16, LIST_8};
+use wa_actors::protocol::binary::{pack, pack_into, unpack, DecodeError, Jid, Node, MAX_DEPTH};
 
 fn ack() -> Node {
     Node::build("ack")
@@ -129,5 +136,52 @@ fn codec(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, codec);
+fn compressed(body: &[u8]) -> Vec<u8> {
+    let mut z = ZlibEncoder::new(vec![0x02], Compression::default());
+    z.write_all(body).unwrap();
+    z.finish().unwrap()
+}
+
+fn bombs(c: &mut Criterion) {
+    // Every level claims 65535 children, then 1 MiB of filler: refused by the heap budget.
+    let mut claims = vec![0];
+    for _ in 0..MAX_DEPTH {
+        claims.extend_from_slice(&[LIST_8, 2, 0x19, LIST_16, 0xFF, 0xFF]);
+    }
+    claims.resize(claims.len() + (1 << 20), 0x19);
+    assert!(matches!(
+        unpack(&claims),
+        Err(DecodeError::OverBudget { .. })
+    ));
+    c.bench_function("codec/bomb/claimed_lists_refused", |b| {
+        b.iter(|| unpack(black_box(&claims)).unwrap_err())
+    });
+    // 64 MiB of one byte in about 64 KiB of zlib: inflation stops at the bound.
+    let zlib = compressed(&vec![0x19; 64 << 20]);
+    assert!(matches!(
+        unpack(&zlib),
+        Err(DecodeError::InflatedTooLarge { .. })
+    ));
+    c.bench_function("codec/bomb/zlib_64mib_refused", |b| {
+        b.iter(|| unpack(black_box(&zlib)).unwrap_err())
+    });
+    // The largest tree of minimal nodes the node budget accepts, sent compressed.
+    let groups = DEFAULT_MAX_NODES / 65_535;
+    let per = (DEFAULT_MAX_NODES - 1 - groups) / groups;
+    let mut body = vec![LIST_8, 2, 0x19, LIST_8, groups as u8];
+    for _ in 0..groups {
+        body.extend_from_slice(&[LIST_8, 2, 0x19, LIST_16]);
+        body.extend_from_slice(&(per as u16).to_be_bytes());
+        for _ in 0..per {
+            body.extend_from_slice(&[LIST_8, 1, 0x19]);
+        }
+    }
+    let dense = compressed(&body);
+    assert!(unpack(&dense).is_ok());
+    c.bench_function("codec/bomb/largest_accepted_node_tree", |b| {
+        b.iter(|| unpack(black_box(&dense)).unwrap())
+    });
+}
+
+criterion_group!(benches, codec, bombs);
 criterion_main!(benches);

@@ -1,13 +1,15 @@
 //! Signal benchmarks: key generation, XEdDSA, session establishment, 1:1 encrypt/decrypt (first
-//! and later messages) and group encrypt/decrypt.
+//! and later messages), group encrypt/decrypt, and forged `msg`s against a full record (the
+//! cost a peer can impose per message: the issue-11 target is under 1 ms).
 
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion};
+use prost::Message as _;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use wa_actors::protocol::crypto::KeyPair;
 use wa_actors::protocol::signal::{
     Incoming, LocalIdentity, PreKey, PreKeyBundle, PreKeySet, SenderKeyRecord, SessionRecord,
-    SignedPreKey,
+    SignalError, SignedPreKey, VERSION_BYTE,
 };
 
 /// A realistic plaintext: a padded text message of about 100 bytes.
@@ -163,5 +165,98 @@ fn groups(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, keys, sessions, groups);
+/// A 68-byte `msg` with a fresh ratchet key, the given counters and a MAC nobody can match.
+fn forged_msg(rng: &mut StdRng, counter: u32, previous_counter: u32) -> Vec<u8> {
+    let ratchet = KeyPair::generate(rng).public;
+    let mut key = vec![0x05];
+    key.extend_from_slice(ratchet.as_bytes());
+    let proto = wa_protobuf::signal::SignalMessage {
+        ratchet_key: Some(key),
+        counter: Some(counter),
+        previous_counter: Some(previous_counter),
+        ciphertext: Some(vec![0; 16]),
+    };
+    let mut out = vec![VERSION_BYTE];
+    out.extend(proto.encode_to_vec());
+    out.extend_from_slice(&[0xA5; 8]);
+    out
+}
+
+fn forged(c: &mut Criterion) {
+    let mut rng = StdRng::seed_from_u64(4);
+    let alice = LocalIdentity::generate(&mut rng);
+    let bob = LocalIdentity::generate(&mut rng);
+    let spk = SignedPreKey::generate(&bob.key_pair, 1, &mut rng);
+    let bundle = PreKeyBundle::for_local(&bob, &spk, None);
+    let prekeys = PreKeySet {
+        signed: vec![spk],
+        one_time: Vec::new(),
+    };
+    // Bob's record: the current session and 40 archived ones, all from Alice, each used both
+    // ways so that every session has chains to fill.
+    let mut bob_record = SessionRecord::new();
+    for _ in 0..41 {
+        let mut a = SessionRecord::new()
+            .initiate(&alice, &bundle, &mut rng)
+            .unwrap();
+        let (first, next) = a.encrypt(PLAINTEXT).unwrap();
+        a = next;
+        let d = bob_record
+            .decrypt(
+                &bob,
+                &prekeys,
+                Incoming::PreKey(first.serialized()),
+                &mut rng,
+            )
+            .unwrap();
+        let (reply, next) = d.record.encrypt(PLAINTEXT).unwrap();
+        bob_record = next;
+        a = a
+            .decrypt(
+                &alice,
+                &PreKeySet::default(),
+                Incoming::Whisper(reply.serialized()),
+                &mut rng,
+            )
+            .unwrap()
+            .record;
+        let (third, _) = a.encrypt(PLAINTEXT).unwrap();
+        bob_record = bob_record
+            .decrypt(
+                &bob,
+                &prekeys,
+                Incoming::Whisper(third.serialized()),
+                &mut rng,
+            )
+            .unwrap()
+            .record;
+    }
+    assert_eq!(bob_record.previous_count(), 40);
+    // Counters that spend the whole per-message budget on the current session's two chains,
+    // and small ones that make every allowed ratchet step cheap.
+    for (name, counter, previous) in [("fills_budget", 499, 500), ("small_counters", 0, 0)] {
+        let bytes = forged_msg(&mut rng, counter, previous);
+        assert!(matches!(
+            bob_record.decrypt(&bob, &prekeys, Incoming::Whisper(&bytes), &mut rng),
+            Err(SignalError::BadMac)
+        ));
+        c.bench_function(
+            &format!("signal/forged/{name}_{}_bytes_41_sessions", bytes.len()),
+            |b| {
+                b.iter(|| {
+                    bob_record
+                        .decrypt(
+                            &bob,
+                            &prekeys,
+                            Incoming::Whisper(black_box(&bytes)),
+                            &mut rng,
+                        )
+                        .unwrap_err()
+                })
+            },
+        );
+    }
+}
+
+criterion_group!(benches, keys, sessions, groups, forged);
 criterion_main!(benches);

@@ -1,26 +1,38 @@
 //! Bytes → node (without the frame flags byte; see [`frame`](super::frame) for that).
 //!
-//! One pass over the input. Input is hostile: every read is bounds-checked, nesting is limited
-//! to [`MAX_DEPTH`], and list sizes from the wire only reserve as much memory as the remaining
-//! input could possibly fill.
+//! One pass over the input. Input is hostile: every read is bounds-checked, list sizes from the
+//! wire only reserve as much memory as the remaining input could possibly fill, and nesting,
+//! nodes, attributes and heap bytes are charged to a [`DecodeLimits`] budget before anything is
+//! allocated (see [`limits`](super::limits)).
 
 use std::borrow::Cow;
 
 use super::error::DecodeError;
 use super::jid::{Jid, Server, DOMAIN_HOSTED, DOMAIN_HOSTED_LID, DOMAIN_LID};
+use super::limits::{jid_heap, Budget, DecodeLimits, ATTR_SLOT, DEFAULT_MAX_DEPTH, NODE_SLOT};
 use super::node::{AttrValue, Attrs, Content, Node};
 use super::tags::*;
 use super::tokens;
 
-/// Deepest nesting accepted (the root is depth 0). Real stanzas nest fewer than ten levels.
-pub const MAX_DEPTH: usize = 64;
+/// Deepest nesting accepted by default (the root is depth 0); [`DecodeLimits::max_depth`].
+pub const MAX_DEPTH: usize = DEFAULT_MAX_DEPTH;
 
 /// Smallest encoding of a child node (LIST_8, size, one-byte tag).
 const MIN_NODE_LEN: usize = 3;
 
-/// Decodes one node that must span all of `data`.
+/// Decodes one node that must span all of `data`, within the default [`DecodeLimits`].
 pub fn decode(data: &[u8]) -> Result<Node, DecodeError> {
-    let mut d = Decoder { data, pos: 0 };
+    decode_with(data, &DecodeLimits::default())
+}
+
+/// Decodes one node that must span all of `data`, within `limits` (its `max_inflated` is not
+/// used here: `data` is already inflated).
+pub fn decode_with(data: &[u8], limits: &DecodeLimits) -> Result<Node, DecodeError> {
+    let mut d = Decoder {
+        data,
+        pos: 0,
+        budget: Budget::new(limits),
+    };
     let node = d.node(0)?;
     if d.pos != data.len() {
         return Err(DecodeError::TrailingBytes {
@@ -37,18 +49,10 @@ enum Item {
     Jid(Jid),
 }
 
-impl Item {
-    fn into_string(self) -> Cow<'static, str> {
-        match self {
-            Item::Str(s) => s,
-            Item::Jid(j) => Cow::Owned(j.to_string()),
-        }
-    }
-}
-
 struct Decoder<'a> {
     data: &'a [u8],
     pos: usize,
+    budget: Budget,
 }
 
 impl<'a> Decoder<'a> {
@@ -92,14 +96,27 @@ impl<'a> Decoder<'a> {
         Ok(u16::from_be_bytes(self.array()?))
     }
 
+    /// An item as text; a JID is rendered, and the rendering is charged.
+    fn text(&mut self, item: Item) -> Result<Cow<'static, str>, DecodeError> {
+        match item {
+            Item::Str(s) => Ok(s),
+            Item::Jid(j) => {
+                let s = j.to_string();
+                self.budget.heap(s.capacity(), self.pos)?;
+                Ok(Cow::Owned(s))
+            }
+        }
+    }
+
     fn node(&mut self, depth: usize) -> Result<Node, DecodeError> {
         let start = self.pos;
-        if depth > MAX_DEPTH {
+        if depth > self.budget.max_depth() {
             return Err(DecodeError::TooDeep {
                 offset: start,
-                max: MAX_DEPTH,
+                max: self.budget.max_depth(),
             });
         }
+        self.budget.node(start)?;
         let size = match self.byte()? {
             LIST_8 => usize::from(self.byte()?),
             LIST_16 => usize::from(self.u16()?),
@@ -116,14 +133,19 @@ impl<'a> Decoder<'a> {
             return Err(DecodeError::BadListSize { offset: start });
         }
         let tag_at = self.pos;
-        let tag = self.item(true)?.into_string();
+        let item = self.item(true)?;
+        let tag = self.text(item)?;
         if tag.is_empty() {
             return Err(DecodeError::EmptyTag { offset: tag_at });
         }
         let attr_count = (size - 1) / 2;
-        let mut attrs = Attrs::with_capacity(attr_count.min(self.remaining() / 2));
+        let attr_slots = attr_count.min(self.remaining() / 2);
+        self.budget.heap(attr_slots * ATTR_SLOT, start)?;
+        let mut attrs = Attrs::with_capacity(attr_slots);
         for _ in 0..attr_count {
-            let key = self.item(true)?.into_string();
+            self.budget.attr(self.pos)?;
+            let item = self.item(true)?;
+            let key = self.text(item)?;
             let value = match self.item(true)? {
                 Item::Str(s) => AttrValue::Str(s),
                 Item::Jid(j) => AttrValue::Jid(j),
@@ -151,14 +173,19 @@ impl<'a> Decoder<'a> {
             LIST_16 => usize::from(self.u16()?),
             BINARY_8 | BINARY_20 | BINARY_32 => {
                 let len = self.binary_len(tag)?;
-                return Ok(Content::Bytes(self.take(len)?.to_vec()));
+                let bytes = self.take(len)?;
+                self.budget.heap(len, at)?;
+                return Ok(Content::Bytes(bytes.to_vec()));
             }
             _ => {
                 self.pos = at;
-                return Ok(Content::String(self.item(true)?.into_string()));
+                let item = self.item(true)?;
+                return Ok(Content::String(self.text(item)?));
             }
         };
-        let mut children = Vec::with_capacity(n.min(self.remaining() / MIN_NODE_LEN));
+        let slots = n.min(self.remaining() / MIN_NODE_LEN);
+        self.budget.heap(slots * NODE_SLOT, at)?;
+        let mut children = Vec::with_capacity(slots);
         for _ in 0..n {
             children.push(self.node(depth + 1)?);
         }
@@ -204,11 +231,14 @@ impl<'a> Decoder<'a> {
                 let raw = self.take(len)?;
                 let s = std::str::from_utf8(raw)
                     .map_err(|_| DecodeError::BadUtf8 { offset: str_at })?;
+                self.budget.heap(len, str_at)?;
                 Cow::Owned(s.to_owned())
             }
             NIBBLE_8 | HEX_8 => Cow::Owned(self.packed(tag)?),
             JID_PAIR | AD_JID | FB_JID | INTEROP_JID if allow_jid => {
-                return self.jid(tag, at).map(Item::Jid)
+                let jid = self.jid(tag, at)?;
+                self.budget.heap(jid_heap(&jid), at)?;
+                return Ok(Item::Jid(jid));
             }
             _ => {
                 return Err(DecodeError::InvalidTag {
@@ -223,7 +253,8 @@ impl<'a> Decoder<'a> {
 
     /// A JID component: a string, never a nested JID.
     fn plain(&mut self) -> Result<Cow<'static, str>, DecodeError> {
-        self.item(false).map(Item::into_string)
+        let item = self.item(false)?;
+        self.text(item)
     }
 
     fn jid(&mut self, tag: u8, at: usize) -> Result<Jid, DecodeError> {
@@ -282,6 +313,7 @@ impl<'a> Decoder<'a> {
         }
         let start = self.pos;
         let packed = self.take(n)?;
+        self.budget.heap(2 * n, header_at)?;
         let mut out = String::with_capacity(2 * n);
         for (i, &b) in packed.iter().enumerate() {
             let last = i + 1 == n;

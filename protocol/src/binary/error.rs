@@ -5,6 +5,8 @@
 
 use thiserror::Error;
 
+use super::limits::DecodeBudget;
+
 /// Why a binary node could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
@@ -96,14 +98,26 @@ pub enum DecodeError {
     /// The frame body was empty (no flags byte).
     #[error("empty frame body")]
     EmptyFrame,
-    /// The zlib stream of a compressed frame is corrupt.
+    /// The zlib stream of a compressed frame is corrupt (the kind flate2 reported; its message
+    /// is not kept so the error stays comparable).
     #[error("zlib inflate failed: {0}")]
-    Inflate(String),
+    Inflate(std::io::ErrorKind),
     /// A compressed frame inflates to more than the allowed size.
     #[error("compressed frame inflates to more than {max} bytes")]
     InflatedTooLarge {
         /// The limit.
         max: usize,
+    },
+    /// The frame needs more nodes, attributes or heap than its
+    /// [`DecodeLimits`](super::limits::DecodeLimits) allow; decoding stopped before allocating.
+    #[error("frame exceeds the {budget} budget of {limit} at offset {offset}")]
+    OverBudget {
+        /// Which budget.
+        budget: DecodeBudget,
+        /// Its limit (a count, or bytes for the heap).
+        limit: usize,
+        /// Where the decoder was when it ran out.
+        offset: usize,
     },
 }
 

@@ -5,29 +5,44 @@ use std::io::Read;
 
 use flate2::read::ZlibDecoder;
 
-use super::decoder::decode;
+use super::decoder::decode_with;
 use super::encoder::encode_into;
 use super::error::{DecodeError, EncodeError};
+use super::limits::{DecodeLimits, DEFAULT_MAX_INFLATED};
 use super::node::Node;
 
 /// Flag bit: the node after the flags byte is zlib (RFC 1950) compressed.
 pub const FLAG_COMPRESSED: u8 = 0x02;
 
-/// Largest inflated node accepted from a compressed frame. A websocket frame carries at most
-/// 16 MiB; this bounds what a zlib bomb can make us allocate.
-pub const MAX_INFLATED: usize = 64 << 20;
+/// Largest inflated node accepted from a compressed frame by default
+/// ([`DecodeLimits::max_inflated`]).
+pub const MAX_INFLATED: usize = DEFAULT_MAX_INFLATED;
 
-/// Decodes a frame body: flags byte, then the (possibly compressed) node.
+/// Decodes a frame body: flags byte, then the (possibly compressed) node, within the default
+/// [`DecodeLimits`].
 pub fn unpack(frame: &[u8]) -> Result<Node, DecodeError> {
-    unpack_with_limit(frame, MAX_INFLATED)
+    unpack_with(frame, &DecodeLimits::default())
 }
 
-/// [`unpack`] with a different bound on the inflated size of compressed frames.
+/// [`unpack`] with the default limits except the bound on the inflated size.
 pub fn unpack_with_limit(frame: &[u8], max_inflated: usize) -> Result<Node, DecodeError> {
+    unpack_with(
+        frame,
+        &DecodeLimits {
+            max_inflated,
+            ..DecodeLimits::default()
+        },
+    )
+}
+
+/// [`unpack`] within `limits`: inflation stops one byte past `limits.max_inflated`, and the
+/// node, attribute, heap and depth budgets apply to compressed and plain bodies alike.
+pub fn unpack_with(frame: &[u8], limits: &DecodeLimits) -> Result<Node, DecodeError> {
     let (&flags, body) = frame.split_first().ok_or(DecodeError::EmptyFrame)?;
     if flags & FLAG_COMPRESSED == 0 {
-        return decode(body);
+        return decode_with(body, limits);
     }
+    let max_inflated = limits.max_inflated;
     let mut inflated = Vec::with_capacity(body.len().saturating_mul(4).min(max_inflated));
     ZlibDecoder::new(body)
         .take(
@@ -36,11 +51,11 @@ pub fn unpack_with_limit(frame: &[u8], max_inflated: usize) -> Result<Node, Deco
                 .saturating_add(1),
         )
         .read_to_end(&mut inflated)
-        .map_err(|e| DecodeError::Inflate(e.to_string()))?;
+        .map_err(|e| DecodeError::Inflate(e.kind()))?;
     if inflated.len() > max_inflated {
         return Err(DecodeError::InflatedTooLarge { max: max_inflated });
     }
-    decode(&inflated)
+    decode_with(&inflated, limits)
 }
 
 /// Encodes a frame body: flags `00` (outgoing frames are never compressed), then the node.

@@ -2,7 +2,7 @@
 //!
 //! Every stanza after the Noise handshake is a frame body: a flags byte and one encoded node.
 //! [`unpack`] turns a frame body into a [`Node`] (inflating it when compressed) and never panics
-//! on any input; [`pack`] does the reverse. The format is described in
+//! on any input, within the bounds of [`DecodeLimits`] ([`unpack_with`] takes others); [`pack`] does the reverse. The format is described in
 //! `../shared/protocol/binary-node.md`; the golden vectors in `binary-node.json` are the judge.
 
 pub mod decoder;
@@ -10,15 +10,17 @@ pub mod encoder;
 pub mod error;
 pub mod frame;
 pub mod jid;
+pub mod limits;
 pub mod node;
 pub mod render;
 pub mod tags;
 pub mod tokens;
 
-pub use decoder::{decode, MAX_DEPTH};
+pub use decoder::{decode, decode_with, MAX_DEPTH};
 pub use encoder::{encode, encode_into};
 pub use error::{DecodeError, EncodeError, JidError};
-pub use frame::{pack, pack_into, try_pack, unpack, unpack_with_limit};
+pub use frame::{pack, pack_into, try_pack, unpack, unpack_with, unpack_with_limit};
 pub use jid::{Jid, Server};
+pub use limits::{heap_size, DecodeBudget, DecodeLimits};
 pub use node::{AttrValue, Attrs, Content, Node, NodeBuilder};
 pub use render::{render, render_pretty};

@@ -209,6 +209,16 @@ impl Attrs {
         self.0.iter().map(|(k, v)| (k.as_ref(), v))
     }
 
+    /// Allocated attribute slots (for heap accounting).
+    pub(crate) fn capacity(&self) -> usize {
+        self.0.capacity()
+    }
+
+    /// Entries with their keys as stored (for heap accounting).
+    pub(crate) fn entries(&self) -> impl Iterator<Item = &(Cow<'static, str>, AttrValue)> {
+        self.0.iter()
+    }
+
     /// Number of attributes.
     pub fn len(&self) -> usize {
         self.0.len()

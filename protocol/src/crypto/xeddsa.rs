@@ -16,21 +16,26 @@ use curve25519_dalek::montgomery::MontgomeryPoint;
 use curve25519_dalek::scalar::Scalar;
 use sha2::{Digest, Sha512};
 use subtle::ConstantTimeEq;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Length of an XEdDSA signature in bytes.
 pub const SIGNATURE_LEN: usize = 64;
 
-fn finish(a: &Scalar, r: Scalar, message: &[u8]) -> [u8; SIGNATURE_LEN] {
+/// The secret scalars (`a`, the nonce `r`, the product `h·a`) live in [`Zeroizing`] wrappers so
+/// that they are wiped when signing returns; only `R` and `s` leave, and they are public.
+fn finish(a: &Scalar, r: &Scalar, message: &[u8]) -> [u8; SIGNATURE_LEN] {
     let ed_public = (ED25519_BASEPOINT_TABLE * a).compress();
     let sign_bit = ed_public.as_bytes()[31] & 0x80;
-    let cap_r = (ED25519_BASEPOINT_TABLE * &r).compress();
+    let cap_r = (ED25519_BASEPOINT_TABLE * r).compress();
     let mut hram = Sha512::new();
     hram.update(cap_r.as_bytes());
     hram.update(ed_public.as_bytes());
     hram.update(message);
     let h = Scalar::from_hash(hram);
-    let s = h * a + r;
+    let ha = Zeroizing::new(h * a);
+    // Borrowed, not copied out of the wrapper: a copy of h·a would not be wiped.
+    #[allow(clippy::op_ref)]
+    let s = &*ha + r;
     let mut out = [0u8; SIGNATURE_LEN];
     out[..32].copy_from_slice(cap_r.as_bytes());
     out[32..].copy_from_slice(s.as_bytes());
@@ -39,28 +44,35 @@ fn finish(a: &Scalar, r: Scalar, message: &[u8]) -> [u8; SIGNATURE_LEN] {
     out
 }
 
-fn private_scalar(private_key: &[u8; 32]) -> Scalar {
-    let mut clamped = *private_key;
+fn clamp(private_key: &[u8; 32]) -> Zeroizing<[u8; 32]> {
+    let mut clamped = Zeroizing::new(*private_key);
     clamped[0] &= 248;
     clamped[31] &= 127;
     clamped[31] |= 64;
-    let a = Scalar::from_bytes_mod_order(clamped);
-    clamped.zeroize();
-    a
+    clamped
+}
+
+fn private_scalar(private_key: &[u8; 32]) -> Zeroizing<Scalar> {
+    Zeroizing::new(Scalar::from_bytes_mod_order(*clamp(private_key)))
+}
+
+/// The nonce scalar from a hash over secret input; the 64-byte digest is wiped after use.
+fn nonce_scalar(hash: Sha512) -> Zeroizing<Scalar> {
+    let mut digest = hash.finalize();
+    let mut wide = Zeroizing::new([0u8; 64]);
+    wide.copy_from_slice(&digest);
+    digest.as_mut_slice().zeroize();
+    Zeroizing::new(Scalar::from_bytes_mod_order_wide(&wide))
 }
 
 /// Signs `message` with a Curve25519 private key, deterministically (no random input).
 pub fn sign(private_key: &[u8; 32], message: &[u8]) -> [u8; SIGNATURE_LEN] {
-    let mut clamped = *private_key;
-    clamped[0] &= 248;
-    clamped[31] &= 127;
-    clamped[31] |= 64;
+    let clamped = clamp(private_key);
     let mut nonce = Sha512::new();
-    nonce.update(clamped);
+    nonce.update(&clamped[..]);
     nonce.update(message);
-    clamped.zeroize();
-    let r = Scalar::from_hash(nonce);
-    finish(&private_scalar(private_key), r, message)
+    let r = nonce_scalar(nonce);
+    finish(&private_scalar(private_key), &r, message)
 }
 
 /// Signs `message` with a Curve25519 private key and 64 bytes of caller-supplied randomness.
@@ -77,8 +89,8 @@ pub fn sign_with_random(
     nonce.update(a.as_bytes());
     nonce.update(message);
     nonce.update(random);
-    let r = Scalar::from_hash(nonce);
-    finish(&a, r, message)
+    let r = nonce_scalar(nonce);
+    finish(&a, &r, message)
 }
 
 /// Verifies an XEdDSA `signature` over `message` by the Curve25519 public key `public_key`

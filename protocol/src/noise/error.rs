@@ -119,6 +119,7 @@ pub enum TransportError {
 
 /// Errors of the frame codec.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum FrameError {
     /// A frame to send, or announced by a received length, exceeds the limit.
     #[error("frame of {len} bytes exceeds the maximum of {max}")]
@@ -134,4 +135,12 @@ pub enum FrameError {
     /// A server-side decoder expected the connection header and got other bytes.
     #[error("connection does not start with the WhatsApp header")]
     BadIntro,
+    /// Bytes pushed without taking frames out would exceed the decoder's buffer bound.
+    #[error("frame decoder buffer would hold {len} bytes, more than its bound of {max}")]
+    BufferFull {
+        /// What the buffer would have held.
+        len: usize,
+        /// The bound in force.
+        max: usize,
+    },
 }

@@ -7,6 +7,9 @@ use super::{EDGE_ROUTING_PREFIX, MAX_FRAME_LEN, WA_HEADER};
 
 const LEN_BYTES: usize = 3;
 
+/// Pre-intro prefix, its length field and the `WA` header, around the routing info.
+const INTRO_OVERHEAD: usize = EDGE_ROUTING_PREFIX.len() + LEN_BYTES + WA_HEADER.len();
+
 fn u24(bytes: [u8; 3]) -> usize {
     (usize::from(bytes[0]) << 16) | (usize::from(bytes[1]) << 8) | usize::from(bytes[2])
 }
@@ -82,11 +85,17 @@ enum Intro {
 }
 
 /// Reassembles frames from websocket messages cut anywhere.
+///
+/// The bytes it holds are bounded ([`FrameDecoder::max_buffered`]): by default room for a
+/// pre-intro, one incomplete frame and one whole one of the largest accepted length. Pushing
+/// past the bound is [`FrameError::BufferFull`]; [`FrameDecoder::decode`] takes frames out as it
+/// goes, so it only trips when a single frame could not fit anyway.
 #[derive(Debug, Clone)]
 pub struct FrameDecoder {
     buf: Vec<u8>,
     start: usize,
     max_len: usize,
+    max_buffered: Option<usize>,
     intro: Intro,
     routing_info: Option<Vec<u8>>,
     failed: Option<FrameError>,
@@ -105,6 +114,7 @@ impl FrameDecoder {
             buf: Vec::new(),
             start: 0,
             max_len: MAX_FRAME_LEN,
+            max_buffered: None,
             intro: Intro::Done,
             routing_info: None,
             failed: None,
@@ -126,6 +136,19 @@ impl FrameDecoder {
         self
     }
 
+    /// Sets the bound on bytes held between [`FrameDecoder::push`] and taking frames out.
+    pub fn with_max_buffered(mut self, max_buffered: usize) -> Self {
+        self.max_buffered = Some(max_buffered);
+        self
+    }
+
+    /// The bound on bytes held: set by [`FrameDecoder::with_max_buffered`], else three times
+    /// the largest frame with its length prefix, plus the intro framing.
+    pub fn max_buffered(&self) -> usize {
+        self.max_buffered
+            .unwrap_or_else(|| 3 * (LEN_BYTES + self.max_len) + INTRO_OVERHEAD)
+    }
+
     /// Routing info the client sent in its pre-intro (server side), once the intro is read.
     pub fn routing_info(&self) -> Option<&[u8]> {
         self.routing_info.as_deref()
@@ -136,8 +159,21 @@ impl FrameDecoder {
         self.buf.len() - self.start
     }
 
-    /// Appends one websocket message's bytes.
+    /// Appends one websocket message's bytes. When they would take the buffer past
+    /// [`FrameDecoder::max_buffered`] they are dropped and the decoder fails: the next
+    /// [`FrameDecoder::next_frame`] returns [`FrameError::BufferFull`].
     pub fn push(&mut self, data: &[u8]) {
+        if self.failed.is_some() {
+            return;
+        }
+        let len = self.buffered().saturating_add(data.len());
+        if len > self.max_buffered() {
+            self.failed = Some(FrameError::BufferFull {
+                len,
+                max: self.max_buffered(),
+            });
+            return;
+        }
         if self.start > 0 && self.start >= self.buf.len() / 2 {
             self.buf.drain(..self.start);
             self.start = 0;
@@ -145,14 +181,28 @@ impl FrameDecoder {
         self.buf.extend_from_slice(data);
     }
 
-    /// Pushes `data` and returns every frame completed so far, in order.
-    pub fn decode(&mut self, data: &[u8]) -> Result<Vec<Vec<u8>>, FrameError> {
-        self.push(data);
+    /// Pushes `data` and returns every frame completed so far, in order. Frames are taken out
+    /// while pushing, so a long message of many frames stays within the buffer bound.
+    pub fn decode(&mut self, mut data: &[u8]) -> Result<Vec<Vec<u8>>, FrameError> {
         let mut frames = Vec::new();
-        while let Some(frame) = self.next_frame()? {
-            frames.push(frame);
+        loop {
+            let room = self.max_buffered().saturating_sub(self.buffered());
+            // With no room left the whole rest is pushed, so that `push` reports the overflow.
+            let take = if room == 0 {
+                data.len()
+            } else {
+                data.len().min(room)
+            };
+            let (now, rest) = data.split_at(take);
+            self.push(now);
+            while let Some(frame) = self.next_frame()? {
+                frames.push(frame);
+            }
+            data = rest;
+            if data.is_empty() {
+                return Ok(frames);
+            }
         }
-        Ok(frames)
     }
 
     /// The next complete frame payload, `None` if more bytes are needed. After an error the
@@ -191,6 +241,12 @@ impl FrameDecoder {
             return Ok(false);
         };
         let len = u24([a, b, c]);
+        if len > self.max_len {
+            return Err(FrameError::TooLarge {
+                len,
+                max: self.max_len,
+            });
+        }
         let routing_end = 4 + LEN_BYTES + len;
         let Some(header) = pending.get(routing_end..routing_end + 4) else {
             return Ok(false);
@@ -225,5 +281,76 @@ impl FrameDecoder {
         let frame = frame.to_vec();
         self.start += LEN_BYTES + len;
         Ok(Some(frame))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wire(frames: usize, len: usize) -> Vec<u8> {
+        let mut enc = FrameEncoder::without_intro();
+        (0..frames)
+            .flat_map(|i| enc.encode(&vec![i as u8; len]).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn decode_takes_frames_out_as_it_goes_so_long_messages_fit_a_small_buffer() {
+        let mut dec = FrameDecoder::new()
+            .with_max_frame_len(10)
+            .with_max_buffered(30);
+        let message = wire(20, 10);
+        assert!(message.len() > 30);
+        let frames = dec.decode(&message).unwrap();
+        assert_eq!(frames.len(), 20);
+        assert_eq!(frames[19], vec![19; 10]);
+        assert_eq!(dec.buffered(), 0);
+    }
+
+    #[test]
+    fn pushing_past_the_bound_fails_typed_and_sticky() {
+        let mut dec = FrameDecoder::new()
+            .with_max_frame_len(10)
+            .with_max_buffered(30);
+        dec.push(&wire(2, 10));
+        dec.push(&[0; 5]);
+        assert_eq!(
+            dec.next_frame(),
+            Err(FrameError::BufferFull { len: 31, max: 30 })
+        );
+        assert!(dec.next_frame().is_err());
+        // Nothing more is stored once failed.
+        dec.push(&[0; 10]);
+        assert_eq!(dec.buffered(), 26);
+    }
+
+    #[test]
+    fn a_frame_larger_than_the_buffer_is_refused() {
+        let mut dec = FrameDecoder::new().with_max_buffered(10);
+        assert_eq!(
+            dec.decode(&wire(1, 50)),
+            Err(FrameError::BufferFull { len: 53, max: 10 })
+        );
+    }
+
+    #[test]
+    fn the_default_bound_holds_an_intro_and_two_largest_frames() {
+        let dec = FrameDecoder::expecting_intro().with_max_frame_len(100);
+        assert_eq!(dec.max_buffered(), 3 * 103 + 11);
+        assert_eq!(
+            FrameDecoder::new().max_buffered(),
+            3 * (MAX_FRAME_LEN + 3) + 11
+        );
+    }
+
+    #[test]
+    fn routing_info_is_bounded_like_a_frame() {
+        let mut dec = FrameDecoder::expecting_intro().with_max_frame_len(4);
+        let mut enc = FrameEncoder::with_routing_info(b"too long").unwrap();
+        assert_eq!(
+            dec.decode(&enc.encode(b"x").unwrap()),
+            Err(FrameError::TooLarge { len: 8, max: 4 })
+        );
     }
 }

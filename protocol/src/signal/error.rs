@@ -5,6 +5,7 @@ use thiserror::Error;
 /// Why a Signal operation failed. A failed decrypt never changes the caller's record: every
 /// operation works on a copy and only returns the new state on success.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SignalError {
     /// The message is shorter than its fixed framing (version byte, MAC or signature).
     #[error("{what} too short: {len} bytes")]
@@ -103,4 +104,19 @@ pub enum SignalError {
     /// The plaintext padding is invalid.
     #[error("bad padding")]
     BadPadding,
+    /// Deriving the message key would exceed the per-message allowance of chain steps
+    /// ([`MAX_DECRYPT_DERIVATIONS`](super::budget::MAX_DECRYPT_DERIVATIONS)); nothing was derived.
+    #[error(
+        "decrypt would need {needed} more chain steps, {remaining} left in this message's budget"
+    )]
+    DecryptBudget {
+        /// Chain steps the next attempt would need.
+        needed: u64,
+        /// Chain steps still allowed for this message.
+        remaining: u32,
+    },
+    /// A chain counter would pass `u32::MAX`: a message names counter `u32::MAX`, or our sending
+    /// chain has used every counter (a new session is needed).
+    #[error("chain counter exhausted")]
+    CounterOverflow,
 }

@@ -56,9 +56,20 @@ pub(crate) fn hkdf(salt: &[u8], ikm: &[u8], info: &[u8], out: &mut [u8]) {
 
 /// The chain step: message key seed `HMAC(ck, 0x01)` and next chain key `HMAC(ck, 0x02)`.
 pub(crate) fn chain_step(chain_key: &Secret32) -> (Secret32, Secret32) {
-    let seed = hmac_sha256(&chain_key.0, &[&[0x01]]);
-    let next = hmac_sha256(&chain_key.0, &[&[0x02]]);
-    (Secret32(seed), Secret32(next))
+    // Both MACs share the key, so its padded blocks are hashed once and the state cloned: a
+    // quarter fewer SHA-256 compressions on the path a forged counter makes us repeat.
+    let keyed = match <Hmac<Sha256> as Mac>::new_from_slice(&chain_key.0) {
+        Ok(mac) => mac,
+        Err(_) => unreachable_hmac(),
+    };
+    let mut seed_mac = keyed.clone();
+    seed_mac.update(&[0x01]);
+    let mut next_mac = keyed;
+    next_mac.update(&[0x02]);
+    (
+        Secret32(seed_mac.finalize().into_bytes().into()),
+        Secret32(next_mac.finalize().into_bytes().into()),
+    )
 }
 
 /// AES-256-CBC with PKCS#7 padding.

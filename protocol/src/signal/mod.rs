@@ -36,23 +36,41 @@
 //! `encrypt`s once per message; members `process_distribution` and `decrypt`.
 //!
 //! Private keys and chain secrets are zeroized on drop and never printed by `Debug`.
+//!
+//! # Bounded work per message
+//!
+//! A peer chooses a message's counters and ratchet key for free, and the MAC can only be
+//! checked after the message key is derived. So a `msg` is tried first on the sessions whose
+//! receiving chains know its ratchet key, then, with a DH ratchet step, only on the current
+//! session and the [`ARCHIVED_RATCHET_ATTEMPTS`] most recent archived ones; all attempts share
+//! [`MAX_DECRYPT_DERIVATIONS`] chain steps, checked before any work
+//! ([`SignalError::DecryptBudget`]). [`SessionRecord::decrypt_with_cost`] reports the work done
+//! ([`DecryptCost`]). No chain counter ever wraps ([`SignalError::CounterOverflow`]). Failures
+//! per sender are rate-limited by the caller with a [`FailureLimiter`].
 
 pub mod address;
+pub mod budget;
 mod codec;
 pub mod error;
+pub mod failure_limit;
 mod kdf;
 pub mod keys;
 pub mod padding;
 pub mod ratchet;
 pub mod sender_key;
 pub mod session;
+mod state_codec;
 pub mod wire;
 
+#[cfg(test)]
+mod cost_tests;
 #[cfg(test)]
 mod tests;
 
 pub use address::{signal_address, signal_address_user};
+pub use budget::{DecryptCost, ARCHIVED_RATCHET_ATTEMPTS, MAX_DECRYPT_DERIVATIONS};
 pub use error::SignalError;
+pub use failure_limit::{FailureLimit, FailureLimiter};
 pub use kdf::Secret32;
 pub use keys::{
     generate_registration_id, parse_public, serialize_public, LocalIdentity, PreKey, PreKeyBundle,

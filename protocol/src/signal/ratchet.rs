@@ -8,7 +8,7 @@
 
 use rand_core::CryptoRngCore;
 
-use super::codec::{Reader, Writer};
+use super::budget::Budget;
 use super::error::SignalError;
 use super::kdf::{aes_cbc_decrypt, aes_cbc_encrypt, chain_step, hkdf, MessageKeys, Secret32};
 use super::keys::{LocalIdentity, PreKey, PreKeyBundle, SignedPreKey};
@@ -48,22 +48,24 @@ pub(crate) struct ReceivingChain {
 }
 
 impl ReceivingChain {
+    /// Chain steps [`ReceivingChain::fill`] would take to reach `counter`, with the same
+    /// refusals, so a caller can check the whole cost of a message before doing any of it.
+    fn fill_cost(&self, counter: u32) -> Result<u64, SignalError> {
+        fill_cost(self.chain.next, counter, self.chain.key.is_some())
+    }
+
     /// Derives and stores every message key up to and including `counter`.
-    fn fill(&mut self, counter: u32) -> Result<(), SignalError> {
-        if counter < self.chain.next {
+    fn fill(&mut self, counter: u32, budget: &mut Budget) -> Result<(), SignalError> {
+        let steps = self.fill_cost(counter)?;
+        if steps == 0 {
             return Ok(());
         }
-        let ahead = u64::from(counter) + 1 - u64::from(self.chain.next);
-        if ahead > u64::from(MAX_FORWARD_JUMPS) {
-            return Err(SignalError::TooFarInFuture {
-                chain: self.chain.next,
-                message: counter,
-                limit: MAX_FORWARD_JUMPS,
-            });
-        }
+        // `fill_cost` bounds `steps` by MAX_FORWARD_JUMPS, so it fits in u32.
+        budget.spend(u32::try_from(steps).unwrap_or(u32::MAX))?;
         let Some(mut key) = self.chain.key.take() else {
             return Err(SignalError::ChainClosed);
         };
+        // `counter < u32::MAX` (checked by `fill_cost`), so `next` never overflows here.
         while self.chain.next <= counter {
             let (seed, next) = chain_step(&key);
             self.skipped.push((self.chain.next, seed));
@@ -79,8 +81,8 @@ impl ReceivingChain {
     }
 
     /// The message key seed for `counter`, removed so it is used once.
-    fn take(&mut self, counter: u32) -> Result<Secret32, SignalError> {
-        self.fill(counter)?;
+    fn take(&mut self, counter: u32, budget: &mut Budget) -> Result<Secret32, SignalError> {
+        self.fill(counter, budget)?;
         match self.skipped.iter().rposition(|(i, _)| *i == counter) {
             Some(pos) => Ok(self.skipped.remove(pos).1),
             None => Err(SignalError::OldCounter {
@@ -89,6 +91,29 @@ impl ReceivingChain {
             }),
         }
     }
+}
+
+/// Chain steps to bring a chain whose next index is `next` up to `counter`. The maximum counter is
+/// refused so that no chain index ever wraps.
+fn fill_cost(next: u32, counter: u32, open: bool) -> Result<u64, SignalError> {
+    if counter == u32::MAX {
+        return Err(SignalError::CounterOverflow);
+    }
+    if counter < next {
+        return Ok(0);
+    }
+    let ahead = u64::from(counter) + 1 - u64::from(next);
+    if ahead > u64::from(MAX_FORWARD_JUMPS) {
+        return Err(SignalError::TooFarInFuture {
+            chain: next,
+            message: counter,
+            limit: MAX_FORWARD_JUMPS,
+        });
+    }
+    if !open {
+        return Err(SignalError::ChainClosed);
+    }
+    Ok(ahead)
 }
 
 /// What an initiator still has to announce in every message until the peer answers.
@@ -253,11 +278,15 @@ impl SessionState {
     /// Encrypts one message on the sending chain.
     pub(crate) fn encrypt(&mut self, plaintext: &[u8]) -> Result<WhisperMessage, SignalError> {
         let sending = self.sending.as_mut().ok_or(SignalError::NoSession)?;
+        // The last index is never used: a receiver refuses it, and the next would wrap to 0.
+        if sending.next == u32::MAX {
+            return Err(SignalError::CounterOverflow);
+        }
         let key = sending.key.take().ok_or(SignalError::ChainClosed)?;
         let (seed, next) = chain_step(&key);
         let counter = sending.next;
         sending.key = Some(next);
-        sending.next = sending.next.wrapping_add(1);
+        sending.next += 1;
         let keys = MessageKeys::derive(&seed);
         let ciphertext = aes_cbc_encrypt(&keys.cipher_key, &keys.iv, plaintext);
         Ok(WhisperMessage::build(
@@ -271,26 +300,56 @@ impl SessionState {
         ))
     }
 
+    /// Whether a receiving chain already exists for `ratchet_key` (no ratchet step needed).
+    pub(crate) fn knows_ratchet_key(&self, ratchet_key: &PublicKey) -> bool {
+        self.receiving.iter().any(|c| c.ratchet_key == *ratchet_key)
+    }
+
+    /// Refuses, without deriving anything, a message this session cannot take within `budget`
+    /// or at all (own ratchet key, counter too far ahead or at the maximum, closed chain).
+    pub(crate) fn check_cost(
+        &self,
+        message: &WhisperMessage,
+        budget: &Budget,
+    ) -> Result<(), SignalError> {
+        let remote = message.ratchet_key;
+        let steps = match self.chain_for(&remote) {
+            Some(chain) => chain.fill_cost(message.counter)?,
+            None => {
+                if self.sending.is_some() && remote == self.our_ratchet.public {
+                    return Err(SignalError::OwnSendingChain);
+                }
+                let old = match self.chain_for(&self.their_ratchet) {
+                    Some(prev) => prev.fill_cost(message.previous_counter)?,
+                    None => 0,
+                };
+                old + fill_cost(0, message.counter, true)?
+            }
+        };
+        budget.check(steps)
+    }
+
     /// Decrypts one message, stepping the ratchet if it carries a new ratchet key. The caller
-    /// works on a copy and keeps it only on success.
+    /// works on a copy and keeps it only on success. The whole derivation cost is checked
+    /// against `budget` before the first step, so a refused message costs no derivations.
     pub(crate) fn decrypt(
         &mut self,
         message: &WhisperMessage,
         rng: &mut impl CryptoRngCore,
+        budget: &mut Budget,
     ) -> Result<Vec<u8>, SignalError> {
+        budget.count_session();
+        self.check_cost(message, budget)?;
         let remote = message.ratchet_key;
-        if !self.receiving.iter().any(|c| c.ratchet_key == remote) {
-            if self.sending.is_some() && remote == self.our_ratchet.public {
-                return Err(SignalError::OwnSendingChain);
-            }
-            self.step(remote, message.previous_counter, rng)?;
+        if !self.knows_ratchet_key(&remote) {
+            self.step(remote, message.previous_counter, rng, budget)?;
         }
         let chain = self
             .receiving
             .iter_mut()
             .find(|c| c.ratchet_key == remote)
             .ok_or(SignalError::NoSession)?;
-        let seed = chain.take(message.counter)?;
+        let seed = chain.take(message.counter, budget)?;
         let keys = MessageKeys::derive(&seed);
         if !message.verify_mac(&keys.mac_key, &self.remote_identity, &self.local_identity) {
             return Err(SignalError::BadMac);
@@ -300,21 +359,29 @@ impl SessionState {
         Ok(plaintext)
     }
 
+    fn chain_for(&self, ratchet_key: &PublicKey) -> Option<&ReceivingChain> {
+        self.receiving
+            .iter()
+            .find(|c| c.ratchet_key == *ratchet_key)
+    }
+
     /// DH ratchet step on a new remote ratchet key.
     fn step(
         &mut self,
         remote: PublicKey,
         previous_counter: u32,
         rng: &mut impl CryptoRngCore,
+        budget: &mut Budget,
     ) -> Result<(), SignalError> {
         if let Some(prev) = self
             .receiving
             .iter_mut()
             .find(|c| c.ratchet_key == self.their_ratchet)
         {
-            prev.fill(previous_counter)?;
+            prev.fill(previous_counter, budget)?;
             prev.chain.key = None;
         }
+        budget.count_ratchet_step();
         let (root, chain) = root_step(&self.root_key, &self.our_ratchet.private, &remote);
         self.receiving.push(ReceivingChain {
             ratchet_key: remote,
@@ -335,130 +402,4 @@ impl SessionState {
         self.their_ratchet = remote;
         Ok(())
     }
-
-    pub(crate) fn write(&self, w: &mut Writer) {
-        w.public(&self.local_identity);
-        w.public(&self.remote_identity);
-        w.u32(self.local_registration_id);
-        w.u32(self.remote_registration_id);
-        w.public(&self.base_key);
-        w.bool(self.base_key_ours);
-        w.key32(&self.root_key.0);
-        w.key_pair(&self.our_ratchet);
-        w.public(&self.their_ratchet);
-        w.u32(self.previous_counter);
-        match &self.sending {
-            Some(chain) => {
-                w.bool(true);
-                write_chain(w, chain);
-            }
-            None => w.bool(false),
-        }
-        w.u32(self.receiving.len() as u32);
-        for rc in &self.receiving {
-            w.public(&rc.ratchet_key);
-            write_chain(w, &rc.chain);
-            w.u32(rc.skipped.len() as u32);
-            for (i, seed) in &rc.skipped {
-                w.u32(*i);
-                w.key32(&seed.0);
-            }
-        }
-        match &self.pending_prekey {
-            Some(p) => {
-                w.bool(true);
-                match p.prekey_id {
-                    Some(id) => {
-                        w.bool(true);
-                        w.u32(id);
-                    }
-                    None => w.bool(false),
-                }
-                w.u32(p.signed_prekey_id);
-                w.public(&p.base_key);
-            }
-            None => w.bool(false),
-        }
-    }
-
-    pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, SignalError> {
-        let local_identity = r.public()?;
-        let remote_identity = r.public()?;
-        let local_registration_id = r.u32()?;
-        let remote_registration_id = r.u32()?;
-        let base_key = r.public()?;
-        let base_key_ours = r.bool()?;
-        let root_key = Secret32(r.key32()?);
-        let our_ratchet = r.key_pair()?;
-        let their_ratchet = r.public()?;
-        let previous_counter = r.u32()?;
-        let sending = if r.bool()? {
-            Some(read_chain(r)?)
-        } else {
-            None
-        };
-        let n = r.count(MAX_RECEIVING_CHAINS as u32)?;
-        let mut receiving = Vec::with_capacity(n);
-        for _ in 0..n {
-            let ratchet_key = r.public()?;
-            let chain = read_chain(r)?;
-            let m = r.count(MAX_SKIPPED_KEYS as u32)?;
-            let mut skipped = Vec::with_capacity(m);
-            for _ in 0..m {
-                let i = r.u32()?;
-                skipped.push((i, Secret32(r.key32()?)));
-            }
-            receiving.push(ReceivingChain {
-                ratchet_key,
-                chain,
-                skipped,
-            });
-        }
-        let pending_prekey = if r.bool()? {
-            let prekey_id = if r.bool()? { Some(r.u32()?) } else { None };
-            Some(PendingPreKey {
-                prekey_id,
-                signed_prekey_id: r.u32()?,
-                base_key: r.public()?,
-            })
-        } else {
-            None
-        };
-        Ok(Self {
-            local_identity,
-            remote_identity,
-            local_registration_id,
-            remote_registration_id,
-            base_key,
-            base_key_ours,
-            root_key,
-            our_ratchet,
-            their_ratchet,
-            previous_counter,
-            sending,
-            receiving,
-            pending_prekey,
-        })
-    }
-}
-
-fn write_chain(w: &mut Writer, chain: &Chain) {
-    w.u32(chain.next);
-    match &chain.key {
-        Some(k) => {
-            w.bool(true);
-            w.key32(&k.0);
-        }
-        None => w.bool(false),
-    }
-}
-
-fn read_chain(r: &mut Reader<'_>) -> Result<Chain, SignalError> {
-    let next = r.u32()?;
-    let key = if r.bool()? {
-        Some(Secret32(r.key32()?))
-    } else {
-        None
-    };
-    Ok(Chain { key, next })
 }

@@ -55,14 +55,22 @@ impl SenderKeyState {
         self.iteration
     }
 
-    fn step(&mut self) -> Secret32 {
+    /// The key for the current iteration, moving the chain on. The last iteration is never
+    /// used, so the counter cannot wrap back to keys already handed out.
+    fn step(&mut self) -> Result<Secret32, SignalError> {
+        if self.iteration == u32::MAX {
+            return Err(SignalError::CounterOverflow);
+        }
         let (seed, next) = chain_step(&self.chain_key);
         self.chain_key = next;
-        self.iteration = self.iteration.wrapping_add(1);
-        seed
+        self.iteration += 1;
+        Ok(seed)
     }
 
     fn key_for(&mut self, iteration: u32) -> Result<Secret32, SignalError> {
+        if iteration == u32::MAX {
+            return Err(SignalError::CounterOverflow);
+        }
         if iteration < self.iteration {
             return match self.skipped.iter().position(|(i, _)| *i == iteration) {
                 Some(pos) => Ok(self.skipped.remove(pos).1),
@@ -81,14 +89,14 @@ impl SenderKeyState {
         }
         while self.iteration < iteration {
             let i = self.iteration;
-            let seed = self.step();
+            let seed = self.step()?;
             self.skipped.push((i, seed));
         }
         if self.skipped.len() > MAX_SENDER_SKIPPED_KEYS {
             let excess = self.skipped.len() - MAX_SENDER_SKIPPED_KEYS;
             self.skipped.drain(..excess);
         }
-        Ok(self.step())
+        self.step()
     }
 
     fn write(&self, w: &mut Writer) {
@@ -216,7 +224,7 @@ impl SenderKeyRecord {
             .first_mut()
             .ok_or(SignalError::NoSenderKey(0))?;
         let iteration = state.iteration;
-        let seed = state.step();
+        let seed = state.step()?;
         let (iv, key) = message_key(&seed);
         let ciphertext = aes_cbc_encrypt(&key, &iv, plaintext);
         let signing = state
@@ -235,7 +243,7 @@ impl SenderKeyRecord {
         record.own_state()?;
         if let Some(state) = record.states.first_mut() {
             for _ in 0..n {
-                state.step();
+                state.step()?;
             }
         }
         Ok(record)
@@ -305,5 +313,39 @@ impl SenderKeyRecord {
         }
         r.end()?;
         Ok(Self { states })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::rngs::StdRng;
+    use rand::SeedableRng;
+
+    use super::*;
+
+    #[test]
+    fn iterations_never_wrap() {
+        let mut rng = StdRng::seed_from_u64(21);
+        let mut own = SenderKeyRecord::from_own_parts(5, [7; 32], KeyPair::generate(&mut rng));
+        // Relabel the chain just below the maximum (keys do not depend on the label).
+        own.states[0].iteration = u32::MAX - 1;
+        let receiver =
+            SenderKeyRecord::new().process_distribution(&own.distribution_message().unwrap());
+        let (m, next) = own.encrypt(b"last").unwrap();
+        assert_eq!(m.iteration, u32::MAX - 1);
+        let (pt, receiver) = receiver.decrypt(m.serialized()).unwrap();
+        assert_eq!(pt, b"last");
+        assert_eq!(
+            next.encrypt(b"x").unwrap_err(),
+            SignalError::CounterOverflow
+        );
+        assert_eq!(next.advance(1).unwrap_err(), SignalError::CounterOverflow);
+        // A validly signed message naming the maximum iteration is refused, record untouched.
+        let signing = own.states[0].signing_private.clone().unwrap();
+        let forged = SenderKeyMessage::build(&signing, 5, u32::MAX, vec![0; 16]);
+        assert_eq!(
+            receiver.decrypt(forged.serialized()).unwrap_err(),
+            SignalError::CounterOverflow
+        );
     }
 }

@@ -4,6 +4,7 @@
 
 use rand_core::CryptoRngCore;
 
+use super::budget::{Budget, DecryptCost, ARCHIVED_RATCHET_ATTEMPTS, MAX_DECRYPT_DERIVATIONS};
 use super::codec::{Reader, Writer};
 use super::error::SignalError;
 use super::keys::{LocalIdentity, PreKeyBundle, PreKeyLookup};
@@ -23,6 +24,13 @@ pub struct SessionRecord {
     current: Option<SessionState>,
     /// Most recent first.
     previous: Vec<SessionState>,
+}
+
+/// Where a session sits in a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Slot {
+    Current,
+    Previous(usize),
 }
 
 /// An encrypted 1:1 message and its `<enc type>`.
@@ -91,6 +99,16 @@ impl SessionRecord {
         self.current.is_some()
     }
 
+    #[cfg(test)]
+    pub(crate) fn current_mut(&mut self) -> Option<&mut SessionState> {
+        self.current.as_mut()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn previous_sessions(&self) -> &[SessionState] {
+        &self.previous
+    }
+
     /// Number of archived sessions.
     pub fn previous_count(&self) -> usize {
         self.previous.len()
@@ -142,6 +160,11 @@ impl SessionRecord {
     }
 
     /// Decrypts a `pkmsg` or `msg`. May draw one key pair from `rng` (a ratchet step).
+    ///
+    /// The work is bounded whatever the bytes say: a `msg` is tried against the sessions whose
+    /// receiving chains know its ratchet key, then with a ratchet step against the current
+    /// session and the [`ARCHIVED_RATCHET_ATTEMPTS`] most recent archived ones, and all attempts
+    /// share [`MAX_DECRYPT_DERIVATIONS`] chain steps ([`SignalError::DecryptBudget`] beyond).
     pub fn decrypt(
         &self,
         local: &LocalIdentity,
@@ -149,10 +172,24 @@ impl SessionRecord {
         incoming: Incoming<'_>,
         rng: &mut impl CryptoRngCore,
     ) -> Result<Decrypted, SignalError> {
-        match incoming {
-            Incoming::PreKey(bytes) => self.decrypt_prekey(local, prekeys, bytes, rng),
-            Incoming::Whisper(bytes) => self.decrypt_whisper(&WhisperMessage::parse(bytes)?, rng),
-        }
+        self.decrypt_with_cost(local, prekeys, incoming, rng).0
+    }
+
+    /// [`SessionRecord::decrypt`], also reporting the work it did (successful or not).
+    pub fn decrypt_with_cost(
+        &self,
+        local: &LocalIdentity,
+        prekeys: &impl PreKeyLookup,
+        incoming: Incoming<'_>,
+        rng: &mut impl CryptoRngCore,
+    ) -> (Result<Decrypted, SignalError>, DecryptCost) {
+        let mut budget = Budget::new(MAX_DECRYPT_DERIVATIONS);
+        let result = match incoming {
+            Incoming::PreKey(bytes) => self.decrypt_prekey(local, prekeys, bytes, rng, &mut budget),
+            Incoming::Whisper(bytes) => WhisperMessage::parse(bytes)
+                .and_then(|msg| self.decrypt_whisper(&msg, rng, &mut budget)),
+        };
+        (result, budget.cost())
     }
 
     fn decrypt_prekey(
@@ -161,28 +198,25 @@ impl SessionRecord {
         prekeys: &impl PreKeyLookup,
         bytes: &[u8],
         rng: &mut impl CryptoRngCore,
+        budget: &mut Budget,
     ) -> Result<Decrypted, SignalError> {
         let msg = PreKeyWhisperMessage::parse(bytes)?;
         let same_base = |s: &SessionState| !s.base_key_ours && s.base_key == msg.base_key;
         // A repeated pkmsg of a session we already built (the peer has not heard from us yet).
-        if self.current.as_ref().is_some_and(same_base) || self.previous.iter().any(same_base) {
-            let mut record = self.clone();
-            let plaintext = if let Some(state) = record.current.as_mut().filter(|s| same_base(s)) {
-                state.decrypt(&msg.message, rng)?
-            } else {
-                let pos = record
-                    .previous
-                    .iter()
-                    .position(same_base)
-                    .ok_or(SignalError::NoSession)?;
-                let mut state = record.previous.remove(pos);
-                let plaintext = state.decrypt(&msg.message, rng)?;
-                record.promote(state);
-                plaintext
-            };
+        let repeated = if self.current.as_ref().is_some_and(same_base) {
+            Some(Slot::Current)
+        } else {
+            self.previous.iter().position(same_base).map(Slot::Previous)
+        };
+        if let Some(slot) = repeated {
+            let stored = self.slot(slot).ok_or(SignalError::NoSession)?;
+            // Only the one state is copied until the message has proven itself.
+            stored.check_cost(&msg.message, budget)?;
+            let mut state = stored.clone();
+            let plaintext = state.decrypt(&msg.message, rng, budget)?;
             return Ok(Decrypted {
                 plaintext,
-                record,
+                record: self.with_decrypted(slot, state),
                 consumed_prekey: None,
                 remote_identity: msg.identity_key,
             });
@@ -202,7 +236,7 @@ impl SessionRecord {
             &signed,
             one_time.as_ref(),
         );
-        let plaintext = state.decrypt(&msg.message, rng)?;
+        let plaintext = state.decrypt(&msg.message, rng, budget)?;
         let mut record = self.clone();
         record.promote(state);
         Ok(Decrypted {
@@ -213,40 +247,79 @@ impl SessionRecord {
         })
     }
 
+    /// Which sessions a `msg` is tried against, in order: those that know its ratchet key (no
+    /// ratchet step; current first), then, with a ratchet step, the current session and a few
+    /// recent archived ones. Older sessions cannot plausibly receive a new ratchet key.
+    fn whisper_candidates(&self, ratchet_key: &PublicKey) -> Vec<Slot> {
+        let slots = self.current.iter().map(|s| (Slot::Current, s)).chain(
+            self.previous
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (Slot::Previous(i), s)),
+        );
+        let (known, unknown): (Vec<_>, Vec<_>) =
+            slots.partition(|(_, s)| s.knows_ratchet_key(ratchet_key));
+        let worth_a_step = |slot: &Slot| match slot {
+            Slot::Current => true,
+            Slot::Previous(i) => *i < ARCHIVED_RATCHET_ATTEMPTS,
+        };
+        known
+            .into_iter()
+            .map(|(slot, _)| slot)
+            .chain(
+                unknown
+                    .into_iter()
+                    .map(|(slot, _)| slot)
+                    .filter(worth_a_step),
+            )
+            .collect()
+    }
+
+    /// The record after `state` (a copy of the one at `slot`) decrypted a message: a current
+    /// session is replaced in place, an archived one is promoted to current.
+    fn with_decrypted(&self, slot: Slot, state: SessionState) -> SessionRecord {
+        let mut record = self.clone();
+        match slot {
+            Slot::Current => record.current = Some(state),
+            Slot::Previous(pos) => {
+                record.previous.remove(pos);
+                record.promote(state);
+            }
+        }
+        record
+    }
+
+    fn slot(&self, slot: Slot) -> Option<&SessionState> {
+        match slot {
+            Slot::Current => self.current.as_ref(),
+            Slot::Previous(i) => self.previous.get(i),
+        }
+    }
+
     fn decrypt_whisper(
         &self,
         msg: &WhisperMessage,
         rng: &mut impl CryptoRngCore,
+        budget: &mut Budget,
     ) -> Result<Decrypted, SignalError> {
         let mut first_error = None;
-        if let Some(current) = &self.current {
-            let mut state = current.clone();
-            match state.decrypt(msg, rng) {
-                Ok(plaintext) => {
-                    let mut record = self.clone();
-                    let remote_identity = state.remote_identity;
-                    record.current = Some(state);
-                    return Ok(Decrypted {
-                        plaintext,
-                        record,
-                        consumed_prekey: None,
-                        remote_identity,
-                    });
-                }
-                Err(e) => first_error = Some(e),
+        for slot in self.whisper_candidates(&msg.ratchet_key) {
+            let Some(stored) = self.slot(slot) else {
+                continue;
+            };
+            // Refuse before cloning: a state can hold thousands of skipped keys.
+            if let Err(e) = stored.check_cost(msg, budget) {
+                budget.count_session();
+                first_error.get_or_insert(e);
+                continue;
             }
-        }
-        for (pos, previous) in self.previous.iter().enumerate() {
-            let mut state = previous.clone();
-            match state.decrypt(msg, rng) {
+            let mut state = stored.clone();
+            match state.decrypt(msg, rng, budget) {
                 Ok(plaintext) => {
-                    let mut record = self.clone();
-                    record.previous.remove(pos);
                     let remote_identity = state.remote_identity;
-                    record.promote(state);
                     return Ok(Decrypted {
                         plaintext,
-                        record,
+                        record: self.with_decrypted(slot, state),
                         consumed_prekey: None,
                         remote_identity,
                     });
