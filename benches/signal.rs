@@ -170,7 +170,7 @@ fn forged_msg(rng: &mut StdRng, counter: u32, previous_counter: u32) -> Vec<u8> 
     let ratchet = KeyPair::generate(rng).public;
     let mut key = vec![0x05];
     key.extend_from_slice(ratchet.as_bytes());
-    let proto = wa_protobuf::signal::SignalMessage {
+    let proto = wa_actors::proto::signal::SignalMessage {
         ratchet_key: Some(key),
         counter: Some(counter),
         previous_counter: Some(previous_counter),
