@@ -9,6 +9,7 @@ use wa_protocol::noise::{PayloadConfig, WA_CERT_ROOT};
 use crate::conn::KeepaliveConfig;
 use crate::pairing::PairingConfig;
 use crate::prekeys::PreKeyConfig;
+use crate::store::RetentionConfig;
 use crate::supervision::{BackoffConfig, MeltdownConfig};
 
 /// The real WhatsApp Web endpoint.
@@ -42,6 +43,8 @@ pub struct ClientConfig {
     pub pairing: PairingConfig,
     /// How many one-time prekeys to keep on the server.
     pub prekeys: PreKeyConfig,
+    /// How long processed message ids are kept and how much retry state is remembered.
+    pub retention: RetentionConfig,
 }
 
 impl Default for ClientConfig {
@@ -59,6 +62,7 @@ impl Default for ClientConfig {
             iq_timeout: Duration::from_secs(75),
             pairing: PairingConfig::default(),
             prekeys: PreKeyConfig::default(),
+            retention: RetentionConfig::default(),
         }
     }
 }

@@ -338,6 +338,7 @@ impl ClientSupState {
                 client: myself.clone(),
                 counters: self.counters.clone(),
                 meltdown: self.config.meltdown,
+                retention: self.config.retention,
             },
             myself.get_cell(),
         )

@@ -1,7 +1,6 @@
 //! The `Signal` actor: one mailbox, so stanzas are handled strictly in arrival order (and so
 //! in order per sender device), each to its end before the next.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef};
@@ -9,10 +8,12 @@ use wa_protocol::binary::{Jid, Node};
 use wa_protocol::signal::signal_address_user;
 
 use super::inbound::{handle_message, Ctx, OutcomeKind};
+use super::prune::Pruner;
+use super::retries::RetryBook;
 use crate::broadcaster::BroadcasterHandle;
 use crate::client::counters::Counters;
 use crate::client::supervisor::ClientSupMsg;
-use crate::store::{AccountId, Batch, DeviceData, Namespace, Store};
+use crate::store::{AccountId, Batch, DeviceData, Namespace, RetentionConfig, Store};
 
 /// Messages of the Signal actor.
 pub(crate) enum SignalMsg {
@@ -30,6 +31,7 @@ pub(crate) struct SignalArgs {
     pub broadcaster: BroadcasterHandle,
     pub client: ActorRef<ClientSupMsg>,
     pub counters: Arc<Counters>,
+    pub retention: RetentionConfig,
     pub span: tracing::Span,
 }
 
@@ -38,7 +40,8 @@ pub(crate) struct Signal;
 pub(crate) struct SignalState {
     args: SignalArgs,
     device: Option<DeviceData>,
-    retries: HashMap<String, u32>,
+    retries: RetryBook,
+    pruner: Pruner,
 }
 
 impl SignalState {
@@ -67,6 +70,7 @@ impl SignalState {
             account: &self.args.account_id,
             device,
             retries: &mut self.retries,
+            max_retry_prekeys: self.args.retention.max_retry_prekeys,
         };
         // A store failure fails this actor: StateSup restarts it and asks for a new
         // connection, so the un-acked stanza is delivered again.
@@ -104,6 +108,14 @@ impl SignalState {
                 .await
                 .map_err(|e| format!("store: {e}"))?;
         }
+        self.pruner
+            .run_if_due(
+                &*self.args.store,
+                &self.args.account_id,
+                chrono::Utc::now(),
+                std::time::Instant::now(),
+            )
+            .await;
         Ok(())
     }
 
@@ -144,10 +156,12 @@ impl Actor for Signal {
         _myself: ActorRef<Self::Msg>,
         args: SignalArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
+        let r = &args.retention;
         Ok(SignalState {
+            retries: RetryBook::new(r.max_tracked_retries, r.max_retry_prekeys),
+            pruner: Pruner::new(r),
             args,
             device: None,
-            retries: HashMap::new(),
         })
     }
 

@@ -11,7 +11,7 @@ use super::signal::{Signal, SignalArgs, SignalMsg};
 use crate::broadcaster::BroadcasterHandle;
 use crate::client::counters::Counters;
 use crate::client::supervisor::ClientSupMsg;
-use crate::store::{AccountId, Store};
+use crate::store::{AccountId, RetentionConfig, Store};
 use crate::supervision::{MeltdownConfig, RestartWindow};
 
 /// Messages of the state supervisor.
@@ -28,6 +28,7 @@ pub(crate) struct StateSupArgs {
     pub client: ActorRef<ClientSupMsg>,
     pub counters: Arc<Counters>,
     pub meltdown: MeltdownConfig,
+    pub retention: RetentionConfig,
 }
 
 pub(crate) struct StateSup;
@@ -53,6 +54,7 @@ async fn spawn_signal(
             broadcaster: args.broadcaster.clone(),
             client: args.client.clone(),
             counters: args.counters.clone(),
+            retention: args.retention,
             span: tracing::info_span!(parent: span, "signal"),
         },
         sup.get_cell(),
