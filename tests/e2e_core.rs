@@ -239,6 +239,16 @@ impl Store for SlowStore {
             self.inner.apply_then(account, batch, on_commit).await
         })
     }
+    fn reserve_ids<'a>(
+        &'a self,
+        account: &'a AccountId,
+        ns: Namespace,
+        key: &'a [u8],
+        count: u32,
+        max: u32,
+    ) -> BoxFuture<'a, StoreResult<u32>> {
+        self.inner.reserve_ids(account, ns, key, count, max)
+    }
     fn prune_older_than<'a>(
         &'a self,
         account: &'a AccountId,

@@ -94,13 +94,7 @@ pub(super) struct Subscriber {
 impl Subscriber {
     fn deliver(&mut self, event: Event) -> Delivery {
         match &mut self.target {
-            Target::Actor(a) => {
-                if a.deliver(event) {
-                    Delivery::Delivered
-                } else {
-                    Delivery::Gone
-                }
-            }
+            Target::Actor(a) => a.deliver(event),
             Target::Stream(s) => s.deliver(event),
             Target::Handler { actor, queued } => {
                 if queued.load(Ordering::Acquire) >= HANDLER_QUEUE_LIMIT {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use ractor::{ActorId, ActorRef, ActorStatus, Message};
 
-use super::stream::{self, EventStream, StreamSink};
+use super::stream::{self, Delivery, EventStream, StreamSink};
 use crate::events::{Event, EventHandler};
 
 /// An async event callback, type-erased. Built by [`Sink::handler`] and friends.
@@ -14,8 +14,8 @@ pub type EventCallback = Arc<dyn Fn(Event) -> BoxFuture<'static, ()> + Send + Sy
 
 /// Delivery into an actor's mailbox; implemented for `ActorRef<M>` plus a conversion.
 pub(super) trait ActorSink: Send + Sync + 'static {
-    /// Sends; false when the actor is gone.
-    fn deliver(&self, event: Event) -> bool;
+    /// Converts and sends.
+    fn deliver(&self, event: Event) -> Delivery;
     /// False once the actor is stopping or stopped.
     fn is_alive(&self) -> bool;
     /// The actor, for logs.
@@ -32,8 +32,22 @@ where
     M: Message,
     F: Fn(Event) -> M + Send + Sync + 'static,
 {
-    fn deliver(&self, event: Event) -> bool {
-        self.actor.send_message((self.map)(event)).is_ok()
+    fn deliver(&self, event: Event) -> Delivery {
+        // The conversion is the subscriber's code, running in the publisher's context (a
+        // commit hook): a panic in it loses this subscriber's copy of the event, and nothing
+        // else (not the other subscribers, not the publisher).
+        let converted =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (self.map)(event)));
+        match converted {
+            Ok(message) => match self.actor.send_message(message) {
+                Ok(()) => Delivery::Delivered,
+                Err(_) => Delivery::Gone,
+            },
+            Err(_) => {
+                tracing::error!(actor = %self.actor.get_id(), "event conversion panicked; event dropped for this subscriber");
+                Delivery::Dropped
+            }
+        }
     }
 
     fn is_alive(&self) -> bool {

@@ -9,6 +9,7 @@ use wa_protocol::noise::{PayloadConfig, WA_CERT_ROOT};
 use crate::conn::KeepaliveConfig;
 use crate::pairing::PairingConfig;
 use crate::prekeys::PreKeyConfig;
+use crate::store::RetentionConfig;
 use crate::supervision::{BackoffConfig, MeltdownConfig};
 
 /// The real WhatsApp Web endpoint.
@@ -50,6 +51,8 @@ pub struct ClientConfig {
     /// Inbound messages that may wait for their owners (the Signal actor, mostly) before the
     /// socket stops reading: the backpressure mark.
     pub inbound_high_water: usize,
+    /// How long processed message ids are kept and how much retry state is remembered.
+    pub retention: RetentionConfig,
 }
 
 impl Default for ClientConfig {
@@ -68,6 +71,7 @@ impl Default for ClientConfig {
             pairing: PairingConfig::default(),
             prekeys: PreKeyConfig::default(),
             inbound_high_water: DEFAULT_INBOUND_HIGH_WATER,
+            retention: RetentionConfig::default(),
         }
     }
 }

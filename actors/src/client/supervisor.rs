@@ -84,6 +84,7 @@ impl ClientSupState {
             live: self.live.clone(),
             identity: self.identity.clone(),
             counters: self.counters.clone(),
+            retention: self.config.retention,
             span: tracing::info_span!(parent: &self.span, "signal"),
         };
         let args = StateSupArgs {

@@ -7,7 +7,7 @@ use ractor::{Actor, ActorProcessingErr, ActorRef};
 use wa_protocol::binary::Node;
 use wa_protocol::stanza::prekeys::{count_iq, parse_count_reply, upload_iq};
 
-use super::plan::{generate, parse_next_id, upload_size, NEXT_PREKEY_ID};
+use super::plan::{mint, upload_size, NEXT_PREKEY_ID};
 use super::PreKeyConfig;
 use crate::counters::Counters;
 use crate::link::{narrow, Inbound, IqError, LiveConn};
@@ -57,25 +57,19 @@ impl PreKeysArgs {
 
     /// Brings the server to at least `min` keys, given that it reported `server_count`.
     async fn top_up(&self, server_count: u32) -> Result<(), PreKeyError> {
-        let local = self
-            .store
-            .scan_prefix(&self.account_id, Namespace::PRE_KEYS, &[])
-            .await?;
+        // The id counter exists once any key was minted, so it alone tells a fresh device;
+        // loading every stored key (private halves included) just to count them is not needed.
         let meta = self
             .store
             .get(&self.account_id, Namespace::SIGNAL_META, NEXT_PREKEY_ID)
             .await?;
-        let n = upload_size(
-            &self.config,
-            server_count,
-            local.is_empty() && meta.is_none(),
-        );
+        let n = upload_size(&self.config, server_count, meta.is_none());
         if n == 0 {
             tracing::debug!(parent: &self.span, server_count, "enough prekeys on the server");
             return Ok(());
         }
-        let first = parse_next_id(meta.as_deref());
-        let (keys, batch) = generate(first, n, &mut rand::rngs::OsRng);
+        let (keys, batch) = mint(&*self.store, &self.account_id, n, &mut rand::rngs::OsRng).await?;
+        let first = keys.first().map_or(0, |k| k.id);
         // Private halves are durable before any contact can be handed the public ones.
         self.store.apply(&self.account_id, batch).await?;
         let d = &self.device;

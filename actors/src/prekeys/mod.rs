@@ -4,8 +4,12 @@
 //! The `PreKeys` actor is a child of `ConnSup`, started once a paired device logged in. It asks
 //! the server how many keys it still holds and uploads more when fewer than
 //! [`PreKeyConfig::min`] are left, again whenever the server sends a low-count notification.
-//! New keys are stored (private halves and the next id, in one batch) *before* the upload, so
-//! a `pkmsg` to any key the server hands out always finds its private key here.
+//! Ids come from one counter the store advances atomically ([`Store::reserve_ids`]), shared
+//! with the Signal actor's retry receipts, and new keys are stored insert-only *before* the
+//! upload, so a `pkmsg` to any key the server hands out always finds its private key here and
+//! no key already handed out is ever replaced.
+//!
+//! [`Store::reserve_ids`]: crate::store::Store::reserve_ids
 
 mod actor;
 pub(crate) mod plan;

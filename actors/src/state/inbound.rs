@@ -1,20 +1,18 @@
 //! One inbound `<message>`: decrypt, persist, then say what to publish and send.
 
-use std::collections::HashMap;
-
 use chrono::Utc;
 use wa_protocol::binary::Node;
 use wa_protocol::message::{Decryption, MessageStanza};
-use wa_protocol::signal::{signal_address, LocalIdentity, PreKey};
+use wa_protocol::signal::{signal_address, LocalIdentity};
 use wa_protocol::stanza::ack::{ack_for, nack_for, NACK_PARSING_ERROR};
-use wa_protocol::stanza::prekeys::next_prekey_id;
 use wa_protocol::stanza::receipt::{
     delivery_receipt, next_retry_count, retry_needs_keys, retry_receipt, RetryKeys,
 };
 
 use super::keys::{load_prekeys, load_recv_keys, processed_key, sender_key_key, signed_prekey};
+use super::retries::RetryBook;
+use super::retry_prekey::retry_prekey;
 use crate::events::Event;
-use crate::prekeys::plan::{parse_next_id, NEXT_PREKEY_ID};
 use crate::recv::message::{message_info, plan_message, push_name_update};
 use crate::recv::route::own_jids;
 use crate::store::{AccountId, Batch, DeviceData, Namespace, Store, StoreError};
@@ -52,8 +50,10 @@ pub(crate) struct Ctx<'a> {
     pub store: &'a dyn Store,
     pub account: &'a AccountId,
     pub device: &'a DeviceData,
-    /// Retry receipts already sent per message id in this process.
-    pub retries: &'a mut HashMap<String, u32>,
+    /// Retry receipts sent and retry prekeys handed out, in this process.
+    pub retries: &'a mut RetryBook,
+    /// At most this many retry-minted prekeys stay stored.
+    pub max_retry_prekeys: usize,
 }
 
 /// Works out one `<message>`: reads the state it needs, decrypts, and returns what to store
@@ -141,7 +141,9 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
         );
     }
     if let Some(id) = changes.consumed_prekey {
-        batch = batch.delete(Namespace::PRE_KEYS, id.to_be_bytes().to_vec());
+        batch = batch
+            .delete(Namespace::PRE_KEYS, id.to_be_bytes().to_vec())
+            .delete(Namespace::RETRY_PRE_KEYS, id.to_be_bytes().to_vec());
     }
     if let Some(remote) = &changes.remote_identity {
         // Trust on first use, and follow a change (whatsmeow's store does the same); the
@@ -185,7 +187,7 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
                 );
                 events.push(update);
             }
-            ctx.retries.remove(&stanza.id);
+            ctx.retries.sent.remove(&stanza.id);
             OutcomeKind::Delivered
         }
         Some(failure) => {
@@ -195,22 +197,19 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
     };
     events.extend(plan.events);
     if let Some(need) = plan.retry {
-        let sent = ctx.retries.get(&stanza.id).copied().unwrap_or(0);
+        let sent = ctx.retries.sent.get(&stanza.id).copied().unwrap_or(0);
         if let Some(count) = next_retry_count(sent, stanza.retry_count()) {
-            ctx.retries.insert(stanza.id.clone(), count);
+            ctx.retries.sent.insert(stanza.id.clone(), count);
             let keys = if retry_needs_keys(count, need.force_keys) {
-                let (prekey, next) = fresh_prekey(ctx).await?;
-                batch = batch
-                    .put(
-                        Namespace::PRE_KEYS,
-                        prekey.id.to_be_bytes().to_vec(),
-                        prekey.to_bytes(),
-                    )
-                    .put(
-                        Namespace::SIGNAL_META,
-                        NEXT_PREKEY_ID.to_vec(),
-                        next.to_be_bytes().to_vec(),
-                    );
+                let (prekey, writes) = retry_prekey(
+                    ctx.store,
+                    ctx.account,
+                    ctx.retries,
+                    &address,
+                    ctx.max_retry_prekeys,
+                )
+                .await?;
+                batch.ops.extend(writes.ops);
                 Some(prekey)
             } else {
                 None
@@ -247,18 +246,4 @@ fn dropped(ack: Vec<Node>) -> Outcome {
         replies: ack,
         kind: OutcomeKind::Dropped,
     }
-}
-
-/// A new one-time prekey for a retry receipt and the id to continue from; the caller stores
-/// both in the stanza's batch, before the receipt goes out.
-async fn fresh_prekey(ctx: &Ctx<'_>) -> Result<(PreKey, u32), StoreError> {
-    let stored = ctx
-        .store
-        .get(ctx.account, Namespace::SIGNAL_META, NEXT_PREKEY_ID)
-        .await?;
-    let id = parse_next_id(stored.as_deref());
-    Ok((
-        PreKey::generate(id, &mut rand::rngs::OsRng),
-        next_prekey_id(id),
-    ))
 }

@@ -10,6 +10,9 @@
 
 mod inbound;
 mod keys;
+mod prune;
+mod retries;
+mod retry_prekey;
 mod signal;
 mod supervisor;
 

@@ -3,7 +3,6 @@
 //! and identity-change notifications straight from the Router and sends its receipts and
 //! acks straight to the live connection.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef};
@@ -12,10 +11,12 @@ use wa_protocol::signal::signal_address_user;
 use wa_protocol::stanza::notification::Notification;
 
 use super::inbound::{handle_message, Ctx, OutcomeKind};
+use super::prune::Pruner;
+use super::retries::RetryBook;
 use crate::broadcaster::BroadcasterHandle;
 use crate::counters::Counters;
 use crate::link::{IdentityCell, Inbound, LiveConn};
-use crate::store::{AccountId, Batch, Namespace, Store};
+use crate::store::{AccountId, Batch, Namespace, RetentionConfig, Store};
 
 /// Messages of the Signal actor.
 pub(crate) enum SignalMsg {
@@ -46,6 +47,7 @@ pub(crate) struct SignalArgs {
     pub live: LiveConn,
     pub identity: IdentityCell,
     pub counters: Arc<Counters>,
+    pub retention: RetentionConfig,
     pub span: tracing::Span,
 }
 
@@ -53,7 +55,8 @@ pub(crate) struct Signal;
 
 pub(crate) struct SignalState {
     args: SignalArgs,
-    retries: HashMap<String, u32>,
+    retries: RetryBook,
+    pruner: Pruner,
 }
 
 impl SignalState {
@@ -66,6 +69,7 @@ impl SignalState {
             account: &self.args.account_id,
             device: &device,
             retries: &mut self.retries,
+            max_retry_prekeys: self.args.retention.max_retry_prekeys,
         };
         // A store failure fails this actor: StateSup restarts it and asks for a new
         // connection, so the un-acked stanza is delivered again.
@@ -106,6 +110,14 @@ impl SignalState {
                 .await
                 .map_err(|e| format!("store: {e}"))?;
         }
+        self.pruner
+            .run_if_due(
+                &*self.args.store,
+                &self.args.account_id,
+                chrono::Utc::now(),
+                std::time::Instant::now(),
+            )
+            .await;
         Ok(())
     }
 
@@ -146,9 +158,11 @@ impl Actor for Signal {
         _myself: ActorRef<Self::Msg>,
         args: SignalArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
+        let r = &args.retention;
         Ok(SignalState {
+            retries: RetryBook::new(r.max_tracked_retries, r.max_retry_prekeys),
+            pruner: Pruner::new(r),
             args,
-            retries: HashMap::new(),
         })
     }
 

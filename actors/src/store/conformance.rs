@@ -167,6 +167,168 @@ pub(crate) async fn prune(store: &dyn Store) {
         .is_some());
 }
 
+pub(crate) async fn insert_new_never_overwrites(store: &dyn Store) {
+    let a = AccountId::from("a");
+    let ns = Namespace::PRE_KEYS;
+    store.put(&a, ns, b"taken", b"uploaded key").await.unwrap();
+    store
+        .put(&a, Namespace::SESSIONS, b"s", b"old")
+        .await
+        .unwrap();
+    // Earlier writes of the failing batch are undone with it, whatever their kind.
+    let batch = Batch::new()
+        .put(Namespace::SESSIONS, b"s".to_vec(), b"new".to_vec())
+        .insert_new(ns, b"fresh".to_vec(), b"k1".to_vec())
+        .delete(ns, b"other".to_vec())
+        .clear(Namespace::CONTACTS)
+        .insert_new(ns, b"taken".to_vec(), b"would overwrite".to_vec());
+    store
+        .put(&a, Namespace::CONTACTS, b"c", b"name")
+        .await
+        .unwrap();
+    store.put(&a, ns, b"other", b"kept").await.unwrap();
+    match store.apply(&a, batch).await {
+        Err(StoreError::KeyExists { ns: n, key }) => {
+            assert_eq!(n, ns);
+            assert_eq!(key, b"taken");
+        }
+        other => panic!("expected KeyExists, got {other:?}"),
+    }
+    assert_eq!(
+        store.get(&a, ns, b"taken").await.unwrap(),
+        Some(b"uploaded key".to_vec())
+    );
+    assert_eq!(store.get(&a, ns, b"fresh").await.unwrap(), None);
+    assert_eq!(
+        store.get(&a, ns, b"other").await.unwrap(),
+        Some(b"kept".to_vec())
+    );
+    assert_eq!(
+        store.get(&a, Namespace::SESSIONS, b"s").await.unwrap(),
+        Some(b"old".to_vec())
+    );
+    assert_eq!(
+        store.get(&a, Namespace::CONTACTS, b"c").await.unwrap(),
+        Some(b"name".to_vec())
+    );
+    // Two inserts of one key in one batch: the second finds the first.
+    let twice = Batch::new()
+        .insert_new(ns, b"dup".to_vec(), b"1".to_vec())
+        .insert_new(ns, b"dup".to_vec(), b"2".to_vec());
+    assert!(matches!(
+        store.apply(&a, twice).await,
+        Err(StoreError::KeyExists { .. })
+    ));
+    assert_eq!(store.get(&a, ns, b"dup").await.unwrap(), None);
+    store
+        .apply(
+            &a,
+            Batch::new().insert_new(ns, b"dup".to_vec(), b"1".to_vec()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get(&a, ns, b"dup").await.unwrap(),
+        Some(b"1".to_vec())
+    );
+    store.delete_account(&a).await.unwrap();
+}
+
+pub(crate) async fn reserve_ids_hands_out_disjoint_ranges(store: &dyn Store) {
+    let a = AccountId::from("a");
+    let (ns, key) = (Namespace::SIGNAL_META, b"counter".as_slice());
+    assert_eq!(store.reserve_ids(&a, ns, key, 3, 10).await.unwrap(), 1);
+    assert_eq!(store.reserve_ids(&a, ns, key, 5, 10).await.unwrap(), 4);
+    assert_eq!(store.reserve_ids(&a, ns, key, 1, 10).await.unwrap(), 9);
+    // 10 is the last id; the range wraps to 1.
+    assert_eq!(store.reserve_ids(&a, ns, key, 2, 10).await.unwrap(), 10);
+    assert_eq!(store.reserve_ids(&a, ns, key, 1, 10).await.unwrap(), 2);
+    assert_eq!(
+        store.get(&a, ns, key).await.unwrap(),
+        Some(3u32.to_be_bytes().to_vec())
+    );
+    // Counters are per account and per key.
+    let b = AccountId::from("b");
+    assert_eq!(store.reserve_ids(&b, ns, key, 1, 10).await.unwrap(), 1);
+    assert_eq!(store.reserve_ids(&a, ns, b"other", 1, 10).await.unwrap(), 1);
+    // Concurrent reservations never overlap.
+    let reservations =
+        futures::future::join_all((0..40).map(|_| store.reserve_ids(&a, ns, b"race", 7, 1 << 24)))
+            .await;
+    let mut firsts: Vec<u32> = reservations.into_iter().map(Result::unwrap).collect();
+    firsts.sort_unstable();
+    assert_eq!(firsts, (0..40).map(|i| 1 + 7 * i).collect::<Vec<_>>());
+    store.delete_account(&a).await.unwrap();
+    store.delete_account(&b).await.unwrap();
+}
+
+pub(crate) async fn commit_hooks(store: &dyn Store) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let a = AccountId::from("a");
+    let ns = Namespace::PROCESSED_MESSAGES;
+    let seen = Arc::new(AtomicUsize::new(0));
+    let s = seen.clone();
+    store
+        .apply_then(
+            &a,
+            Batch::new().put(ns, b"m1".to_vec(), b"".to_vec()),
+            Box::new(move || {
+                s.fetch_add(1, Ordering::SeqCst);
+            }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        1,
+        "hook ran before apply_then returned"
+    );
+    // A failed batch runs no hook.
+    let s = seen.clone();
+    let failing = Batch::new()
+        .insert_new(ns, b"m1".to_vec(), b"".to_vec())
+        .put(ns, b"m2".to_vec(), b"".to_vec());
+    assert!(store
+        .apply_then(
+            &a,
+            failing,
+            Box::new(move || {
+                s.fetch_add(1, Ordering::SeqCst);
+            })
+        )
+        .await
+        .is_err());
+    assert_eq!(seen.load(Ordering::SeqCst), 1);
+    // A panicking hook is reported, the batch stays committed and the store goes on.
+    let result = store
+        .apply_then(
+            &a,
+            Batch::new().put(ns, b"m3".to_vec(), b"".to_vec()),
+            Box::new(|| panic!("subscriber blew up")),
+        )
+        .await;
+    match result {
+        Err(StoreError::HookPanicked(detail)) => assert!(detail.contains("blew up")),
+        other => panic!("expected HookPanicked, got {other:?}"),
+    }
+    assert!(store.get(&a, ns, b"m3").await.unwrap().is_some());
+    let s = seen.clone();
+    store
+        .apply_then(
+            &a,
+            Batch::new().put(ns, b"m4".to_vec(), b"".to_vec()),
+            Box::new(move || {
+                s.fetch_add(1, Ordering::SeqCst);
+            }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(seen.load(Ordering::SeqCst), 2);
+    store.delete_account(&a).await.unwrap();
+}
+
 pub(crate) async fn load_or_create(store: &dyn Store) {
     let a = AccountId::from("a");
     let (first, created) = Device::load_or_create(store, &a, &mut OsRng).await.unwrap();
@@ -182,6 +344,9 @@ pub(crate) async fn all(store: &dyn Store) {
     batches_and_wipe(store).await;
     prune(store).await;
     store.delete_account(&AccountId::from("a")).await.unwrap();
+    insert_new_never_overwrites(store).await;
+    reserve_ids_hands_out_disjoint_ranges(store).await;
+    commit_hooks(store).await;
     load_or_create(store).await;
 }
 

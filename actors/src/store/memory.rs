@@ -6,13 +6,25 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use futures::future::{self, BoxFuture};
 
-use super::{AccountId, Batch, DeviceData, Entry, Namespace, Store, StoreResult, WriteOp};
+use super::{
+    counter, AccountId, Batch, DeviceData, Entry, Namespace, Store, StoreError, StoreResult,
+    WriteOp,
+};
+
+/// (table, key) → (value, unix seconds of the last write).
+type Tables = BTreeMap<(Namespace, Vec<u8>), (Vec<u8>, i64)>;
 
 #[derive(Default)]
 struct Account {
     device: Option<DeviceData>,
-    /// (table, key) → (value, unix seconds of the last write).
-    tables: BTreeMap<(Namespace, Vec<u8>), (Vec<u8>, i64)>,
+    tables: Tables,
+}
+
+/// What one write replaced, so a failed batch can be put back exactly.
+enum Undo {
+    Entry((Namespace, Vec<u8>), Option<(Vec<u8>, i64)>),
+    Table(Tables),
+    Device(Option<Box<DeviceData>>),
 }
 
 impl Account {
@@ -20,17 +32,65 @@ impl Account {
         self.device.is_none() && self.tables.is_empty()
     }
 
-    fn apply(&mut self, op: WriteOp, now: i64) {
-        match op {
+    fn apply(&mut self, op: WriteOp, now: i64) -> StoreResult<Undo> {
+        Ok(match op {
             WriteOp::Put { ns, key, value } => {
-                self.tables.insert((ns, key), (value, now));
+                let slot = (ns, key);
+                let old = self.tables.insert(slot.clone(), (value, now));
+                Undo::Entry(slot, old)
+            }
+            WriteOp::InsertNew { ns, key, value } => {
+                let slot = (ns, key);
+                if self.tables.contains_key(&slot) {
+                    return Err(StoreError::KeyExists { ns, key: slot.1 });
+                }
+                self.tables.insert(slot.clone(), (value, now));
+                Undo::Entry(slot, None)
             }
             WriteOp::Delete { ns, key } => {
-                self.tables.remove(&(ns, key));
+                let slot = (ns, key);
+                let old = self.tables.remove(&slot);
+                Undo::Entry(slot, old)
             }
-            WriteOp::Clear { ns } => self.tables.retain(|(n, _), _| *n != ns),
-            WriteOp::SaveDevice(device) => self.device = Some(*device),
+            WriteOp::Clear { ns } => {
+                let (gone, kept): (Tables, Tables) = std::mem::take(&mut self.tables)
+                    .into_iter()
+                    .partition(|((n, _), _)| *n == ns);
+                self.tables = kept;
+                Undo::Table(gone)
+            }
+            WriteOp::SaveDevice(device) => Undo::Device(self.device.replace(*device).map(Box::new)),
+        })
+    }
+
+    fn undo(&mut self, undo: Undo) {
+        match undo {
+            Undo::Entry(slot, Some(old)) => {
+                self.tables.insert(slot, old);
+            }
+            Undo::Entry(slot, None) => {
+                self.tables.remove(&slot);
+            }
+            Undo::Table(entries) => self.tables.extend(entries),
+            Undo::Device(old) => self.device = old.map(|d| *d),
         }
+    }
+
+    /// Applies every op or, on the first failure, none of them.
+    fn apply_all(&mut self, ops: Vec<WriteOp>, now: i64) -> StoreResult<()> {
+        let mut done = Vec::with_capacity(ops.len());
+        for op in ops {
+            match self.apply(op, now) {
+                Ok(undo) => done.push(undo),
+                Err(e) => {
+                    while let Some(undo) = done.pop() {
+                        self.undo(undo);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -186,17 +246,34 @@ impl Store for MemoryStore {
 
     fn apply<'a>(&'a self, account: &'a AccountId, batch: Batch) -> BoxFuture<'a, StoreResult<()>> {
         // One lock for the whole batch: readers see all of it or none of it.
-        self.with(|m| {
+        let result = self.with(|m| {
             let acc = m.entry(account.clone()).or_default();
-            let t = now();
-            for op in batch.ops {
-                acc.apply(op, t);
-            }
+            let result = acc.apply_all(batch.ops, now());
             if acc.is_empty() {
                 m.remove(account);
             }
+            result
         });
-        Self::ready(Ok(()))
+        Self::ready(result)
+    }
+
+    fn reserve_ids<'a>(
+        &'a self,
+        account: &'a AccountId,
+        ns: Namespace,
+        key: &'a [u8],
+        count: u32,
+        max: u32,
+    ) -> BoxFuture<'a, StoreResult<u32>> {
+        let first = self.with(|m| {
+            let tables = &mut m.entry(account.clone()).or_default().tables;
+            let slot = (ns, key.to_vec());
+            let (first, next) =
+                counter::reserve(tables.get(&slot).map(|(v, _)| v.as_slice()), count, max);
+            tables.insert(slot, (next.to_vec(), now()));
+            first
+        });
+        Self::ready(Ok(first))
     }
 
     fn prune_older_than<'a>(

@@ -13,10 +13,12 @@
 //! data is a new `Namespace` constant, not a schema migration.
 
 mod batch;
+mod counter;
 mod device;
 mod error;
 mod memory;
 mod namespace;
+mod retention;
 mod sqlite;
 
 use std::sync::Arc;
@@ -29,6 +31,7 @@ pub use device::{Device, DeviceData, SignedPreKey};
 pub use error::StoreError;
 pub use memory::MemoryStore;
 pub use namespace::Namespace;
+pub use retention::RetentionConfig;
 pub use sqlite::SqliteStore;
 
 /// Result of a store operation.
@@ -153,8 +156,10 @@ pub trait Store: Send + Sync + 'static {
     /// a crash can never leave a message marked processed but unpublished.
     ///
     /// The default runs `on_commit` right after `apply` resolves, in the same poll when `apply`
-    /// completes at once (as [`MemoryStore`]'s does); stores that commit elsewhere (SQLite's
-    /// worker thread) run it there.
+    /// completes at once (as [`MemoryStore`]'s does); stores with their own thread queue it
+    /// from there (SQLite runs hooks on a second thread, never on its connection thread,
+    /// because hooks run subscriber code). Hooks run in commit order. A panicking hook is
+    /// caught and reported as [`StoreError::HookPanicked`]; the batch stays committed.
     fn apply_then<'a>(
         &'a self,
         account: &'a AccountId,
@@ -163,10 +168,27 @@ pub trait Store: Send + Sync + 'static {
     ) -> BoxFuture<'a, StoreResult<()>> {
         Box::pin(async move {
             self.apply(account, batch).await?;
-            on_commit();
-            Ok(())
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(on_commit)).map_err(|p| {
+                let detail = error::panic_text(&*p);
+                tracing::error!(%detail, "a commit hook panicked; the batch stays committed");
+                StoreError::HookPanicked(detail)
+            })
         })
     }
+
+    /// Atomically reserves `count` consecutive ids from the counter stored under `key` in
+    /// `ns` and returns the first; concurrent callers never get overlapping ranges. Ids run
+    /// through `1..=max` and wrap to 1 after `max`, so the range is `first`, `first + 1`, …
+    /// modulo that wrap. The counter is a big-endian `u32` holding the next id; a missing or
+    /// unreadable one starts at 1. Used for one-time prekey ids, which two actors allocate.
+    fn reserve_ids<'a>(
+        &'a self,
+        account: &'a AccountId,
+        ns: Namespace,
+        key: &'a [u8],
+        count: u32,
+        max: u32,
+    ) -> BoxFuture<'a, StoreResult<u32>>;
 
     /// Deletes entries of a table last written before `before`; returns how many were removed.
     /// Keeps de-duplication tables from growing forever.

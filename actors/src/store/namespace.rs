@@ -15,6 +15,9 @@ impl Namespace {
     pub const IDENTITIES: Self = Self("signal_identities");
     /// One-time prekeys, keyed by prekey id (big-endian u32).
     pub const PRE_KEYS: Self = Self("signal_prekeys");
+    /// Markers (empty values) of the one-time prekeys minted for retry receipts, keyed like
+    /// [`Namespace::PRE_KEYS`]; they let the oldest be evicted to bound their number.
+    pub const RETRY_PRE_KEYS: Self = Self("signal_retry_prekeys");
     /// Signed prekeys beyond the current one, keyed by id.
     pub const SIGNED_PRE_KEYS: Self = Self("signal_signed_prekeys");
     /// Counters of our own Signal state (e.g. `next_prekey_id`, big-endian u32).

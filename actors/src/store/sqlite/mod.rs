@@ -5,6 +5,7 @@
 //! which SQLite needs anyway.
 
 mod device_row;
+mod file;
 mod migrations;
 mod worker;
 
@@ -15,7 +16,8 @@ use futures::future::BoxFuture;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::{
-    AccountId, Batch, DeviceData, Entry, Namespace, OnCommit, Store, StoreResult, WriteOp,
+    counter, AccountId, Batch, DeviceData, Entry, Namespace, OnCommit, Store, StoreError,
+    StoreResult, WriteOp,
 };
 use worker::Worker;
 
@@ -26,9 +28,11 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and migrates it to the latest schema.
+    /// A new file is created readable and writable by its owner only (mode 0600 on Unix).
     pub async fn open(path: impl AsRef<Path>) -> StoreResult<Self> {
         let path = path.as_ref().to_path_buf();
         let worker = Worker::spawn(move || {
+            file::prepare(&path)?;
             let mut conn = Connection::open(&path)?;
             configure(&conn)?;
             migrations::migrate(&mut conn)?;
@@ -62,7 +66,10 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // WAL lets readers of other processes (inspection tools) coexist with our writer; the busy
     // timeout rides out their short locks instead of failing.
     conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // FULL syncs the WAL on every commit. NORMAL (the WAL default) syncs only at checkpoints,
+    // so a power loss could roll back a commit after its ack reached the server: ratchet
+    // state and processed ids the server already considers delivered.
+    conn.pragma_update(None, "synchronous", "FULL")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(())
 }
@@ -80,6 +87,20 @@ fn apply_op(tx: &Transaction<'_>, account: &str, op: &WriteOp, t: i64) -> StoreR
                  updated_at = excluded.updated_at",
                 params![account, ns.as_str(), key, value, t],
             )?;
+        }
+        WriteOp::InsertNew { ns, key, value } => {
+            let inserted = tx.execute(
+                "INSERT INTO kv (account, ns, key, value, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (account, ns, key) DO NOTHING",
+                params![account, ns.as_str(), key, value, t],
+            )?;
+            if inserted == 0 {
+                // Returning before `commit` drops the transaction, which rolls it back.
+                return Err(StoreError::KeyExists {
+                    ns: *ns,
+                    key: key.clone(),
+                });
+            }
         }
         WriteOp::Delete { ns, key } => {
             tx.execute(
@@ -254,17 +275,57 @@ impl Store for SqliteStore {
         on_commit: OnCommit,
     ) -> BoxFuture<'a, StoreResult<()>> {
         let account = account.0.clone();
-        // The job is queued now; the worker commits and runs the hook back to back, whatever
-        // happens to the waiting caller.
+        // The job is queued now; the connection thread commits and then queues the hook,
+        // whatever happens to the waiting caller (see `worker` for why the hook runs on
+        // another thread).
+        Box::pin(self.worker.run_then(
+            move |conn| {
+                let tx = conn.transaction()?;
+                let t = now();
+                for op in &batch.ops {
+                    apply_op(&tx, &account, op, t)?;
+                }
+                tx.commit()?;
+                Ok(())
+            },
+            on_commit,
+        ))
+    }
+
+    fn reserve_ids<'a>(
+        &'a self,
+        account: &'a AccountId,
+        ns: Namespace,
+        key: &'a [u8],
+        count: u32,
+        max: u32,
+    ) -> BoxFuture<'a, StoreResult<u32>> {
+        let account = account.0.clone();
+        let key = key.to_vec();
         Box::pin(self.worker.run(move |conn| {
-            let tx = conn.transaction()?;
-            let t = now();
-            for op in &batch.ops {
-                apply_op(&tx, &account, op, t)?;
-            }
+            // Read and write in one IMMEDIATE transaction: another process sharing the file
+            // cannot slip in between either.
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let stored: Option<Vec<u8>> = tx
+                .query_row(
+                    "SELECT value FROM kv WHERE account = ?1 AND ns = ?2 AND key = ?3",
+                    params![account, ns.as_str(), key],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let (first, next) = counter::reserve(stored.as_deref(), count, max);
+            apply_op(
+                &tx,
+                &account,
+                &WriteOp::Put {
+                    ns,
+                    key,
+                    value: next.to_vec(),
+                },
+                now(),
+            )?;
             tx.commit()?;
-            on_commit();
-            Ok(())
+            Ok(first)
         }))
     }
 
@@ -288,3 +349,6 @@ impl Store for SqliteStore {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tests_robust;
