@@ -100,6 +100,11 @@ pub(crate) fn one_of_each() -> Vec<Event> {
             unavailable_type: UnavailableType::ViewOnce,
             decrypt_fail_mode: DecryptFailMode::Hide,
         }),
+        Event::UnknownMessage(UnknownMessage {
+            info: info(chat),
+            fields: vec![9999],
+            raw: bytes::Bytes::from_static(&[0xfa, 0xe1, 0x04, 0x00]),
+        }),
         Event::Notification(Node::default()),
         Event::ChatPresence(ChatPresenceUpdate {
             source: source(chat),
@@ -140,6 +145,17 @@ pub(crate) fn one_of_each() -> Vec<Event> {
         Event::GroupInfoUpdate {
             jid: jid("123-456@g.us"),
             update: Box::default(),
+            author: Some(jid("111@s.whatsapp.net")),
+            author_name: Some("Ann".into()),
+            timestamp: ts(),
+            changes: vec![
+                GroupChange::Promoted(vec![GroupMember {
+                    jid: jid("222@s.whatsapp.net"),
+                    alt: Some(jid("999@lid")),
+                    role: GroupRole::Admin,
+                }]),
+                GroupChange::Locked(true),
+            ],
         },
         Event::ContactUpdate(ContactUpdate {
             jid: jid(chat),

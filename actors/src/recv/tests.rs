@@ -12,7 +12,7 @@ use wa_protocol::stanza::notification::Notification;
 use wa_protocol::stanza::presence::{IncomingChatState, IncomingPresence};
 use wa_protocol::stanza::receipt::IncomingReceipt;
 
-use super::message::{message_event, message_info, push_name_update, undecryptable_event};
+use super::message::{message_events, message_info, push_name_update, undecryptable_event};
 use super::notification::notification_events;
 use super::presence::{chat_presence_event, presence_event};
 use super::receipt::receipt_event;
@@ -75,10 +75,10 @@ fn message_info_carries_every_field() {
         conversation: Some("hi".into()),
         ..Default::default()
     };
-    match message_event(&info, split_message(text.clone())) {
-        Some(Event::Message(m, i)) => {
-            assert_eq!(*m, text);
-            assert_eq!(i, info);
+    match &message_events(&info, split_message(text.clone()))[..] {
+        [Event::Message(m, i)] => {
+            assert_eq!(**m, text);
+            assert_eq!(i, &info);
         }
         other => panic!("{other:?}"),
     }
@@ -89,7 +89,7 @@ fn message_info_carries_every_field() {
         }),
         ..Default::default()
     };
-    assert!(message_event(&info, split_message(only_skdm)).is_none());
+    assert!(message_events(&info, split_message(only_skdm)).is_empty());
 }
 
 #[test]
@@ -383,9 +383,26 @@ fn group_notifications_and_fallback() {
             .finish(),
     );
     match &ev[..] {
-        [Event::GroupInfoUpdate { jid, update }] => {
+        [Event::GroupInfoUpdate {
+            jid,
+            update,
+            author,
+            timestamp,
+            changes,
+            ..
+        }] => {
             assert_eq!(jid, &Jid::group("1203"));
             assert_eq!(update.timestamp, Some(1_700_000_000));
+            assert_eq!(author, &Some(Jid::lid("5")));
+            assert_eq!(timestamp, &at(1_700_000_000));
+            assert_eq!(
+                changes,
+                &[GroupChange::Subject {
+                    name: "New".into(),
+                    set_at: None,
+                    set_by: None
+                }]
+            );
         }
         other => panic!("{other:?}"),
     }
