@@ -103,7 +103,7 @@ pub(crate) fn one_of_each() -> Vec<Event> {
         Event::UnknownMessage(UnknownMessage {
             info: info(chat),
             fields: vec![9999],
-            raw: bytes::Bytes::from_static(&[0xfa, 0xe1, 0x04, 0x00]),
+            raw: bytes::Bytes::from_static(&[0xfa, 0xf0, 0x04, 0x00]),
         }),
         Event::Notification(Node::default()),
         Event::ChatPresence(ChatPresenceUpdate {

@@ -446,6 +446,38 @@ mod plan {
     }
 
     #[test]
+    fn unknown_content_is_published_raw_and_receipted() {
+        use prost::Message as _;
+        let stanza = group_message();
+        // A sender-key distribution (taken out for the caller) and field 9999, which no
+        // schema here has: `9999 << 3 | 2` as a varint, then a two-byte payload.
+        let mut raw = wa::Message {
+            sender_key_distribution_message: Some(wa::SenderKeyDistributionMessage {
+                group_id: Some("1203@g.us".into()),
+                axolotl_sender_key_distribution_message: Some(vec![0x33]),
+            }),
+            ..Default::default()
+        }
+        .encode_to_vec();
+        raw.extend([0xfa, 0xf0, 0x04, 2, b'o', b'k']);
+        let d = Decryption {
+            contents: vec![wa_protocol::message::decode_message(&raw).unwrap()],
+            ..Default::default()
+        };
+        let plan = plan_message(&stanza, d, true, now());
+        match &plan.events[..] {
+            [Event::UnknownMessage(u)] => {
+                assert_eq!(u.fields, vec![9999]);
+                assert_eq!(&u.raw[..], &raw[..]);
+                assert_eq!(u.info.id, "ID1");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(plan.receipt.is_some(), "receipted like any other message");
+        assert!(plan.retry.is_none());
+    }
+
+    #[test]
     fn failures_owe_a_retry_and_duplicates_a_receipt() {
         let stanza = group_message();
         let d = Decryption {
