@@ -29,11 +29,18 @@ pub(crate) fn message_info(stanza: &MessageStanza, now: DateTime<Utc>) -> Messag
 
 /// The events for one decrypted payload: `Message` for the content we model, unless nothing
 /// is left once the sender-key distribution is taken out (the companion `pkmsg` of a group
-/// message), then `UnknownMessage` with the raw bytes when it carried fields we do not model.
-/// So no content is receipted and lost, even of kinds newer than our schema.
+/// message) or what is left is only wrappers around content we do not model; then
+/// `UnknownMessage` with the raw bytes when it carried fields we do not model. So no content
+/// is receipted and lost, even of kinds newer than our schema.
 pub(crate) fn message_events(info: &MessageInfo, content: MessageContent) -> Vec<Event> {
     let mut out = Vec::new();
-    if !content.is_empty() {
+    // A message of an unknown kind, maybe inside wrappers we model (`ephemeralMessage`), is
+    // published once, as `UnknownMessage`, not also as a `Message` of empty wrappers.
+    let modelled = content
+        .unknown
+        .as_ref()
+        .is_none_or(|u| u.has_modelled_content);
+    if modelled && !content.is_empty() {
         out.push(Event::Message(
             SharedData::new(content.message),
             info.clone(),

@@ -475,6 +475,19 @@ mod plan {
         }
         assert!(plan.receipt.is_some(), "receipted like any other message");
         assert!(plan.retry.is_none());
+
+        // Inside an ephemeral wrapper (40 { 1 { 9999 } }) it is still one UnknownMessage, not
+        // also a `Message` holding an empty wrapper.
+        let wrapped = [0xc2, 0x02, 6, 0x0a, 4, 0xfa, 0xf0, 0x04, 0];
+        let d = Decryption {
+            contents: vec![wa_protocol::message::decode_message(&wrapped).unwrap()],
+            ..Default::default()
+        };
+        let plan = plan_message(&stanza, d, true, now());
+        match &plan.events[..] {
+            [Event::UnknownMessage(u)] => assert_eq!(u.fields, vec![9999]),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -17,6 +17,9 @@ const FUTURE_PROOF_INNER: u32 = 1;
 const MAX_DEPTH: usize = 4;
 /// At most this many distinct unknown field numbers are reported; the raw bytes hold the rest.
 const MAX_REPORTED: usize = 16;
+/// Fields that ride along with content but are none: the sender-key distribution messages
+/// (2, 15) and `messageContextInfo` (35).
+const CARRIERS: [u32; 3] = [2, 15, 35];
 
 /// Content of a decrypted `Message` that our schema does not model.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,29 +30,40 @@ pub struct UnknownContent {
     /// The unpadded `Message` protobuf as received, so a caller can decode it with a newer
     /// schema.
     pub raw: Bytes,
+    /// True when the message also holds content we model (beyond wrappers, context info and
+    /// sender-key distribution), so the decoded `Message` is worth delivering too.
+    pub has_modelled_content: bool,
+}
+
+/// What one scan found.
+#[derive(Default)]
+struct Scan {
+    unknown: Vec<u32>,
+    modelled_content: bool,
 }
 
 /// Scans `bytes` (a `Message` protobuf) for top-level fields outside our schema, looking
 /// through `FutureProofMessage` wrappers and `deviceSentMessage`. `None` when every field is
 /// one we model. Malformed input ends the scan where it breaks; this never panics.
 pub fn find_unknown(bytes: &[u8]) -> Option<UnknownContent> {
-    let mut fields = Vec::new();
-    scan_message(bytes, 0, &mut fields);
-    if fields.is_empty() {
+    let mut scan = Scan::default();
+    scan_message(bytes, 0, &mut scan);
+    if scan.unknown.is_empty() {
         return None;
     }
-    fields.sort_unstable();
+    scan.unknown.sort_unstable();
     Some(UnknownContent {
-        fields,
+        fields: scan.unknown,
         raw: Bytes::copy_from_slice(bytes),
+        has_modelled_content: scan.modelled_content,
     })
 }
 
-fn scan_message(bytes: &[u8], depth: usize, found: &mut Vec<u32>) {
+fn scan_message(bytes: &[u8], depth: usize, scan: &mut Scan) {
     for (number, value) in WireFields::new(bytes) {
         if MESSAGE_FIELDS.binary_search(&number).is_err() {
-            if found.len() < MAX_REPORTED && !found.contains(&number) {
-                found.push(number);
+            if scan.unknown.len() < MAX_REPORTED && !scan.unknown.contains(&number) {
+                scan.unknown.push(number);
             }
             continue;
         }
@@ -58,17 +72,20 @@ fn scan_message(bytes: &[u8], depth: usize, found: &mut Vec<u32>) {
         } else if number == DEVICE_SENT_FIELD {
             DEVICE_SENT_INNER
         } else {
+            scan.modelled_content |= !CARRIERS.contains(&number);
             continue;
         };
-        if depth + 1 >= MAX_DEPTH {
-            continue;
-        }
-        if let WireValue::Bytes(wrapper) = value {
-            for (n, v) in WireFields::new(wrapper) {
-                if let (true, WireValue::Bytes(inner)) = (n == inner_field, v) {
-                    scan_message(inner, depth + 1, found);
+        match value {
+            // Too deep to look into: count it as content rather than hide it.
+            WireValue::Bytes(_) if depth + 1 >= MAX_DEPTH => scan.modelled_content = true,
+            WireValue::Bytes(wrapper) => {
+                for (n, v) in WireFields::new(wrapper) {
+                    if let (true, WireValue::Bytes(inner)) = (n == inner_field, v) {
+                        scan_message(inner, depth + 1, scan);
+                    }
                 }
             }
+            WireValue::Scalar => {}
         }
     }
 }
@@ -195,7 +212,13 @@ mod tests {
         raw.extend(ld(9999, b"again"));
         let u = find_unknown(&raw).expect("unknown content");
         assert_eq!(u.fields, vec![5000, 9999]);
+        assert!(u.has_modelled_content, "the text is modelled");
         assert_eq!(u.raw, Bytes::from(raw));
+        // With only carriers beside it, nothing modelled is left to deliver.
+        let mut alone = ld(35, b"");
+        alone.extend(ld(2, b""));
+        alone.extend(ld(9999, b"future"));
+        assert!(!find_unknown(&alone).unwrap().has_modelled_content);
     }
 
     #[test]
@@ -204,7 +227,13 @@ mod tests {
         let inner = ld(9999, b"new kind");
         let ephemeral = ld(40, &ld(FUTURE_PROOF_INNER, &inner));
         let dsm = ld(DEVICE_SENT_FIELD, &ld(DEVICE_SENT_INNER, &ephemeral));
-        assert_eq!(find_unknown(&dsm).unwrap().fields, vec![9999]);
+        let u = find_unknown(&dsm).unwrap();
+        assert_eq!(u.fields, vec![9999]);
+        assert!(!u.has_modelled_content, "wrappers alone are no content");
+        let mut with_text = text("hi");
+        with_text.extend(ld(9999, b"x"));
+        let wrapped = ld(40, &ld(FUTURE_PROOF_INNER, &with_text));
+        assert!(find_unknown(&wrapped).unwrap().has_modelled_content);
         // The same bytes under a field of the wrapper that is not its message are not looked
         // into (they are not a `Message`).
         let elsewhere = ld(40, &ld(7, &inner));
@@ -218,6 +247,9 @@ mod tests {
             m = ld(40, &ld(FUTURE_PROOF_INNER, &m));
         }
         assert_eq!(find_unknown(&m), None);
+        // An unscanned wrapper counts as content, beside an unknown field at the top.
+        m.extend(ld(9999, b"y"));
+        assert!(find_unknown(&m).unwrap().has_modelled_content);
         let mut shallow = ld(9999, b"x");
         for _ in 0..MAX_DEPTH - 1 {
             shallow = ld(40, &ld(FUTURE_PROOF_INNER, &shallow));
