@@ -164,7 +164,8 @@ pub struct UndecryptableMessage {
 
 /// A decrypted message whose content our `Message` schema does not model (a kind of message
 /// newer than it). It was receipted like any other; decode `raw` with a newer schema to read it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// `Debug` shows the length of `raw`, not its bytes (they may hold the message secret).
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct UnknownMessage {
     /// Metadata of the message.
     pub info: MessageInfo,
@@ -174,4 +175,14 @@ pub struct UnknownMessage {
     /// The decrypted, unpadded `Message` protobuf as received.
     #[serde(serialize_with = "serde_wire::bytes")]
     pub raw: bytes::Bytes,
+}
+
+impl std::fmt::Debug for UnknownMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UnknownMessage")
+            .field("info", &self.info)
+            .field("fields", &self.fields)
+            .field("raw_len", &self.raw.len())
+            .finish()
+    }
 }

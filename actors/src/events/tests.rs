@@ -448,3 +448,18 @@ fn a_printed_event_shows_ids_as_whatsapp_writes_them() {
     );
     assert!(!printed.contains("user:"), "no struct dump: {printed}");
 }
+
+#[test]
+fn unknown_message_debug_shows_the_length_not_the_bytes() {
+    let e = UnknownMessage {
+        info: info("222@s.whatsapp.net"),
+        fields: vec![9999],
+        raw: bytes::Bytes::from_static(&[0xfa, 0xf0, 0x04, 0x01, 0xab]),
+    };
+    let shown = format!("{e:?}");
+    assert!(
+        shown.contains("raw_len: 5") && shown.contains("9999"),
+        "{shown}"
+    );
+    assert!(!shown.contains("171") && !shown.contains("xab"), "{shown}");
+}

@@ -22,7 +22,7 @@ const MAX_REPORTED: usize = 16;
 const CARRIERS: [u32; 3] = [2, 15, 35];
 
 /// Content of a decrypted `Message` that our schema does not model.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct UnknownContent {
     /// The unknown top-level field numbers (also inside wrappers such as `ephemeralMessage`),
     /// ascending, at most 16 of them.
@@ -33,6 +33,17 @@ pub struct UnknownContent {
     /// True when the message also holds content we model (beyond wrappers, context info and
     /// sender-key distribution), so the decoded `Message` is worth delivering too.
     pub has_modelled_content: bool,
+}
+
+impl std::fmt::Debug for UnknownContent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The raw message may hold `messageContextInfo.messageSecret`: print its length only.
+        f.debug_struct("UnknownContent")
+            .field("fields", &self.fields)
+            .field("raw_len", &self.raw.len())
+            .field("has_modelled_content", &self.has_modelled_content)
+            .finish()
+    }
 }
 
 /// What one scan found.
@@ -255,6 +266,16 @@ mod tests {
             shallow = ld(40, &ld(FUTURE_PROOF_INNER, &shallow));
         }
         assert_eq!(find_unknown(&shallow).unwrap().fields, vec![9999]);
+    }
+
+    #[test]
+    fn debug_prints_no_raw_bytes() {
+        let mut raw = ld(35, &ld(3, &[0xab; 32]));
+        raw.extend(ld(9999, b""));
+        let shown = format!("{:?}", find_unknown(&raw).unwrap());
+        let len = format!("raw_len: {}", raw.len());
+        assert!(shown.contains(&len) && shown.contains("9999"), "{shown}");
+        assert!(!shown.contains("171") && !shown.contains("xab"), "{shown}");
     }
 
     #[test]
