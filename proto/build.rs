@@ -28,7 +28,40 @@ fn main() {
     config.boxed(
         ".wa.PeerDataOperationRequestResponseMessage.PeerDataOperationResult.stickerMessage",
     );
+    write_message_fields(&fds);
     config
         .compile_fds(fds)
         .expect("prost code generation succeeds");
+}
+
+/// Writes the field numbers of `wa.Message` (all, and those that wrap a `FutureProofMessage`)
+/// as Rust arrays, so the scan for content we do not model can never drift from the schema.
+fn write_message_fields(fds: &protox::prost_reflect::prost_types::FileDescriptorSet) {
+    let message = fds
+        .file
+        .iter()
+        .filter(|f| f.package() == "wa")
+        .flat_map(|f| f.message_type.iter())
+        .find(|m| m.name() == "Message")
+        .expect("wa.Message is defined");
+    let mut all: Vec<i32> = message.field.iter().map(|f| f.number()).collect();
+    let mut wrappers: Vec<i32> = message
+        .field
+        .iter()
+        .filter(|f| f.type_name() == ".wa.FutureProofMessage")
+        .map(|f| f.number())
+        .collect();
+    all.sort_unstable();
+    wrappers.sort_unstable();
+    let list = |v: &[i32]| v.iter().map(i32::to_string).collect::<Vec<_>>().join(", ");
+    let text = format!(
+        "/// Every top-level field number of `wa.Message` in our schema, ascending.\n\
+         pub const MESSAGE_FIELDS: &[u32] = &[{}];\n\
+         /// The `wa.Message` fields holding a `FutureProofMessage` wrapper, ascending.\n\
+         pub const FUTURE_PROOF_FIELDS: &[u32] = &[{}];\n",
+        list(&all),
+        list(&wrappers)
+    );
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    std::fs::write(out.join("message_fields.rs"), text).expect("OUT_DIR is writable");
 }

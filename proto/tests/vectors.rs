@@ -430,3 +430,49 @@ fn deeply_nested_quotes_are_rejected_not_overflowed() {
     let bytes = m.encode_to_vec();
     assert!(wa::Message::decode(&bytes[..]).is_err());
 }
+
+/// Message kinds beyond the first 24 fields sit at whatsmeow's waE2E numbers: each byte string
+/// is written out by hand from `(field << 3 | wire type)` varints, so a mistyped number or a
+/// wrong field type in `e2e.proto` changes the decoded value or the re-encoding.
+#[test]
+fn later_message_kinds_sit_at_whatsmeows_numbers() {
+    // albumMessage 83 { expectedImageCount 2 = 3 }: key 83<<3|2 = 666 = 9a 05.
+    let album: wa::Message = roundtrip("album", &[0x9a, 0x05, 0x02, 0x10, 0x03]);
+    assert_eq!(album.album_message.unwrap().expected_image_count, Some(3));
+    // eventMessage 75 { name 3 = "x" }: 602 = da 04.
+    let event: wa::Message = roundtrip("event", &[0xda, 0x04, 0x03, 0x1a, 0x01, b'x']);
+    assert_eq!(event.event_message.unwrap().name.as_deref(), Some("x"));
+    // pollCreationMessageV3 64 { name 2 = "q" }: 514 = 82 04.
+    let poll: wa::Message = roundtrip("poll v3", &[0x82, 0x04, 0x03, 0x12, 0x01, b'q']);
+    assert_eq!(
+        poll.poll_creation_message_v3.unwrap().name.as_deref(),
+        Some("q")
+    );
+    // ptvMessage 66 is a VideoMessage { seconds 5 = 7 }: 530 = 92 04.
+    let ptv: wa::Message = roundtrip("ptv", &[0x92, 0x04, 0x02, 0x28, 0x07]);
+    assert_eq!(ptv.ptv_message.unwrap().seconds, Some(7));
+    // pinInChatMessage 63 { type 2 = PIN_FOR_ALL (1), senderTimestampMS 3 = 5 }: 506 = fa 03.
+    let pin: wa::Message = roundtrip("pin", &[0xfa, 0x03, 0x04, 0x10, 0x01, 0x18, 0x05]);
+    let pin = pin.pin_in_chat_message.unwrap();
+    assert_eq!((pin.r#type, pin.sender_timestamp_ms), (Some(1), Some(5)));
+    // groupInviteMessage 28 { inviteCode 2 = "c", inviteExpiration 3 = 9 }: 226 = e2 01.
+    let invite: wa::Message =
+        roundtrip("invite", &[0xe2, 0x01, 0x05, 0x12, 0x01, b'c', 0x18, 0x09]);
+    let invite = invite.group_invite_message.unwrap();
+    assert_eq!(invite.invite_code.as_deref(), Some("c"));
+    assert_eq!(invite.invite_expiration, Some(9));
+    // contactsArrayMessage 13 { contacts 2 = [{ displayName 1 = "a" }] }: 13<<3|2 = 6a.
+    let contacts: wa::Message = roundtrip("contacts", &[0x6a, 0x05, 0x12, 0x03, 0x0a, 0x01, b'a']);
+    let contacts = contacts.contacts_array_message.unwrap();
+    assert_eq!(contacts.contacts[0].display_name.as_deref(), Some("a"));
+    // buttonsResponseMessage 43 { selectedButtonID 1 = "b" }: 346 = da 02.
+    let buttons: wa::Message = roundtrip("buttons", &[0xda, 0x02, 0x03, 0x0a, 0x01, b'b']);
+    assert_eq!(
+        buttons
+            .buttons_response_message
+            .unwrap()
+            .selected_button_id
+            .as_deref(),
+        Some("b")
+    );
+}

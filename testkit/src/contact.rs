@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use wa_protobuf::wa;
 use wa_protocol::binary::Jid;
 use wa_protocol::crypto::PublicKey;
-use wa_protocol::signal::{LocalIdentity, PreKeyBundle, SenderKeyRecord, SessionRecord};
+use wa_protocol::signal::{pad, LocalIdentity, PreKeyBundle, SenderKeyRecord, SessionRecord};
 
 use crate::envelope::{corrupt, enc_node, message_kind, message_node, padded, Envelope, MessageId};
 use crate::error::TestkitError;
@@ -268,11 +268,38 @@ impl Contact {
         self.send_direct(server, to, &text_message(text), true)
     }
 
+    /// Sends `encoded`, a `Message` protobuf as bytes, to our device `to` like
+    /// [`Contact::send_message`]: for content that `wa::Message` cannot build, such as fields
+    /// from a newer schema. The stanza's `type` and any resend use what `wa::Message` decodes
+    /// of it; fails with [`TestkitError::BadMessage`] when it does not decode at all.
+    pub fn send_message_bytes(
+        &self,
+        server: &FakeServer,
+        to: &Jid,
+        encoded: &[u8],
+    ) -> Result<MessageId, TestkitError> {
+        let message =
+            <wa::Message as prost::Message>::decode(encoded).map_err(TestkitError::BadMessage)?;
+        let plaintext = pad(encoded, &mut rand::rngs::OsRng);
+        self.send_direct_padded(server, to, &message, plaintext, false)
+    }
+
     fn send_direct(
         &self,
         server: &FakeServer,
         to: &Jid,
         message: &wa::Message,
+        corrupted: bool,
+    ) -> Result<MessageId, TestkitError> {
+        self.send_direct_padded(server, to, message, padded(message), corrupted)
+    }
+
+    fn send_direct_padded(
+        &self,
+        server: &FakeServer,
+        to: &Jid,
+        message: &wa::Message,
+        plaintext: Vec<u8>,
         corrupted: bool,
     ) -> Result<MessageId, TestkitError> {
         let id = {
@@ -282,7 +309,7 @@ impl Contact {
                 .ok_or_else(|| TestkitError::UnknownDevice(to.clone()))?;
             let envelope = self.envelope(&st, message, None)?;
             let (enc_type, mut ciphertext) =
-                encrypt_direct(&mut st, self.phone, device, None, &padded(message))?;
+                encrypt_direct(&mut st, self.phone, device, None, &plaintext)?;
             if corrupted {
                 corrupt(&mut ciphertext);
             }

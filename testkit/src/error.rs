@@ -83,4 +83,7 @@ pub enum TestkitError {
     /// A contact's Signal operation failed (a bad bundle, usually).
     #[error("signal: {0}")]
     Signal(#[from] SignalError),
+    /// Bytes given as a `Message` protobuf do not decode as one.
+    #[error("not a Message protobuf: {0}")]
+    BadMessage(#[source] prost::DecodeError),
 }

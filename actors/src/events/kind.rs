@@ -45,6 +45,7 @@ kinds!(
     Message,
     Receipt,
     UndecryptableMessage,
+    UnknownMessage,
     Notification,
     ChatPresence,
     Presence,

@@ -161,3 +161,28 @@ pub struct UndecryptableMessage {
     /// Whether to show a placeholder.
     pub decrypt_fail_mode: DecryptFailMode,
 }
+
+/// A decrypted message whose content our `Message` schema does not model (a kind of message
+/// newer than it). It was receipted like any other; decode `raw` with a newer schema to read it.
+/// `Debug` shows the length of `raw`, not its bytes (they may hold the message secret).
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct UnknownMessage {
+    /// Metadata of the message.
+    pub info: MessageInfo,
+    /// The top-level `Message` field numbers we do not model (also inside wrappers such as
+    /// `ephemeralMessage`), ascending; at most 16.
+    pub fields: Vec<u32>,
+    /// The decrypted, unpadded `Message` protobuf as received.
+    #[serde(serialize_with = "serde_wire::bytes")]
+    pub raw: bytes::Bytes,
+}
+
+impl std::fmt::Debug for UnknownMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UnknownMessage")
+            .field("info", &self.info)
+            .field("fields", &self.fields)
+            .field("raw_len", &self.raw.len())
+            .finish()
+    }
+}

@@ -10,6 +10,7 @@ mod business;
 mod connection;
 mod devices;
 mod filter;
+mod groups;
 mod handler;
 mod history;
 mod kind;
@@ -22,6 +23,8 @@ mod user;
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use serde::Serialize;
 use wa_protobuf::wa;
 
@@ -33,12 +36,13 @@ pub use connection::{
 };
 pub use devices::{DeviceListUpdate, DeviceListUpdateType, DeviceNotificationInfo, KeyIndexInfo};
 pub use filter::EventFilter;
+pub use groups::{GroupChange, GroupLinkChange, GroupMember, GroupRole};
 pub use handler::EventHandler;
 pub use history::{HistorySync, OfflineSyncCompleted, OfflineSyncPreview};
 pub use kind::{EventKind, EventKindSet};
 pub use messages::{
     DecryptFailMode, MessageId, MessageInfo, MessageSource, Receipt, ReceiptType, UnavailableType,
-    UndecryptableMessage,
+    UndecryptableMessage, UnknownMessage,
 };
 pub use pairing::{ClientOutdated, LoggedOut, PairError, PairSuccess, QrScannedWithoutMultidevice};
 pub use presence::{ChatPresence, ChatPresenceMedia, ChatPresenceUpdate, PresenceUpdate};
@@ -101,6 +105,10 @@ pub enum Event {
     Receipt(Receipt),
     /// A message that could not be decrypted or arrived without content.
     UndecryptableMessage(UndecryptableMessage),
+    /// A decrypted message with content our `Message` schema does not model, with its raw
+    /// bytes. When the message also had content we model, a `Message` event with that content
+    /// comes first, for the same id.
+    UnknownMessage(UnknownMessage),
     /// A `<notification>` no other event covers, as received.
     Notification(#[serde(serialize_with = "serde_wire::node")] Node),
 
@@ -123,14 +131,24 @@ pub enum Event {
     // Groups
     /// We were added to (or created) a group; parsed on first access.
     JoinedGroup(LazyConversation),
-    /// A group's metadata changed.
+    /// A group's metadata or membership changed (a `w:gp2` notification).
     GroupInfoUpdate {
         /// The group.
         #[serde(serialize_with = "serde_wire::jid")]
         jid: Jid,
-        /// The change.
+        /// The notification's time as a `SyncActionValue` (the event model's field; that
+        /// protobuf has no place for group changes, which are in `changes`).
         #[serde(serialize_with = "serde_wire::proto")]
         update: Box<wa::SyncActionValue>,
+        /// Who made the changes (`participant`), when stated.
+        #[serde(serialize_with = "serde_wire::opt_jid")]
+        author: Option<Jid>,
+        /// The author's push name (`notify`), when sent.
+        author_name: Option<String>,
+        /// When the changes were made.
+        timestamp: DateTime<Utc>,
+        /// What changed, in the notification's order.
+        changes: Vec<GroupChange>,
     },
 
     // Contacts
@@ -182,6 +200,7 @@ impl Event {
             Event::Message(..) => EventKind::Message,
             Event::Receipt(_) => EventKind::Receipt,
             Event::UndecryptableMessage(_) => EventKind::UndecryptableMessage,
+            Event::UnknownMessage(_) => EventKind::UnknownMessage,
             Event::Notification(_) => EventKind::Notification,
             Event::ChatPresence(_) => EventKind::ChatPresence,
             Event::Presence(_) => EventKind::Presence,
@@ -212,6 +231,7 @@ impl Event {
             Event::Message(_, info) => Some(&info.source.chat),
             Event::Receipt(r) => Some(&r.source.chat),
             Event::UndecryptableMessage(u) => Some(&u.info.source.chat),
+            Event::UnknownMessage(u) => Some(&u.info.source.chat),
             Event::Notification(node) => notification_from(node),
             Event::ChatPresence(p) => Some(&p.source.chat),
             Event::Presence(p) => Some(&p.from),

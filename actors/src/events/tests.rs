@@ -100,6 +100,11 @@ pub(crate) fn one_of_each() -> Vec<Event> {
             unavailable_type: UnavailableType::ViewOnce,
             decrypt_fail_mode: DecryptFailMode::Hide,
         }),
+        Event::UnknownMessage(UnknownMessage {
+            info: info(chat),
+            fields: vec![9999],
+            raw: bytes::Bytes::from_static(&[0xfa, 0xf0, 0x04, 0x00]),
+        }),
         Event::Notification(Node::default()),
         Event::ChatPresence(ChatPresenceUpdate {
             source: source(chat),
@@ -140,6 +145,17 @@ pub(crate) fn one_of_each() -> Vec<Event> {
         Event::GroupInfoUpdate {
             jid: jid("123-456@g.us"),
             update: Box::default(),
+            author: Some(jid("111@s.whatsapp.net")),
+            author_name: Some("Ann".into()),
+            timestamp: ts(),
+            changes: vec![
+                GroupChange::Promoted(vec![GroupMember {
+                    jid: jid("222@s.whatsapp.net"),
+                    alt: Some(jid("999@lid")),
+                    role: GroupRole::Admin,
+                }]),
+                GroupChange::Locked(true),
+            ],
         },
         Event::ContactUpdate(ContactUpdate {
             jid: jid(chat),
@@ -431,4 +447,19 @@ fn a_printed_event_shows_ids_as_whatsapp_writes_them() {
         "{printed}"
     );
     assert!(!printed.contains("user:"), "no struct dump: {printed}");
+}
+
+#[test]
+fn unknown_message_debug_shows_the_length_not_the_bytes() {
+    let e = UnknownMessage {
+        info: info("222@s.whatsapp.net"),
+        fields: vec![9999],
+        raw: bytes::Bytes::from_static(&[0xfa, 0xf0, 0x04, 0x01, 0xab]),
+    };
+    let shown = format!("{e:?}");
+    assert!(
+        shown.contains("raw_len: 5") && shown.contains("9999"),
+        "{shown}"
+    );
+    assert!(!shown.contains("171") && !shown.contains("xab"), "{shown}");
 }

@@ -1,4 +1,5 @@
-//! `<message>` outcomes → `Message`, `UndecryptableMessage` and `PushNameUpdate` events.
+//! `<message>` outcomes → `Message`, `UnknownMessage`, `UndecryptableMessage` and
+//! `PushNameUpdate` events.
 
 use chrono::{DateTime, Utc};
 use wa_protocol::message::{DecryptFailure, MessageContent, MessageStanza};
@@ -6,7 +7,7 @@ use wa_protocol::message::{DecryptFailure, MessageContent, MessageStanza};
 use super::unix_time;
 use crate::events::{
     DecryptFailMode, Event, MessageInfo, MessageSource, PushNameUpdate, SharedData,
-    UnavailableType, UndecryptableMessage,
+    UnavailableType, UndecryptableMessage, UnknownMessage,
 };
 
 /// Every `MessageInfo` field from the stanza. `now` stands in for a timestamp out of range.
@@ -26,16 +27,34 @@ pub(crate) fn message_info(stanza: &MessageStanza, now: DateTime<Utc>) -> Messag
     }
 }
 
-/// The `Message` event for one decrypted payload; `None` when nothing is left to show once
-/// the sender-key distribution is taken out (the companion `pkmsg` of a group message).
-pub(crate) fn message_event(info: &MessageInfo, content: MessageContent) -> Option<Event> {
-    if content.is_empty() {
-        return None;
+/// The events for one decrypted payload: `Message` for the content we model, unless nothing
+/// is left once the sender-key distribution is taken out (the companion `pkmsg` of a group
+/// message) or what is left is only wrappers around content we do not model; then
+/// `UnknownMessage` with the raw bytes when it carried fields we do not model. So no content
+/// is receipted and lost, even of kinds newer than our schema.
+pub(crate) fn message_events(info: &MessageInfo, content: MessageContent) -> Vec<Event> {
+    let mut out = Vec::new();
+    // A message of an unknown kind, maybe inside wrappers we model (`ephemeralMessage`), is
+    // published once, as `UnknownMessage`, not also as a `Message` of empty wrappers.
+    let modelled = content
+        .unknown
+        .as_ref()
+        .is_none_or(|u| u.has_modelled_content);
+    if modelled && !content.is_empty() {
+        out.push(Event::Message(
+            SharedData::new(content.message),
+            info.clone(),
+        ));
     }
-    Some(Event::Message(
-        SharedData::new(content.message),
-        info.clone(),
-    ))
+    if let Some(unknown) = content.unknown {
+        tracing::debug!(id = %info.id, fields = ?unknown.fields, "message content we do not model");
+        out.push(Event::UnknownMessage(UnknownMessage {
+            info: info.clone(),
+            fields: unknown.fields,
+            raw: unknown.raw,
+        }));
+    }
+    out
 }
 
 /// The `UndecryptableMessage` event: for a decryption `failure`, or, with `None`, for a
@@ -105,8 +124,9 @@ pub(crate) struct RetryNeed {
 ///   no receipt and no retry (the phone is asked for the content instead);
 /// * a decryption failure: the messages decrypted before it, then `UndecryptableMessage`,
 ///   and a retry receipt;
-/// * otherwise one `Message` per payload with content and a delivery receipt (also for pure
-///   duplicates, so a redelivery the server still waits for is settled).
+/// * otherwise one `Message` per payload with content (and `UnknownMessage` for content we do
+///   not model) and a delivery receipt (also for pure duplicates, so a redelivery the server
+///   still waits for is settled).
 pub(crate) fn plan_message(
     stanza: &MessageStanza,
     decryption: wa_protocol::message::Decryption,
@@ -126,7 +146,7 @@ pub(crate) fn plan_message(
     let mut events: Vec<Event> = decryption
         .contents
         .into_iter()
-        .filter_map(|c| message_event(&info, c))
+        .flat_map(|c| message_events(&info, c))
         .collect();
     match decryption.failure {
         Some(f) => {

@@ -6,6 +6,7 @@
 //! Times arrive as unix seconds; a stanza without one takes the caller's `now`.
 
 pub(crate) mod connection;
+pub(crate) mod group_changes;
 pub(crate) mod message;
 pub(crate) mod notification;
 pub(crate) mod presence;

@@ -10,6 +10,8 @@ use wa_protocol::stanza::notification::{
     NotificationKind, ParticipantRole, PictureAction, PictureChange,
 };
 
+use super::group_changes::group_change;
+
 use super::unix_time;
 use crate::events::{
     BusinessStatusUpdate, BusinessSubscription, BusinessUpdateType, DeviceListUpdate,
@@ -43,14 +45,18 @@ pub(crate) fn notification_events(
         NotificationKind::GroupCreated(c) => vec![Event::JoinedGroup(
             LazyConversation::from_conversation(conversation(c)),
         )],
-        NotificationKind::GroupChanges(_) => vec![Event::GroupInfoUpdate {
+        NotificationKind::GroupChanges(changes) => vec![Event::GroupInfoUpdate {
             jid: n.from.clone(),
-            // `SyncActionValue` has no field for group changes; the typed changes stay with
-            // the caller (who updates its group cache from them) and users get the time.
+            // `SyncActionValue` has no field for group changes: it carries the time, and the
+            // parsed changes travel beside it.
             update: Box::new(wa::SyncActionValue {
                 timestamp: n.timestamp,
                 ..Default::default()
             }),
+            author: n.participant.clone(),
+            author_name: n.notify.clone(),
+            timestamp: at,
+            changes: changes.iter().map(|c| group_change(c, now)).collect(),
         }],
         NotificationKind::AccountSync(items) => {
             let mut out = Vec::new();

@@ -12,7 +12,7 @@ use wa_protocol::stanza::notification::Notification;
 use wa_protocol::stanza::presence::{IncomingChatState, IncomingPresence};
 use wa_protocol::stanza::receipt::IncomingReceipt;
 
-use super::message::{message_event, message_info, push_name_update, undecryptable_event};
+use super::message::{message_events, message_info, push_name_update, undecryptable_event};
 use super::notification::notification_events;
 use super::presence::{chat_presence_event, presence_event};
 use super::receipt::receipt_event;
@@ -75,10 +75,10 @@ fn message_info_carries_every_field() {
         conversation: Some("hi".into()),
         ..Default::default()
     };
-    match message_event(&info, split_message(text.clone())) {
-        Some(Event::Message(m, i)) => {
-            assert_eq!(*m, text);
-            assert_eq!(i, info);
+    match &message_events(&info, split_message(text.clone()))[..] {
+        [Event::Message(m, i)] => {
+            assert_eq!(**m, text);
+            assert_eq!(i, &info);
         }
         other => panic!("{other:?}"),
     }
@@ -89,7 +89,7 @@ fn message_info_carries_every_field() {
         }),
         ..Default::default()
     };
-    assert!(message_event(&info, split_message(only_skdm)).is_none());
+    assert!(message_events(&info, split_message(only_skdm)).is_empty());
 }
 
 #[test]
@@ -383,9 +383,26 @@ fn group_notifications_and_fallback() {
             .finish(),
     );
     match &ev[..] {
-        [Event::GroupInfoUpdate { jid, update }] => {
+        [Event::GroupInfoUpdate {
+            jid,
+            update,
+            author,
+            timestamp,
+            changes,
+            ..
+        }] => {
             assert_eq!(jid, &Jid::group("1203"));
             assert_eq!(update.timestamp, Some(1_700_000_000));
+            assert_eq!(author, &Some(Jid::lid("5")));
+            assert_eq!(timestamp, &at(1_700_000_000));
+            assert_eq!(
+                changes,
+                &[GroupChange::Subject {
+                    name: "New".into(),
+                    set_at: None,
+                    set_by: None
+                }]
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -426,6 +443,51 @@ mod plan {
             Some(Jid::lid("7").with_device(2))
         );
         assert!(plan.retry.is_none());
+    }
+
+    #[test]
+    fn unknown_content_is_published_raw_and_receipted() {
+        use prost::Message as _;
+        let stanza = group_message();
+        // A sender-key distribution (taken out for the caller) and field 9999, which no
+        // schema here has: `9999 << 3 | 2` as a varint, then a two-byte payload.
+        let mut raw = wa::Message {
+            sender_key_distribution_message: Some(wa::SenderKeyDistributionMessage {
+                group_id: Some("1203@g.us".into()),
+                axolotl_sender_key_distribution_message: Some(vec![0x33]),
+            }),
+            ..Default::default()
+        }
+        .encode_to_vec();
+        raw.extend([0xfa, 0xf0, 0x04, 2, b'o', b'k']);
+        let d = Decryption {
+            contents: vec![wa_protocol::message::decode_message(&raw).unwrap()],
+            ..Default::default()
+        };
+        let plan = plan_message(&stanza, d, true, now());
+        match &plan.events[..] {
+            [Event::UnknownMessage(u)] => {
+                assert_eq!(u.fields, vec![9999]);
+                assert_eq!(&u.raw[..], &raw[..]);
+                assert_eq!(u.info.id, "ID1");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(plan.receipt.is_some(), "receipted like any other message");
+        assert!(plan.retry.is_none());
+
+        // Inside an ephemeral wrapper (40 { 1 { 9999 } }) it is still one UnknownMessage, not
+        // also a `Message` holding an empty wrapper.
+        let wrapped = [0xc2, 0x02, 6, 0x0a, 4, 0xfa, 0xf0, 0x04, 0];
+        let d = Decryption {
+            contents: vec![wa_protocol::message::decode_message(&wrapped).unwrap()],
+            ..Default::default()
+        };
+        let plan = plan_message(&stanza, d, true, now());
+        match &plan.events[..] {
+            [Event::UnknownMessage(u)] => assert_eq!(u.fields, vec![9999]),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

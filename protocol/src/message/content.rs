@@ -6,6 +6,7 @@ use prost::Message as _;
 use wa_protobuf::wa;
 
 use super::error::DecryptError;
+use super::unknown::{find_unknown, UnknownContent};
 use crate::signal::padding::unpad;
 
 /// Where an own-device copy was sent (`deviceSentMessage`, signal.md §7).
@@ -48,6 +49,9 @@ pub struct MessageContent {
     pub device_sent: Option<DeviceSentMeta>,
     /// A sender-key distribution message to process.
     pub sender_key_distribution: Option<SenderKeyDistribution>,
+    /// Fields of the received bytes that [`message`](Self::message) lacks because our schema
+    /// does not model them, with the raw bytes; `None` when everything was understood.
+    pub unknown: Option<UnknownContent>,
 }
 
 impl MessageContent {
@@ -70,14 +74,19 @@ pub fn unpad_payload(version: u32, plaintext: &[u8]) -> Result<&[u8], DecryptErr
     }
 }
 
-/// Decodes an unpadded `Message` protobuf and takes it apart for delivery.
+/// Decodes an unpadded `Message` protobuf and takes it apart for delivery, noting any
+/// content our schema does not model (prost would drop it without a trace).
 pub fn decode_message(bytes: &[u8]) -> Result<MessageContent, DecryptError> {
     let message = wa::Message::decode(bytes).map_err(|_| DecryptError::BadProtobuf)?;
-    Ok(split_message(message))
+    Ok(MessageContent {
+        unknown: find_unknown(bytes),
+        ..split_message(message)
+    })
 }
 
 /// Unwraps `deviceSentMessage` (keeping its destination) and takes out the sender-key
-/// distribution message, which may sit on the outer message or inside the wrapper.
+/// distribution message, which may sit on the outer message or inside the wrapper. A decoded
+/// message has no raw bytes left, so [`MessageContent::unknown`] is `None` here.
 pub fn split_message(mut message: wa::Message) -> MessageContent {
     let mut skdm = message.sender_key_distribution_message.take();
     let mut device_sent = None;
@@ -120,5 +129,6 @@ pub fn split_message(mut message: wa::Message) -> MessageContent {
         message,
         device_sent,
         sender_key_distribution,
+        unknown: None,
     }
 }

@@ -2,7 +2,8 @@
 //! `<enc>` payloads over explicit Signal state ([`decrypt_stanza`], or the single steps
 //! [`decrypt_direct`], [`decrypt_group`], [`process_distribution`], [`decode_payload`]), and
 //! take the decoded `Message` apart for delivery ([`MessageContent`]: `deviceSentMessage`
-//! unwrapped, the sender-key distribution message set aside).
+//! unwrapped, the sender-key distribution message set aside, content outside our schema kept
+//! as [`UnknownContent`]).
 //!
 //! Nothing here stores anything: every state change comes back in [`StateChanges`] so the
 //! caller persists it in one batch before acknowledging (messages.md §1.1, signal.md §4–§8).
@@ -13,6 +14,7 @@ pub mod decrypt;
 pub mod error;
 pub mod source;
 pub mod stanza;
+pub mod unknown;
 
 #[cfg(test)]
 mod tests;
@@ -29,3 +31,4 @@ pub use decrypt::{
 pub use error::DecryptError;
 pub use source::{parse_source, AddressingMode, OwnJids, Source};
 pub use stanza::{EditAttribute, EncNode, EncType, MessageStanza};
+pub use unknown::{find_unknown, UnknownContent};

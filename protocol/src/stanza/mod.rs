@@ -3,6 +3,7 @@
 pub mod ack;
 pub mod attrs;
 pub mod codes;
+pub mod group_changes;
 pub mod iq;
 pub mod notification;
 pub mod prekey_nodes;

@@ -9,6 +9,8 @@
 use crate::binary::{Jid, Node};
 
 use super::attrs::{expect_tag, opt_int, opt_jid, opt_str, req_jid, req_str, StanzaError};
+use super::group_changes::parse_changes;
+pub use super::group_changes::{GroupChange, GroupLink};
 
 /// An incoming notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -255,55 +257,6 @@ pub enum ParticipantRole {
     SuperAdmin,
 }
 
-/// One change in a `w:gp2` notification (whatsmeow `parseGroupChange`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GroupChange {
-    /// `<add [reason]>`: members joined.
-    Add {
-        /// The members.
-        participants: Vec<GroupParticipant>,
-        /// `reason`, e.g. `invite`.
-        reason: Option<String>,
-    },
-    /// `<remove>`: members left or were removed.
-    Remove(Vec<GroupParticipant>),
-    /// `<promote>`: made admins.
-    Promote(Vec<GroupParticipant>),
-    /// `<demote>`: no longer admins.
-    Demote(Vec<GroupParticipant>),
-    /// `<subject subject s_t s_o>`.
-    Subject {
-        /// The new name.
-        subject: String,
-        /// When.
-        set_at: Option<i64>,
-        /// By whom.
-        set_by: Option<Jid>,
-    },
-    /// `<description id><body>…</body></description>`, or with `<delete/>` (then `text` is
-    /// `None`).
-    Description {
-        /// The new text; `None` when deleted.
-        text: Option<String>,
-        /// `id`.
-        id: Option<String>,
-    },
-    /// `<announcement/>` (true) or `<not_announcement/>` (false).
-    Announce(bool),
-    /// `<locked/>` (true) or `<unlocked/>` (false).
-    Locked(bool),
-    /// `<ephemeral expiration>` (Some) or `<not_ephemeral/>` (None).
-    Ephemeral(Option<u32>),
-    /// `<invite code>`: a new invite link code.
-    Invite(String),
-    /// `<delete reason>`: the group was deleted.
-    Delete(Option<String>),
-    /// `<membership_approval_mode>`: joining needs admin approval.
-    MembershipApproval,
-    /// Any other child, by tag.
-    Other(String),
-}
-
 impl Notification {
     /// Parses a `<notification>`.
     pub fn parse(node: &Node) -> Result<Self, StanzaError> {
@@ -497,7 +450,7 @@ fn parse_encrypt(node: &Node, from: &Jid, ty: String) -> Result<NotificationKind
     Ok(NotificationKind::Other(ty))
 }
 
-fn parse_participants(node: &Node) -> Result<Vec<GroupParticipant>, StanzaError> {
+pub(super) fn parse_participants(node: &Node) -> Result<Vec<GroupParticipant>, StanzaError> {
     let mut out = Vec::new();
     for p in node.children_by_tag("participant") {
         let jid = req_jid(p, "participant", "jid")?;
@@ -569,48 +522,7 @@ fn parse_group(node: &Node) -> Result<NotificationKind, StanzaError> {
             })));
         }
     }
-    let mut out = Vec::new();
-    for c in node.children() {
-        out.push(match c.tag.as_ref() {
-            "add" => GroupChange::Add {
-                participants: parse_participants(c)?,
-                reason: opt_str(c, "reason"),
-            },
-            "remove" => GroupChange::Remove(parse_participants(c)?),
-            "promote" => GroupChange::Promote(parse_participants(c)?),
-            "demote" => GroupChange::Demote(parse_participants(c)?),
-            "subject" => GroupChange::Subject {
-                subject: opt_str(c, "subject").unwrap_or_default(),
-                set_at: opt_int(c, "subject", "s_t")?,
-                set_by: opt_jid(c, "subject", "s_o")?,
-            },
-            "description" => GroupChange::Description {
-                text: match c.child("delete") {
-                    Some(_) => None,
-                    None => Some(
-                        c.child("body")
-                            .and_then(Node::content_bytes)
-                            .map(|b| String::from_utf8_lossy(b).into_owned())
-                            .unwrap_or_default(),
-                    ),
-                },
-                id: opt_str(c, "id"),
-            },
-            "announcement" => GroupChange::Announce(true),
-            "not_announcement" => GroupChange::Announce(false),
-            "locked" => GroupChange::Locked(true),
-            "unlocked" => GroupChange::Locked(false),
-            "ephemeral" => {
-                GroupChange::Ephemeral(Some(opt_int(c, "ephemeral", "expiration")?.unwrap_or(0)))
-            }
-            "not_ephemeral" => GroupChange::Ephemeral(None),
-            "invite" => GroupChange::Invite(opt_str(c, "code").unwrap_or_default()),
-            "delete" => GroupChange::Delete(opt_str(c, "reason")),
-            "membership_approval_mode" => GroupChange::MembershipApproval,
-            other => GroupChange::Other(other.to_owned()),
-        });
-    }
-    Ok(NotificationKind::GroupChanges(out))
+    Ok(NotificationKind::GroupChanges(parse_changes(node)?))
 }
 
 #[cfg(test)]
