@@ -7,12 +7,12 @@ mod common;
 
 use common::{Harness, WAIT};
 use prost::Message as _;
-use wa_actors_core::events::{Event, GroupChange, GroupMember, GroupRole};
-use wa_actors_core::prekeys::PreKeyConfig;
-use wa_actors_core::store::AccountId;
-use wa_protobuf::wa;
-use wa_protocol::binary::{Jid, Node};
-use wa_protocol::stanza::receipt::ReceiptKind;
+use wa_actors::events::{Event, GroupChange, GroupMember, GroupRole};
+use wa_actors::prekeys::PreKeyConfig;
+use wa_actors::proto::wa;
+use wa_actors::protocol::binary::{Jid, Node};
+use wa_actors::protocol::stanza::receipt::ReceiptKind;
+use wa_actors::store::AccountId;
 use wa_testkit::stanzas;
 
 const PREKEYS: PreKeyConfig = PreKeyConfig {
