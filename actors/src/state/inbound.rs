@@ -2,8 +2,8 @@
 
 use chrono::Utc;
 use wa_protocol::binary::Node;
-use wa_protocol::message::{Decryption, MessageStanza};
-use wa_protocol::signal::{signal_address, LocalIdentity};
+use wa_protocol::message::{DecryptError, DecryptFailure, Decryption, MessageStanza};
+use wa_protocol::signal::{signal_address, FailureLimiter, LocalIdentity};
 use wa_protocol::stanza::ack::{ack_for, nack_for, NACK_PARSING_ERROR};
 use wa_protocol::stanza::receipt::{
     delivery_receipt, next_retry_count, retry_needs_keys, retry_receipt, RetryKeys,
@@ -54,6 +54,10 @@ pub(crate) struct Ctx<'a> {
     pub retries: &'a mut RetryBook,
     /// At most this many retry-minted prekeys stay stored.
     pub max_retry_prekeys: usize,
+    /// Recent decrypt failures per sender address.
+    pub failures: &'a mut FailureLimiter,
+    /// Monotonic time for the failure limiter (since the actor started).
+    pub clock: std::time::Duration,
 }
 
 /// Works out one `<message>`: reads the state it needs, decrypts, and returns what to store
@@ -112,22 +116,42 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
         });
     }
 
-    let keys = load_recv_keys(ctx.store, ctx.account, &stanza).await?;
-    let prekeys = load_prekeys(ctx.store, ctx.account, ctx.device, &stanza).await?;
-    let local = LocalIdentity {
-        key_pair: ctx.device.identity_key.clone(),
-        registration_id: ctx.device.registration_id,
-    };
-    let decryption = wa_protocol::message::decrypt_stanza(
-        &stanza,
-        &keys,
-        &local,
-        &prekeys,
-        &mut rand::rngs::OsRng,
-    );
-
     let identity = stanza.source.encryption_identity();
     let address = signal_address(identity);
+    // A sender whose messages keep failing is not tried for a while: forged messages cost
+    // decrypt work and retry prekeys, and a genuine broken session recovers once it is let in.
+    let limited = !ctx.failures.check(ctx.clock, &address);
+    let decryption = if limited {
+        tracing::warn!(id = %stanza.id, %address, "sender over its decrypt-failure limit");
+        Decryption {
+            failure: Some(DecryptFailure {
+                enc_type: stanza.encs[0].enc_type.clone(),
+                error: DecryptError::RateLimited,
+                is_unavailable: false,
+                hide: false,
+            }),
+            ..Decryption::default()
+        }
+    } else {
+        let keys = load_recv_keys(ctx.store, ctx.account, &stanza).await?;
+        let prekeys = load_prekeys(ctx.store, ctx.account, ctx.device, &stanza).await?;
+        let local = LocalIdentity {
+            key_pair: ctx.device.identity_key.clone(),
+            registration_id: ctx.device.registration_id,
+        };
+        wa_protocol::message::decrypt_stanza(
+            &stanza,
+            &keys,
+            &local,
+            &prekeys,
+            &mut rand::rngs::OsRng,
+        )
+    };
+    match (&decryption.failure, limited) {
+        (Some(_), false) => ctx.failures.record_failure(ctx.clock, &address),
+        (None, _) => ctx.failures.forget(&address),
+        (Some(_), true) => {}
+    }
     let changes = &decryption.changes;
     let mut batch = Batch::new();
     if let Some(session) = &changes.session {
@@ -160,7 +184,11 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
     }
     let failure = decryption.failure.clone();
     // What to publish and whether to receipt or retry: the pure decision of `recv`.
-    let plan = plan_message(&stanza, decryption, true, now);
+    let mut plan = plan_message(&stanza, decryption, true, now);
+    if limited {
+        // No retry receipt (it would mint a prekey and invite a resend); the ack still goes.
+        plan.retry = None;
+    }
     let mut events = Vec::new();
     let mut replies: Vec<Node> = plan.receipt.into_iter().collect();
     let kind = match &failure {

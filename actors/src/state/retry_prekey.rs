@@ -63,6 +63,7 @@ mod tests {
     use super::*;
     use crate::state::inbound::{handle_message, Ctx, OutcomeKind};
     use crate::store::{DeviceData, MemoryStore};
+    use wa_protocol::signal::{FailureLimit, FailureLimiter};
 
     /// A message no session can open, already re-sent once (`count="1"`), so our answer is a
     /// retry receipt that must carry keys.
@@ -87,6 +88,11 @@ mod tests {
         let mut device = DeviceData::generate(&mut rand::rngs::OsRng);
         device.jid = Some("15550009999:3@s.whatsapp.net".parse().unwrap());
         let account = AccountId::from("a");
+        // Every junk message is tried here: this is about the retry keys, not the limiter.
+        let mut failures = FailureLimiter::new(FailureLimit {
+            burst: u32::MAX,
+            ..FailureLimit::default()
+        });
         for i in 0..n {
             let mut ctx = Ctx {
                 store,
@@ -94,6 +100,8 @@ mod tests {
                 device: &device,
                 retries: book,
                 max_retry_prekeys: cap,
+                failures: &mut failures,
+                clock: std::time::Duration::ZERO,
             };
             let out = handle_message(&mut ctx, &junk(from, &format!("{from}-{i}")))
                 .await
@@ -118,6 +126,55 @@ mod tests {
             .await
             .unwrap()
             .len()
+    }
+
+    #[tokio::test]
+    async fn a_sender_over_its_failure_limit_is_not_tried_and_gets_no_retry() {
+        let store = MemoryStore::new();
+        let mut book = RetryBook::new(64, 8);
+        let mut device = DeviceData::generate(&mut rand::rngs::OsRng);
+        device.jid = Some("15550009999:3@s.whatsapp.net".parse().unwrap());
+        let account = AccountId::from("a");
+        let limit = FailureLimit {
+            burst: 3,
+            ..FailureLimit::default()
+        };
+        let mut failures = FailureLimiter::new(limit);
+        let mut outcomes = Vec::new();
+        for i in 0..5 {
+            let mut ctx = Ctx {
+                store: &store,
+                account: &account,
+                device: &device,
+                retries: &mut book,
+                max_retry_prekeys: 8,
+                failures: &mut failures,
+                clock: std::time::Duration::from_millis(i),
+            };
+            let out = handle_message(&mut ctx, &junk(15551110009, &format!("L-{i}")))
+                .await
+                .unwrap();
+            outcomes.push(out);
+        }
+        for (i, out) in outcomes.iter().enumerate() {
+            assert_eq!(out.kind, OutcomeKind::Undecryptable, "message {i}");
+            assert!(
+                out.replies.iter().any(|r| r.tag == "ack"),
+                "message {i} acked"
+            );
+            assert!(
+                out.events
+                    .iter()
+                    .any(|e| matches!(e, crate::events::Event::UndecryptableMessage(_))),
+                "message {i} is published as undecryptable"
+            );
+            let retry = out.replies.iter().any(|r| r.tag == "receipt");
+            assert_eq!(
+                retry,
+                i < 3,
+                "message {i}: retry receipts only within the burst"
+            );
+        }
     }
 
     #[tokio::test]

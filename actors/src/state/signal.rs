@@ -57,6 +57,8 @@ pub(crate) struct SignalState {
     args: SignalArgs,
     retries: RetryBook,
     pruner: Pruner,
+    failures: wa_protocol::signal::FailureLimiter,
+    started: std::time::Instant,
 }
 
 impl SignalState {
@@ -70,6 +72,8 @@ impl SignalState {
             device: &device,
             retries: &mut self.retries,
             max_retry_prekeys: self.args.retention.max_retry_prekeys,
+            failures: &mut self.failures,
+            clock: self.started.elapsed(),
         };
         // A store failure fails this actor: StateSup restarts it and asks for a new
         // connection, so the un-acked stanza is delivered again.
@@ -162,6 +166,8 @@ impl Actor for Signal {
         Ok(SignalState {
             retries: RetryBook::new(r.max_tracked_retries, r.max_retry_prekeys),
             pruner: Pruner::new(r),
+            failures: wa_protocol::signal::FailureLimiter::new(Default::default()),
+            started: std::time::Instant::now(),
             args,
         })
     }

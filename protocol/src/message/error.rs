@@ -28,6 +28,10 @@ pub enum DecryptError {
     /// A sender-key distribution message that does not parse.
     #[error("bad sender key distribution message: {0}")]
     BadDistribution(SignalError),
+    /// Not tried: the sender's messages failed to decrypt too often lately (the receiver's
+    /// per-sender failure limit, `signal::FailureLimiter`).
+    #[error("sender over its decrypt-failure limit; not tried")]
+    RateLimited,
 }
 
 impl DecryptError {
@@ -46,7 +50,8 @@ impl DecryptError {
             Self::BadProtobuf
             | Self::UnsupportedVersion(_)
             | Self::UnsupportedType(_)
-            | Self::BadDistribution(_) => false,
+            | Self::BadDistribution(_)
+            | Self::RateLimited => false,
         }
     }
 
