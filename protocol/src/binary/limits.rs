@@ -107,10 +107,13 @@ impl Budget {
         }
     }
 
+    #[inline]
     pub(crate) fn max_depth(&self) -> usize {
         self.limits.max_depth
     }
 
+    #[cold]
+    #[inline(never)]
     fn over(budget: DecodeBudget, limit: usize, offset: usize) -> DecodeError {
         DecodeError::OverBudget {
             budget,
@@ -119,31 +122,40 @@ impl Budget {
         }
     }
 
-    pub(crate) fn node(&mut self, offset: usize) -> Result<(), DecodeError> {
+    /// Charges one node holding `attrs` attribute slots (their heap included) in one check.
+    #[inline]
+    pub(crate) fn node_with_attrs(
+        &mut self,
+        attrs: usize,
+        offset: usize,
+    ) -> Result<(), DecodeError> {
         self.nodes += 1;
-        if self.nodes > self.limits.max_nodes {
-            return Err(Self::over(
-                DecodeBudget::Nodes,
-                self.limits.max_nodes,
-                offset,
-            ));
+        self.attrs += attrs;
+        self.heap = self.heap.saturating_add(attrs * ATTR_SLOT);
+        if self.nodes > self.limits.max_nodes
+            || self.attrs > self.limits.max_attrs
+            || self.heap > self.limits.max_heap
+        {
+            return Err(self.which_over(offset));
         }
         Ok(())
     }
 
-    pub(crate) fn attr(&mut self, offset: usize) -> Result<(), DecodeError> {
-        self.attrs += 1;
-        if self.attrs > self.limits.max_attrs {
-            return Err(Self::over(
-                DecodeBudget::Attrs,
-                self.limits.max_attrs,
-                offset,
-            ));
+    #[cold]
+    #[inline(never)]
+    fn which_over(&self, offset: usize) -> DecodeError {
+        let l = &self.limits;
+        if self.nodes > l.max_nodes {
+            Self::over(DecodeBudget::Nodes, l.max_nodes, offset)
+        } else if self.attrs > l.max_attrs {
+            Self::over(DecodeBudget::Attrs, l.max_attrs, offset)
+        } else {
+            Self::over(DecodeBudget::Heap, l.max_heap, offset)
         }
-        Ok(())
     }
 
     /// Charges `bytes` of heap before they are allocated.
+    #[inline]
     pub(crate) fn heap(&mut self, bytes: usize, offset: usize) -> Result<(), DecodeError> {
         self.heap = self.heap.saturating_add(bytes);
         if self.heap > self.limits.max_heap {
