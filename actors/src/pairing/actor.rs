@@ -25,6 +25,12 @@ use crate::store::{AccountId, DeviceData, Store};
 /// How long the pair-code iqs may take.
 const CODE_IQ_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// A pair-code session and the outcome of its finish step.
+type CodeFinish = (
+    CodeSession,
+    Result<(Node, Zeroizing<[u8; 32]>), PairCodeError>,
+);
+
 /// What pairing tells the connection supervisor (and through it `ClientSup`).
 #[derive(Debug)]
 pub(crate) enum PairingReport {
@@ -53,6 +59,8 @@ pub(crate) enum PairingMsg {
         Box<Result<(CodeSession, Node), PairCodeError>>,
         RpcReplyPort<Result<String, PairingError>>,
     ),
+    /// The companion finish of a pair-code exchange is computed (off the mailbox).
+    CodeFinished(Box<CodeFinish>),
     /// The server answered the companion hello.
     HelloAnswered(Result<Node, IqError>),
     /// The server answered the companion finish.
@@ -207,12 +215,28 @@ impl PairingState {
     }
 
     fn on_code_notification(&mut self, myself: &ActorRef<PairingMsg>, node: &Node) {
-        let Some(session) = &self.code else {
+        let Some(session) = self.code.take() else {
             tracing::warn!(parent: &self.args.span, "pair-code notification without a code");
             return;
         };
-        let mut rng = rand::rngs::OsRng;
-        match session.finish(node, &self.args.device.identity_key, &mut rng) {
+        // The finish step stretches the code (131,072 PBKDF2 rounds): off the mailbox, and
+        // the session comes back with the result.
+        let device = Arc::clone(&self.args.device);
+        let node = node.clone();
+        let me = myself.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = session.finish(&node, &device.identity_key, &mut rand::rngs::OsRng);
+            let _ = me.cast(PairingMsg::CodeFinished(Box::new((session, result))));
+        });
+    }
+
+    fn on_code_finished(
+        &mut self,
+        myself: &ActorRef<PairingMsg>,
+        session: CodeSession,
+        result: Result<(Node, Zeroizing<[u8; 32]>), PairCodeError>,
+    ) {
+        match result {
             Ok((iq, adv_secret)) => {
                 self.adv_secret = adv_secret;
                 tracing::info!(parent: &self.args.span, "pair code accepted by the phone");
@@ -226,6 +250,7 @@ impl PairingState {
                 )));
             }
         }
+        self.code = Some(session);
     }
 
     fn on_pair_phone(
@@ -371,6 +396,10 @@ impl Actor for Pairing {
             }
             PairingMsg::PairPhone { phone, reply } => state.on_pair_phone(&myself, phone, reply),
             PairingMsg::CodeReady(started, reply) => state.on_code_ready(&myself, *started, reply),
+            PairingMsg::CodeFinished(done) => {
+                let (session, result) = *done;
+                state.on_code_finished(&myself, session, result);
+            }
             PairingMsg::HelloAnswered(result) => state.on_hello_answered(result),
             PairingMsg::FinishAnswered(result) => {
                 // The phone goes on with pair-success either way; a refusal here only explains
