@@ -5,38 +5,13 @@
 
 mod common;
 
-use common::{Harness, WAIT};
+use common::{ready, WAIT};
 use prost::Message as _;
 use wa_actors::events::{Event, GroupChange, GroupMember, GroupRole};
-use wa_actors::prekeys::PreKeyConfig;
 use wa_actors::proto::wa;
 use wa_actors::protocol::binary::{Jid, Node};
 use wa_actors::protocol::stanza::receipt::ReceiptKind;
-use wa_actors::store::AccountId;
 use wa_testkit::stanzas;
-
-const PREKEYS: PreKeyConfig = PreKeyConfig {
-    min: 5,
-    refill: 20,
-    initial: 40,
-};
-
-async fn ready() -> (Harness, Jid) {
-    let h = Harness::start_with(|b| b.prekeys(PREKEYS)).await;
-    h.connected(1).await;
-    let device = h
-        .store
-        .load_device(&AccountId::new("default"))
-        .await
-        .unwrap()
-        .expect("device");
-    let jid = device.jid.expect("registered");
-    h.server
-        .wait_for_prekey_uploads(&jid, 1, WAIT)
-        .await
-        .expect("prekeys uploaded");
-    (h, jid)
-}
 
 fn poll_v3() -> wa::Message {
     wa::Message {

@@ -7,37 +7,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Harness, WAIT};
+use common::{ready, PREKEYS, WAIT};
 use wa_actors::events::{Event, MessageInfo};
-use wa_actors::prekeys::PreKeyConfig;
-use wa_actors::protocol::binary::Jid;
 use wa_actors::protocol::stanza::receipt::ReceiptKind;
 use wa_actors::store::{AccountId, Namespace};
-
-/// Small prekey batches: each contact needs one.
-const PREKEYS: PreKeyConfig = PreKeyConfig {
-    min: 5,
-    refill: 20,
-    initial: 40,
-};
-
-/// A connected, paired client whose prekeys are on the server; returns the device JID.
-async fn ready() -> (Harness, Jid) {
-    let h = Harness::start_with(|b| b.prekeys(PREKEYS)).await;
-    h.connected(1).await;
-    let device = h
-        .store
-        .load_device(&AccountId::new("default"))
-        .await
-        .unwrap()
-        .expect("device");
-    let jid = device.jid.expect("registered");
-    h.server
-        .wait_for_prekey_uploads(&jid, 1, WAIT)
-        .await
-        .expect("prekeys uploaded");
-    (h, jid)
-}
 
 fn text_of(e: &Event) -> Option<(String, MessageInfo)> {
     match e {

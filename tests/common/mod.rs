@@ -218,3 +218,28 @@ pub async fn subscribe(client: &Client, log: &EventLog) -> ActorRef<Event> {
         .expect("subscribe");
     collector
 }
+
+/// Small prekey batches: each contact needs one.
+pub const PREKEYS: wa_actors::prekeys::PreKeyConfig = wa_actors::prekeys::PreKeyConfig {
+    min: 5,
+    refill: 20,
+    initial: 40,
+};
+
+/// A connected, paired client whose prekeys are on the server; returns the device JID.
+pub async fn ready() -> (Harness, Jid) {
+    let h = Harness::start_with(|b| b.prekeys(PREKEYS)).await;
+    h.connected(1).await;
+    let device = h
+        .store
+        .load_device(&AccountId::new("default"))
+        .await
+        .unwrap()
+        .expect("device");
+    let jid = device.jid.expect("registered");
+    h.server
+        .wait_for_prekey_uploads(&jid, 1, WAIT)
+        .await
+        .expect("prekeys uploaded");
+    (h, jid)
+}
