@@ -17,7 +17,9 @@ fuzz_target!(|data: &[u8]| {
         FrameDecoder::new()
     };
     let mut decoder = if control & 2 == 2 {
-        decoder.with_max_frame_len(64).with_max_buffered(usize::from(control))
+        decoder
+            .with_max_frame_len(64)
+            .with_max_buffered(usize::from(control))
     } else {
         decoder
     };

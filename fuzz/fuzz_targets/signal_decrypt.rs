@@ -35,21 +35,38 @@ fn bob() -> &'static Bob {
         };
         let mut record = SessionRecord::new();
         for _ in 0..4 {
-            let a = SessionRecord::new().initiate(&alice, &bundle, &mut rng).unwrap();
+            let a = SessionRecord::new()
+                .initiate(&alice, &bundle, &mut rng)
+                .unwrap();
             let (first, a) = a.encrypt(b"hi").unwrap();
             let d = record
-                .decrypt(&identity, &prekeys, Incoming::PreKey(first.serialized()), &mut rng)
+                .decrypt(
+                    &identity,
+                    &prekeys,
+                    Incoming::PreKey(first.serialized()),
+                    &mut rng,
+                )
                 .unwrap();
             let (reply, next) = d.record.encrypt(b"yo").unwrap();
             record = next;
             let none = PreKeySet::default();
             let a = a
-                .decrypt(&alice, &none, Incoming::Whisper(reply.serialized()), &mut rng)
+                .decrypt(
+                    &alice,
+                    &none,
+                    Incoming::Whisper(reply.serialized()),
+                    &mut rng,
+                )
                 .unwrap()
                 .record;
             let (third, _) = a.encrypt(b"ok").unwrap();
             record = record
-                .decrypt(&identity, &prekeys, Incoming::Whisper(third.serialized()), &mut rng)
+                .decrypt(
+                    &identity,
+                    &prekeys,
+                    Incoming::Whisper(third.serialized()),
+                    &mut rng,
+                )
                 .unwrap()
                 .record;
         }
@@ -76,5 +93,8 @@ fuzz_target!(|data: &[u8]| {
         .record
         .decrypt_with_cost(&bob.identity, &bob.prekeys, incoming, &mut rng);
     assert!(cost.derivations <= MAX_DECRYPT_DERIVATIONS, "{cost:?}");
-    assert!(cost.ratchet_steps <= 1 + ARCHIVED_RATCHET_ATTEMPTS as u32, "{cost:?}");
+    assert!(
+        cost.ratchet_steps <= 1 + ARCHIVED_RATCHET_ATTEMPTS as u32,
+        "{cost:?}"
+    );
 });

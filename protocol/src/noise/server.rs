@@ -13,6 +13,8 @@ use crate::crypto::{KeyPair, PublicKey};
 
 /// A server handshake waiting for the ClientHello.
 #[derive(Debug)]
+// Clone only in fuzz builds: a copied handshake would reuse its ephemeral key.
+#[cfg_attr(fuzzing, derive(Clone))]
 pub struct ServerHandshake {
     ephemeral: KeyPair,
     static_key: KeyPair,
@@ -21,6 +23,8 @@ pub struct ServerHandshake {
 
 /// A server handshake that sent its ServerHello and waits for the ClientFinish.
 #[derive(Debug)]
+// Clone only in fuzz builds: a copied handshake would reuse its ephemeral key.
+#[cfg_attr(fuzzing, derive(Clone))]
 pub struct ServerAwaitingFinish {
     state: SymmetricState,
     ephemeral: KeyPair,

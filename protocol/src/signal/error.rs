@@ -32,6 +32,12 @@ pub enum SignalError {
     /// A public key is not 33 bytes starting with the `0x05` type byte.
     #[error("bad public key in `{0}`")]
     BadPublicKey(&'static str),
+    /// A public key is not in canonical form (its top bit is set, or it is at least
+    /// 2^255 - 19). X25519 ignores the top bit, so accepting such a key would give one key two
+    /// spellings: a replayed `pkmsg` with its base key's top bit flipped would no longer match
+    /// the session it made and would open a second one from the same secrets.
+    #[error("non-canonical public key in `{0}`")]
+    NonCanonicalKey(&'static str),
     /// A field has the wrong length.
     #[error("field `{field}` has {len} bytes")]
     BadLength {

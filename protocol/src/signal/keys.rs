@@ -17,14 +17,33 @@ pub fn serialize_public(key: &PublicKey) -> [u8; 33] {
     out
 }
 
-/// Parses a 33-byte `0x05 ‖ key` public key; `field` names it in the error.
+/// Parses a 33-byte `0x05 ‖ key` public key; `field` names it in the error. Only the
+/// canonical spelling of a key is accepted ([`is_canonical`]): every key a real peer makes
+/// is one, and it keeps key equality meaning DH equality.
 pub fn parse_public(bytes: &[u8], field: &'static str) -> Result<PublicKey, SignalError> {
     match bytes.split_first() {
         Some((&DJB_TYPE, rest)) if rest.len() == 32 => {
-            PublicKey::from_slice(rest).ok_or(SignalError::BadPublicKey(field))
+            let key = PublicKey::from_slice(rest).ok_or(SignalError::BadPublicKey(field))?;
+            if is_canonical(&key) {
+                Ok(key)
+            } else {
+                Err(SignalError::NonCanonicalKey(field))
+            }
         }
         _ => Err(SignalError::BadPublicKey(field)),
     }
+}
+
+/// Whether `key` is the canonical little-endian encoding of a field element: below
+/// 2^255 - 19, top bit clear. A public key computed by scalar multiplication always is.
+pub fn is_canonical(key: &PublicKey) -> bool {
+    let b = key.as_bytes();
+    if b[31] & 0x80 != 0 {
+        return false;
+    }
+    // The only values in [2^255 - 19, 2^255) are 0x7fff…ff followed down to 0xed.
+    let at_least_p = b[31] == 0x7f && b[1..31].iter().all(|&x| x == 0xff) && b[0] >= 0xed;
+    !at_least_p
 }
 
 /// Draws a registration id: 14 random bits, redrawn when 0. Baileys masks two random bytes
@@ -271,6 +290,31 @@ mod tests {
         assert!(parse_public(&bad, "k").is_err());
         assert!(parse_public(&s[..32], "k").is_err());
         assert!(parse_public(&[], "k").is_err());
+    }
+
+    #[test]
+    fn only_canonical_keys_parse() {
+        let p_minus_1 = {
+            let mut b = [0xff; 32];
+            b[0] = 0xec;
+            b[31] = 0x7f;
+            b
+        };
+        assert!(parse_public(&serialize_public(&PublicKey(p_minus_1)), "k").is_ok());
+        let mut p = p_minus_1;
+        p[0] = 0xed;
+        let mut top = [9u8; 32];
+        top[31] |= 0x80;
+        for bad in [p, [0xff; 32], top] {
+            assert_eq!(
+                parse_public(&serialize_public(&PublicKey(bad)), "k"),
+                Err(SignalError::NonCanonicalKey("k"))
+            );
+        }
+        let mut rng = rand::rngs::OsRng;
+        for _ in 0..64 {
+            assert!(is_canonical(&KeyPair::generate(&mut rng).public));
+        }
     }
 
     #[test]

@@ -73,8 +73,8 @@ pub use error::SignalError;
 pub use failure_limit::{FailureLimit, FailureLimiter};
 pub use kdf::Secret32;
 pub use keys::{
-    generate_registration_id, parse_public, serialize_public, LocalIdentity, PreKey, PreKeyBundle,
-    PreKeyLookup, PreKeySet, SignedPreKey, DJB_TYPE,
+    generate_registration_id, is_canonical, parse_public, serialize_public, LocalIdentity, PreKey,
+    PreKeyBundle, PreKeyLookup, PreKeySet, SignedPreKey, DJB_TYPE,
 };
 pub use padding::{pad, pad_with, unpad};
 pub use ratchet::SessionState;

@@ -116,10 +116,20 @@ fn parse_key32(
     tag: &'static str,
     child: &'static str,
 ) -> Result<PublicKey, StanzaError> {
-    PublicKey::from_slice(child_bytes(node, tag, child)?).ok_or(StanzaError::BadContent {
-        tag: child,
-        reason: "expected a 32-byte key",
-    })
+    let key =
+        PublicKey::from_slice(child_bytes(node, tag, child)?).ok_or(StanzaError::BadContent {
+            tag: child,
+            reason: "expected a 32-byte key",
+        })?;
+    // One spelling per key, as for keys inside Signal messages (`signal::is_canonical`).
+    if crate::signal::is_canonical(&key) {
+        Ok(key)
+    } else {
+        Err(StanzaError::BadContent {
+            tag: child,
+            reason: "non-canonical key",
+        })
+    }
 }
 
 /// Reads a `<key>` (or the id and value of a `<skey>`).
