@@ -30,7 +30,9 @@ pub use cert_builder::{build_cert_chain, CertSpec};
 pub use client::{ClientFinished, ClientHandshake};
 pub use error::{CertError, FrameError, HandshakeError, TransportError};
 pub use frame::{FrameDecoder, FrameEncoder};
-pub use payload::{login_payload, registration_payload, PayloadConfig, RegistrationData};
+pub use payload::{
+    login_payload, registration_payload, web_sub_platform, PayloadConfig, RegistrationData,
+};
 pub use payload_server::{parse_registration_payload, RegistrationError};
 pub use server::{ServerAwaitingFinish, ServerFinished, ServerHandshake};
 pub use transport::{Decryptor, Encryptor, TransportCipher, TransportKeys};

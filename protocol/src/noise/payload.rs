@@ -37,7 +37,8 @@ pub struct PayloadConfig {
     /// ISO 3166-1 alpha-2 country of the user agent locale. Default `"US"`.
     pub country_code: String,
     /// Ask the phone for the full history on pairing (`DeviceProps.requireFullSync`); with a
-    /// `Mac OS` / `Windows` os it also selects the desktop web sub-platform. Default `false`.
+    /// `Mac OS` / `Windows` os and the `Desktop` browser it also selects the desktop web
+    /// sub-platform ([`web_sub_platform`]). Default `false`.
     pub sync_full_history: bool,
     /// Push name to announce, if any. Default `None`.
     pub push_name: Option<String>,
@@ -92,10 +93,15 @@ fn user_agent(config: &PayloadConfig) -> UserAgent {
     }
 }
 
-fn web_sub_platform(config: &PayloadConfig) -> WebSubPlatform {
-    match (config.sync_full_history, config.browser[0].as_str()) {
-        (true, "Mac OS") => WebSubPlatform::Darwin,
-        (true, "Windows") => WebSubPlatform::Win32,
+/// The web sub-platform, by Baileys 7's rule (`src/Utils/validate-connection.ts`
+/// `getWebInfo`, 7.0.0-rc13): a desktop sub-platform only when full history is asked for *and*
+/// the browser is `"Desktop"` on a `Mac OS` or `Windows` os; every other combination is a web
+/// browser. The desktop app's sub-platform is what lets the phone send the full history.
+pub fn web_sub_platform(config: &PayloadConfig) -> WebSubPlatform {
+    let [os, browser, _] = &config.browser;
+    match (config.sync_full_history, os.as_str(), browser.as_str()) {
+        (true, "Mac OS", "Desktop") => WebSubPlatform::Darwin,
+        (true, "Windows", "Desktop") => WebSubPlatform::Win32,
         _ => WebSubPlatform::WebBrowser,
     }
 }

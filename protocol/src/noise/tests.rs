@@ -473,9 +473,10 @@ fn registration_payload_layout() {
     assert_eq!(data.e_skey_id.as_deref(), Some(&[0xab, 0xcd, 0xef][..]));
     assert_eq!(data.e_keytype.as_deref(), Some(&[5][..]));
     assert_eq!(p.push_name.as_deref(), Some("Bot"));
+    // Safari is not the desktop app, so full history still announces a web browser.
     assert_eq!(
         p.web_info.unwrap().web_sub_platform,
-        Some(wa_protobuf::wa::client_payload::web_info::WebSubPlatform::Darwin as i32)
+        Some(wa_protobuf::wa::client_payload::web_info::WebSubPlatform::WebBrowser as i32)
     );
     let props =
         wa_protobuf::wa::DeviceProps::decode(data.device_props.as_deref().unwrap()).unwrap();
