@@ -238,6 +238,11 @@ async fn notifications_become_their_events_and_the_rest_the_fallback() {
             .finish(),
     );
     h.server.send_node(
+        notification("encrypt", dan.clone(), "N4b")
+            .child(Node::new("identity"))
+            .finish(),
+    );
+    h.server.send_node(
         notification("w:gp2", group.clone(), "N5")
             .child(
                 Node::build("create")
@@ -327,6 +332,14 @@ async fn notifications_become_their_events_and_the_rest_the_fallback() {
         unreachable!()
     };
     assert_eq!(jid, group);
+    let Event::IdentityChange(c) = get("IdentityChange", |e| {
+        matches!(e, Event::IdentityChange(_))
+    })
+    .await
+    else {
+        unreachable!()
+    };
+    assert_eq!((c.jid.clone(), c.implicit), (dan.clone(), false));
     let Event::Notification(raw) =
         get("Notification", |e| matches!(e, Event::Notification(_))).await
     else {

@@ -20,6 +20,7 @@ pub struct Counters {
     messages_out: AtomicU64,
     bad_frames: AtomicU64,
     malformed: AtomicU64,
+    unverified_identities: AtomicU64,
 }
 
 /// A copy of the counters at one moment.
@@ -53,6 +54,9 @@ pub struct CounterSnapshot {
     pub bad_frames: u64,
     /// Stanzas that lacked what the protocol requires (answered with an error ack).
     pub malformed: u64,
+    /// New sessions from a contact's companion device whose `<device-identity>` was missing
+    /// or signed by a key not yet known as the account's primary (accepted, flagged here).
+    pub unverified_identities: u64,
     /// Inbound messages read but not yet finished by their owners (a gauge).
     pub inbound_queue: u64,
     /// The deepest the inbound queue has been.
@@ -99,6 +103,9 @@ impl Counters {
     pub(crate) fn malformed(&self) {
         self.malformed.fetch_add(1, Ordering::Relaxed);
     }
+    pub(crate) fn unverified_identity(&self) {
+        self.unverified_identities.fetch_add(1, Ordering::Relaxed);
+    }
     pub(crate) fn prekeys_uploaded(&self, n: u64) {
         self.prekeys_uploaded.fetch_add(n, Ordering::Relaxed);
     }
@@ -129,6 +136,7 @@ impl Counters {
             messages_out: self.messages_out.load(Ordering::Relaxed),
             bad_frames: self.bad_frames.load(Ordering::Relaxed),
             malformed: self.malformed.load(Ordering::Relaxed),
+            unverified_identities: self.unverified_identities.load(Ordering::Relaxed),
             inbound_queue: 0,
             inbound_queue_peak: 0,
         }

@@ -64,3 +64,18 @@ pub struct DeviceListUpdate {
     /// The `hash` of an `<update>`.
     pub contact_hash: Option<String>,
 }
+
+/// A contact device's Signal identity key changed (whatsmeow `events.IdentityChange`; the
+/// event spec has no such variant, this one follows whatsmeow). Sessions with the old key are
+/// gone; a user who verified the contact's safety number should verify it again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IdentityChange {
+    /// The device (or, for a server notification, the user) whose identity changed.
+    #[serde(serialize_with = "serde_wire::jid")]
+    pub jid: Jid,
+    /// When the change was seen.
+    pub timestamp: chrono::DateTime<chrono::Utc>,
+    /// True when the change was noticed on a message (a `pkmsg` under a new identity key),
+    /// false when the server announced it (`<notification type="encrypt"><identity/>`).
+    pub implicit: bool,
+}

@@ -65,6 +65,8 @@ kinds!(
     OfflineSyncCompleted,
     DeviceListUpdate,
     BusinessStatusUpdate,
+    // New kinds go last: the discriminants index `EventKindSet`'s bits.
+    IdentityChange,
 );
 
 // The set is a u64 bitmask.

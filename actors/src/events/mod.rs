@@ -34,7 +34,9 @@ pub use connection::{
     ConnectFailure, ConnectFailureReason, Connected, Disconnected, StreamError, StreamReplaced,
     TempBanReason, TemporaryBan,
 };
-pub use devices::{DeviceListUpdate, DeviceListUpdateType, DeviceNotificationInfo, KeyIndexInfo};
+pub use devices::{
+    DeviceListUpdate, DeviceListUpdateType, DeviceNotificationInfo, IdentityChange, KeyIndexInfo,
+};
 pub use filter::EventFilter;
 pub use groups::{GroupChange, GroupLinkChange, GroupMember, GroupRole};
 pub use handler::EventHandler;
@@ -176,6 +178,8 @@ pub enum Event {
     // Devices and business
     /// A contact's device list changed.
     DeviceListUpdate(DeviceListUpdate),
+    /// A contact device's identity key changed.
+    IdentityChange(IdentityChange),
     /// A business account's status changed.
     BusinessStatusUpdate(BusinessStatusUpdate),
 }
@@ -219,6 +223,7 @@ impl Event {
             Event::OfflineSyncPreview(_) => EventKind::OfflineSyncPreview,
             Event::OfflineSyncCompleted(_) => EventKind::OfflineSyncCompleted,
             Event::DeviceListUpdate(_) => EventKind::DeviceListUpdate,
+            Event::IdentityChange(_) => EventKind::IdentityChange,
             Event::BusinessStatusUpdate(_) => EventKind::BusinessStatusUpdate,
         }
     }
@@ -245,6 +250,7 @@ impl Event {
             Event::ArchiveUpdate(a) => Some(&a.jid),
             Event::MarkChatAsReadUpdate(m) => Some(&m.jid),
             Event::DeviceListUpdate(d) => Some(&d.user),
+            Event::IdentityChange(i) => Some(&i.jid),
             Event::BusinessStatusUpdate(b) => Some(&b.jid),
             Event::Connected(_)
             | Event::Disconnected(_)

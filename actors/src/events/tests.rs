@@ -221,6 +221,11 @@ pub(crate) fn one_of_each() -> Vec<Event> {
             collection_ids: vec![],
             subscriptions: vec![],
         }),
+        Event::IdentityChange(IdentityChange {
+            jid: jid("111:2@s.whatsapp.net"),
+            timestamp: ts(),
+            implicit: true,
+        }),
     ]
 }
 

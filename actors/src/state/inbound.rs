@@ -12,6 +12,7 @@ use wa_protocol::stanza::receipt::{
 use super::keys::{load_prekeys, load_recv_keys, processed_key, sender_key_key, signed_prekey};
 use super::retries::RetryBook;
 use super::retry_prekey::retry_prekey;
+use super::trust::{check_trust, Trust};
 use crate::events::Event;
 use crate::recv::message::{message_info, plan_message, push_name_update};
 use crate::recv::route::own_jids;
@@ -27,6 +28,8 @@ pub(crate) struct Outcome {
     pub replies: Vec<Node>,
     /// How the stanza ended, for counters and logs.
     pub kind: OutcomeKind,
+    /// A companion's new session came without a verifiable tie to its primary identity.
+    pub unverified_identity: bool,
 }
 
 /// How a stanza ended.
@@ -95,6 +98,7 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
             events: Vec::new(),
             replies,
             kind: OutcomeKind::Duplicate,
+            unverified_identity: false,
         });
     }
     let now = Utc::now();
@@ -113,6 +117,7 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
             events,
             replies: ack,
             kind: OutcomeKind::Delivered,
+            unverified_identity: false,
         });
     }
 
@@ -121,7 +126,7 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
     // A sender whose messages keep failing is not tried for a while: forged messages cost
     // decrypt work and retry prekeys, and a genuine broken session recovers once it is let in.
     let limited = !ctx.failures.check(ctx.clock, &address);
-    let decryption = if limited {
+    let mut decryption = if limited {
         tracing::warn!(id = %stanza.id, %address, "sender over its decrypt-failure limit");
         Decryption {
             failure: Some(DecryptFailure {
@@ -147,6 +152,22 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
             &mut rand::rngs::OsRng,
         )
     };
+    let mut trust = Trust::default();
+    if let (None, Some(remote)) = (&decryption.failure, decryption.changes.remote_identity) {
+        trust = check_trust(ctx.store, ctx.account, &stanza, &address, &remote, now).await?;
+        if let Some(error) = trust.refused.take() {
+            // Nothing of the stanza is kept: not the session, not the payloads.
+            decryption = Decryption {
+                failure: Some(DecryptFailure {
+                    enc_type: stanza.encs[0].enc_type.clone(),
+                    error: DecryptError::DeviceIdentity(error),
+                    is_unavailable: false,
+                    hide: false,
+                }),
+                ..Decryption::default()
+            };
+        }
+    }
     match (&decryption.failure, limited) {
         (Some(_), false) => ctx.failures.record_failure(ctx.clock, &address),
         (None, _) => ctx.failures.forget(&address),
@@ -223,6 +244,7 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
             OutcomeKind::Undecryptable
         }
     };
+    events.append(&mut trust.events);
     events.extend(plan.events);
     if let Some(need) = plan.retry {
         let sent = ctx.retries.sent.get(&stanza.id).copied().unwrap_or(0);
@@ -264,6 +286,7 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
         events,
         replies,
         kind,
+        unverified_identity: trust.unverified,
     })
 }
 
@@ -273,5 +296,6 @@ fn dropped(ack: Vec<Node>) -> Outcome {
         events: Vec::new(),
         replies: ack,
         kind: OutcomeKind::Dropped,
+        unverified_identity: false,
     }
 }

@@ -7,6 +7,10 @@
 //! store batch, and only then publishes the events and sends the delivery receipt and the ack
 //! on the live connection. A crash before the batch means the server redelivers; a
 //! redelivery after it is recognised by its id and acked without a second event.
+//!
+//! Before that batch, `trust` checks the sender's identity: a known device under a new key
+//! is published as `IdentityChange`, and a companion's `pkmsg` whose `<device-identity>` is
+//! not signed by the account's known primary identity is refused (nothing is stored).
 
 mod inbound;
 mod keys;
@@ -15,6 +19,7 @@ mod retries;
 mod retry_prekey;
 mod signal;
 mod supervisor;
+mod trust;
 
 pub(crate) use signal::SignalArgs;
 pub(crate) use supervisor::{StateReport, StateSup, StateSupArgs};

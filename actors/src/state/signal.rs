@@ -15,6 +15,7 @@ use super::prune::Pruner;
 use super::retries::RetryBook;
 use crate::broadcaster::BroadcasterHandle;
 use crate::counters::Counters;
+use crate::events::{Event, IdentityChange};
 use crate::link::{IdentityCell, Inbound, LiveConn};
 use crate::store::{AccountId, Batch, Namespace, RetentionConfig, Store};
 
@@ -88,6 +89,9 @@ impl SignalState {
             OutcomeKind::Malformed => c.malformed(),
             OutcomeKind::Dropped => {}
         }
+        if outcome.unverified_identity {
+            c.unverified_identity();
+        }
         let broadcaster = self.args.broadcaster.clone();
         let live = self.args.live.clone();
         let (events, replies) = (outcome.events, outcome.replies);
@@ -147,6 +151,14 @@ impl SignalState {
                 .apply(&self.args.account_id, batch)
                 .await
                 .map_err(|e| format!("store: {e}"))?;
+        }
+        let change = Event::IdentityChange(IdentityChange {
+            jid,
+            timestamp: chrono::Utc::now(),
+            implicit: false,
+        });
+        if !self.args.broadcaster.publish(change) {
+            tracing::warn!(parent: &self.args.span, "broadcaster registry closed; event dropped");
         }
         Ok(())
     }

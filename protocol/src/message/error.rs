@@ -32,6 +32,10 @@ pub enum DecryptError {
     /// per-sender failure limit, `signal::FailureLimiter`).
     #[error("sender over its decrypt-failure limit; not tried")]
     RateLimited,
+    /// The `pkmsg` decrypted, but the companion's `<device-identity>` does not tie its key to
+    /// the account's primary identity: the new session is not kept.
+    #[error("device identity refused: {0}")]
+    DeviceIdentity(#[from] super::device_identity::DeviceIdentityError),
 }
 
 impl DecryptError {
@@ -51,7 +55,9 @@ impl DecryptError {
             | Self::UnsupportedVersion(_)
             | Self::UnsupportedType(_)
             | Self::BadDistribution(_)
-            | Self::RateLimited => false,
+            | Self::RateLimited
+            // A re-send would carry the same statement.
+            | Self::DeviceIdentity(_) => false,
         }
     }
 

@@ -11,6 +11,7 @@
 pub mod address;
 pub mod content;
 pub mod decrypt;
+pub mod device_identity;
 pub mod error;
 pub mod source;
 pub mod stanza;

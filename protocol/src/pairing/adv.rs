@@ -58,7 +58,7 @@ impl VerifiedIdentity {
     }
 }
 
-pub(super) fn is_hosted(value: Option<i32>) -> bool {
+pub(crate) fn is_hosted(value: Option<i32>) -> bool {
     value == Some(AdvEncryptionType::Hosted as i32)
 }
 
