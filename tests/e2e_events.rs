@@ -332,10 +332,8 @@ async fn notifications_become_their_events_and_the_rest_the_fallback() {
         unreachable!()
     };
     assert_eq!(jid, group);
-    let Event::IdentityChange(c) = get("IdentityChange", |e| {
-        matches!(e, Event::IdentityChange(_))
-    })
-    .await
+    let Event::IdentityChange(c) =
+        get("IdentityChange", |e| matches!(e, Event::IdentityChange(_))).await
     else {
         unreachable!()
     };

@@ -5,6 +5,7 @@
 //! on any input, within the bounds of [`DecodeLimits`] ([`unpack_with`] takes others); [`pack`] does the reverse. The format is described in
 //! `../shared/protocol/binary-node.md`; the golden vectors in `binary-node.json` are the judge.
 
+mod attr_value;
 pub mod decoder;
 pub mod encoder;
 pub mod error;
