@@ -52,6 +52,7 @@ mod certs;
 mod connection;
 mod contact;
 mod delivery;
+mod directory;
 mod envelope;
 mod error;
 mod faults;

@@ -13,6 +13,7 @@ use crate::certs::ServerIdentity;
 use crate::connection::Command;
 use crate::contact::ContactState;
 use crate::delivery::ClientReceipt;
+use crate::directory::DirectoryState;
 use crate::faults::Faults;
 use crate::groups::GroupState;
 use crate::phone::Phone;
@@ -77,6 +78,8 @@ pub(crate) struct State {
     pub contacts: HashMap<u64, ContactState>,
     /// Groups by JID string.
     pub groups: HashMap<String, GroupState>,
+    /// Contacts' companion devices, for usync.
+    pub directory: DirectoryState,
 }
 
 impl State {
@@ -103,6 +106,7 @@ impl State {
             unmatched_acks: Vec::new(),
             contacts: HashMap::new(),
             groups: HashMap::new(),
+            directory: DirectoryState::default(),
         }
     }
 
