@@ -8,6 +8,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use wa_protocol::binary::{Jid, Node};
 use wa_protocol::crypto::PublicKey;
 
+use crate::account::PresenceBook;
 use crate::behaviour::Behaviour;
 use crate::certs::ServerIdentity;
 use crate::connection::Command;
@@ -80,6 +81,8 @@ pub(crate) struct State {
     pub groups: HashMap<String, GroupState>,
     /// Contacts' companion devices, for usync.
     pub directory: DirectoryState,
+    /// Contacts' presence, for subscriptions.
+    pub presence: PresenceBook,
 }
 
 impl State {
@@ -107,6 +110,7 @@ impl State {
             contacts: HashMap::new(),
             groups: HashMap::new(),
             directory: DirectoryState::default(),
+            presence: PresenceBook::default(),
         }
     }
 
