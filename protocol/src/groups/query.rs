@@ -2,6 +2,7 @@
 
 use crate::binary::{Jid, Node};
 use crate::stanza::attrs::{expect_tag, req_child, StanzaError};
+use crate::stanza::iq::{request, IqType};
 use crate::stanza::notification::{parse_group_info as read_group, GroupInfo};
 
 use super::{GROUPS_XMLNS, GROUP_SERVER, MAX_GROUPS, MAX_PARTICIPANTS};
@@ -44,27 +45,18 @@ pub enum GroupQueryError {
 /// `<iq xmlns="w:g2" type="get" to=group><query request="interactive"/></iq>` (no `id`: the
 /// stanza machine assigns one).
 pub fn group_info_iq(group: &Jid) -> Node {
-    Node::build("iq")
-        .attr("xmlns", GROUPS_XMLNS)
-        .attr("type", "get")
-        .attr("to", group.to_non_ad())
-        .child(Node::build("query").attr("request", "interactive"))
-        .finish()
+    let query = Node::build("query").attr("request", "interactive").finish();
+    request(IqType::Get, GROUPS_XMLNS, group.to_non_ad(), vec![query])
 }
 
 /// `<iq xmlns="w:g2" type="get" to="@g.us"><participating><participants/><description/>
 /// </participating></iq>`.
 pub fn joined_groups_iq() -> Node {
-    Node::build("iq")
-        .attr("xmlns", GROUPS_XMLNS)
-        .attr("type", "get")
-        .attr("to", GROUP_SERVER)
-        .child(
-            Node::build("participating")
-                .child(Node::new("participants"))
-                .child(Node::new("description")),
-        )
-        .finish()
+    let participating = Node::build("participating")
+        .child(Node::new("participants"))
+        .child(Node::new("description"))
+        .finish();
+    request(IqType::Get, GROUPS_XMLNS, GROUP_SERVER, vec![participating])
 }
 
 /// One `<group>`, with its participants bounded.

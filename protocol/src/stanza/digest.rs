@@ -9,7 +9,7 @@ use crate::binary::Node;
 use crate::crypto::PublicKey;
 
 use super::attrs::{child_bytes, expect_tag, req_child, StanzaError};
-use super::iq::{build_iq, IqType, SERVER};
+use super::iq::{request, IqType, SERVER};
 use super::prekey_nodes::{
     identity_node, key_type_node, parse_identity, parse_registration, parse_signed_prekey_node,
     public_signed_prekey_node, registration_node,
@@ -58,15 +58,12 @@ pub fn digest_hash<'a>(
 
 /// The client's request (no `id`: the stanza machine assigns one).
 pub fn digest_iq() -> Node {
-    let mut iq = build_iq(
-        "",
+    request(
         IqType::Get,
         ENCRYPT_XMLNS,
         SERVER,
         vec![Node::new("digest")],
-    );
-    iq.attrs.remove("id");
-    iq
+    )
 }
 
 /// The server's `<digest>` for the keys it holds (`prekeys` in the order it will hand them

@@ -4,7 +4,7 @@
 use crate::binary::Node;
 
 use super::attrs::{expect_tag, req_child, req_str, StanzaError};
-use super::iq::{build_iq, IqType, SERVER};
+use super::iq::{request, IqType, SERVER};
 
 /// The iq namespace.
 pub const PRIVACY_XMLNS: &str = "privacy";
@@ -26,15 +26,12 @@ pub const DEFAULT_SETTINGS: [(&str, &str); 8] = [
 
 /// The client's request (no `id`: the stanza machine assigns one).
 pub fn privacy_iq() -> Node {
-    let mut iq = build_iq(
-        "",
+    request(
         IqType::Get,
         PRIVACY_XMLNS,
         SERVER,
         vec![Node::new("privacy")],
-    );
-    iq.attrs.remove("id");
-    iq
+    )
 }
 
 /// True for a client's privacy-settings get.

@@ -2,7 +2,7 @@
 //! mode context last index><query>protocols</query><list><user …/>…</list></usync></iq>`.
 
 use crate::binary::{Jid, Node};
-use crate::stanza::iq::SERVER;
+use crate::stanza::iq::{request, IqType, SERVER};
 
 use super::{UsyncError, MAX_QUERY_USERS, USYNC_XMLNS};
 
@@ -157,12 +157,7 @@ impl UsyncQuery {
             .child(Node::build("query").children(protocols))
             .child(Node::build("list").children(users))
             .finish();
-        Ok(Node::build("iq")
-            .attr("xmlns", USYNC_XMLNS)
-            .attr("type", "get")
-            .attr("to", SERVER)
-            .child(usync)
-            .finish())
+        Ok(request(IqType::Get, USYNC_XMLNS, SERVER, vec![usync]))
     }
 }
 
