@@ -98,6 +98,12 @@ impl LidMap {
         )
     }
 
+    /// Forgets every pair (memory only).
+    pub(super) fn clear(&self) {
+        self.pn_to_lid.clear();
+        self.lid_to_pn.clear();
+    }
+
     /// Pairs known.
     pub(super) fn len(&self) -> usize {
         self.pn_to_lid.len()

@@ -16,11 +16,14 @@
 //! * **LID ↔ PN pairs** are learned from usync replies, group metadata, `devices`
 //!   notifications and the `sender_lid`/`participant_pn`… attributes of incoming messages
 //!   ([`Directory::observe_stanza`]); kept in `Namespace::LID_MAP`.
+//! * **The send path** holds a [`DeviceLists`] (a `Directory`) and turns the lists into the
+//!   devices to encrypt for with [`fanout`] (hosted devices and the sending device left out).
 //! * **Group metadata** is kept in memory for [`DirectoryConfig::group_ttl`] and dropped on
 //!   any `w:gp2` change of the group.
 
 mod devices;
 mod error;
+mod fanout;
 mod groups;
 mod lids;
 mod observe;
@@ -35,6 +38,7 @@ use wa_protocol::binary::Jid;
 use wa_protocol::stanza::notification::GroupInfo;
 
 pub use error::QueryError;
+pub use fanout::{fanout, DeviceLists};
 pub use lids::MAX_LID_PAIRS;
 pub use users::OnWhatsApp;
 pub use wa_protocol::usync::{DeviceEntry, UserDevices};
@@ -187,6 +191,15 @@ impl Directory {
         if self.0.groups.remove(&group.to_non_ad()).is_some() {
             tracing::debug!(%group, "group metadata invalidated");
         }
+    }
+
+    /// Forgets everything (the account was logged out): queued store writes land first, so
+    /// the wipe that follows is not undone by them.
+    pub(crate) async fn forget_all(&self) {
+        self.flush().await;
+        self.0.lids.clear();
+        self.0.devices.clear();
+        self.0.groups.clear();
     }
 
     /// `user`'s cached device list, if fresh.

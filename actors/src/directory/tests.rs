@@ -6,6 +6,7 @@ use wa_protocol::message::OwnJids;
 use wa_protocol::usync::{DeviceEntry, UserDevices};
 
 use super::devices::{decode, encode, CachedDevices};
+use super::fanout::fanout;
 use super::*;
 use crate::events::{DeviceListUpdate, DeviceListUpdateType, Event};
 use crate::link::{IqError, LiveConn};
@@ -261,5 +262,73 @@ async fn message_attributes_and_group_changes_teach_and_invalidate() {
     assert_eq!(
         d.group_info(&group).await,
         Err(QueryError::Iq(IqError::Disconnected))
+    );
+}
+
+#[tokio::test]
+async fn a_logout_forgets_everything() {
+    let store = Arc::new(MemoryStore::new());
+    let d = directory(&store, DirectoryConfig::default()).await;
+    d.learn_lid(&Jid::pn("1555"), &Jid::lid("777"));
+    cache(&d, list("1555", &[0]));
+    d.forget_all().await;
+    assert_eq!(d.lid_for_pn(&Jid::pn("1555")), None);
+    assert_eq!(d.cached_devices(&Jid::pn("1555")), None);
+    let stored = store
+        .scan_prefix(&account(), Namespace::LID_MAP, b"")
+        .await
+        .unwrap();
+    assert_eq!(
+        stored.len(),
+        2,
+        "queued writes landed before the wipe that follows"
+    );
+}
+
+#[test]
+fn fanout_skips_hosted_devices_and_the_sending_device() {
+    let me = UserDevices {
+        user: Jid::pn("1000"),
+        lid: Some(Jid::lid("5000")),
+        devices: vec![
+            DeviceEntry {
+                id: 0,
+                key_index: None,
+                hosted: false,
+            },
+            DeviceEntry {
+                id: 4,
+                key_index: Some(1),
+                hosted: false,
+            },
+        ],
+    };
+    let me_by_lid = UserDevices {
+        user: Jid::lid("5000"),
+        ..me.clone()
+    };
+    let bob = list("1555", &[0, 3, 99]);
+    let own = Jid::pn("1000").with_device(4);
+    let got = fanout(&[bob.clone(), me.clone()], Some(&own), None);
+    assert_eq!(
+        got,
+        vec![
+            Jid::pn("1555"),
+            Jid::pn("1555").with_device(3),
+            Jid::pn("1000"),
+        ],
+        "hosted 99 and our own device 4 are left out"
+    );
+    let lid = Jid::lid("5000");
+    let by_lid = fanout(&[me_by_lid], Some(&own), Some(&lid));
+    assert_eq!(
+        by_lid,
+        vec![Jid::lid("5000")],
+        "our device named by LID is still ours"
+    );
+    assert_eq!(
+        fanout(&[bob], None, None).len(),
+        2,
+        "only the hosted one is dropped"
     );
 }
