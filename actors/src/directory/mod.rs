@@ -216,4 +216,6 @@ impl Directory {
 }
 
 #[cfg(test)]
+mod server_tests;
+#[cfg(test)]
 mod tests;
