@@ -5,9 +5,12 @@
 mod common;
 
 use common::{fast, ready, Harness, WAIT};
+use prost::Message as _;
 use wa_actors::directory::QueryError;
 use wa_actors::events::Event;
+use wa_actors::proto::wa;
 use wa_actors::protocol::stanza::iq::IqErrorReply;
+use wa_actors::protocol::usync::{parse_result, UsyncQuery};
 use wa_actors::wire::{Jid, Node};
 use wa_actors::{Client, IqError};
 
@@ -47,6 +50,17 @@ async fn a_two_device_contact_and_our_own_account_have_their_device_lists() {
     assert_eq!(lists[1].user, me.to_non_ad());
     assert!(ids(&lists[1]).contains(&me.device), "{:?}", lists[1]);
     assert!(ids(&lists[1]).contains(&0), "the phone is a device too");
+    // The raw reply carries the signed key-index list companions need (whatsapp-rust).
+    let iq = UsyncQuery::devices([alice.jid()]).to_iq("raw").unwrap();
+    let reply = h.client.raw().iq(iq).await.expect("raw usync");
+    let users = parse_result(&reply).expect("usync reply");
+    let signed = users[0].key_index.as_ref().and_then(|k| k.signed.clone());
+    let signed = wa::AdvSignedKeyIndexList::decode(&signed.expect("key-index-list")[..]).unwrap();
+    let details = wa::AdvKeyIndexList::decode(&signed.details.unwrap()[..]).unwrap();
+    assert_eq!(
+        details.valid_indexes,
+        vec![lists[0].devices[1].key_index.unwrap()]
+    );
     let lid = h.client.directory().lid_for_pn(alice.jid());
     assert_eq!(lid.as_ref(), Some(alice.lid()), "usync taught the LID");
     assert_eq!(

@@ -4,17 +4,21 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use prost::Message as _;
+use wa_protobuf::wa;
 use wa_protocol::binary::{Jid, Node};
 use wa_protocol::groups::{group_info_result, joined_groups_result, parse_group_query, GroupQuery};
 use wa_protocol::stanza::iq::server_error_reply;
-use wa_protocol::stanza::notification::{GroupInfo, GroupParticipant, ParticipantRole};
+use wa_protocol::stanza::notification::{
+    GroupInfo, GroupParticipant, KeyIndexList, ParticipantRole,
+};
 use wa_protocol::usync::{
     parse_query, result_iq, ContactStatus, DeviceEntry, QueryUser, UserAnswer,
 };
 
 use crate::contact::Contact;
 use crate::phone::lid_of;
-use crate::server::FakeServer;
+use crate::server::{unix_now, FakeServer};
 use crate::state::{DeviceKey, Shared, State};
 
 /// Directory data beyond contacts and registered devices.
@@ -71,6 +75,31 @@ fn lid_for(st: &State, phone: u64) -> Jid {
         .unwrap_or_else(|| lid_of(phone))
 }
 
+/// `<key-index-list>` for `devices`: an `ADVSignedKeyIndexList` whose details name every
+/// companion's key index as valid (whatsapp-rust drops companions without one; nobody checks
+/// its signature, so the server leaves it unsigned). `None` with no companions.
+fn key_index_list(phone: u64, devices: &[DeviceEntry]) -> Option<KeyIndexList> {
+    let valid: Vec<u32> = devices.iter().filter_map(|d| d.key_index).collect();
+    let current = *valid.iter().max()?;
+    let timestamp = unix_now();
+    let details = wa::AdvKeyIndexList {
+        raw_id: Some(u32::try_from(phone % u64::from(u32::MAX)).unwrap_or(0)),
+        timestamp: Some(timestamp),
+        current_index: Some(current),
+        valid_indexes: valid,
+        account_type: None,
+    };
+    let signed = wa::AdvSignedKeyIndexList {
+        details: Some(details.encode_to_vec()),
+        account_signature: None,
+        account_signature_key: None,
+    };
+    Some(KeyIndexList {
+        timestamp: i64::try_from(timestamp).unwrap_or(i64::MAX),
+        signed: Some(signed.encode_to_vec()),
+    })
+}
+
 /// Device 0, a contact's companions, and every registered device of the number.
 fn devices_of(st: &State, phone: u64) -> Vec<DeviceEntry> {
     let mut ids: BTreeSet<u16> = BTreeSet::from([0]);
@@ -115,11 +144,12 @@ fn answer_for(st: &State, user: &QueryUser) -> Option<UserAnswer> {
     let pn = Jid::pn(phone.to_string());
     // Echo the asked JID, as whatsmeow indexes the answer by it.
     let jid = if asked.is_lid() { asked } else { pn.clone() };
+    let devices = devices_of(st, phone);
     Some(UserAnswer {
         pn: jid.is_lid().then_some(pn),
         lid: Some(lid_for(st, phone)),
-        devices: devices_of(st, phone),
-        key_index: None,
+        key_index: key_index_list(phone, &devices),
+        devices,
         contact: echo.map(|e| (ContactStatus::In, e)),
         jid,
     })

@@ -121,6 +121,11 @@ fn own_device_dm_is_from_me_in_the_recipients_chat() {
     assert_eq!(m.source.chat, Jid::lid(BOB_LID));
     assert_eq!(m.source.sender, Jid::lid(ME_LID).with_device(2));
     assert_eq!(m.source.recipient_alt, Some(Jid::pn(BOB_PN)));
+    assert_eq!(
+        m.source.lid_pair(),
+        Some((Jid::pn(BOB_PN), Jid::lid(BOB_LID))),
+        "our own DM names the chat partner's pair"
+    );
     assert_eq!(m.recipient, Some(Jid::lid(BOB_LID)));
     assert_eq!(m.edit, EditAttribute::SenderRevoke);
 
@@ -135,6 +140,7 @@ fn own_device_dm_is_from_me_in_the_recipients_chat() {
     let m = MessageStanza::parse(&node, &own()).unwrap();
     assert_eq!(m.source.chat, Jid::pn(ME_PN));
     assert!(m.is_peer());
+    assert_eq!(m.source.lid_pair(), None, "no alternate named");
 }
 
 #[test]
