@@ -11,8 +11,10 @@
 pub mod binary;
 pub mod connection;
 pub mod crypto;
+pub mod groups;
 pub mod message;
 pub mod noise;
 pub mod pairing;
 pub mod signal;
 pub mod stanza;
+pub mod usync;

@@ -44,7 +44,8 @@ pub(crate) struct Behaviour {
     pub replies: ReplyPolicy,
     /// Refs per `pair-device`; 0 sends none.
     pub qr_refs: usize,
-    /// Send `<ib><offline count="0"/>` after a login that found the queue empty.
+    /// Send `<ib><offline count="0"/>` after a login that found the queue empty, as the real
+    /// server does after every login (on by default; off tests a quieter server).
     pub empty_offline_marker: bool,
 }
 
@@ -54,7 +55,7 @@ impl Default for Behaviour {
             login: LoginResponse::default(),
             replies: ReplyPolicy::default(),
             qr_refs: DEFAULT_QR_REFS,
-            empty_offline_marker: false,
+            empty_offline_marker: true,
         }
     }
 }

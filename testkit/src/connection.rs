@@ -253,7 +253,7 @@ impl Conn {
             let Some(entry) = st.queue.get_mut(seq) else {
                 return Ok(true);
             };
-            if entry.delivery.is_acked() || !self.delivered.insert(seq) {
+            if entry.delivery.is_done() || !self.delivered.insert(seq) {
                 return Ok(true);
             }
             let attempt = entry.attempts;

@@ -84,6 +84,10 @@ pub(crate) fn on_client_stanza(st: &mut State, conn: u64, device: DeviceKey, nod
                 return;
             };
             let retry = receipt.retry.clone();
+            // A retry asks for the message again; every other kind says it arrived.
+            if retry.is_none() && receipt.kind != ReceiptKind::Retry {
+                st.queue.receipt(device, &receipt.message_ids);
+            }
             st.client_receipts.push(receipt);
             if let Some(retry) = retry {
                 if let Err(e) = resend(st, device, &retry) {
@@ -222,8 +226,8 @@ impl FakeServer {
         .await
     }
 
-    /// Whether a login that finds nothing queued still gets `<ib><offline count="0"/>` (off
-    /// by default: the markers then only frame a non-empty offline batch).
+    /// Whether a login that finds nothing queued still gets `<ib><offline count="0"/>` (on
+    /// by default, as the real server sends it after every login).
     pub fn set_empty_offline_marker(&self, send: bool) {
         self.shared.state().behaviour.empty_offline_marker = send;
     }

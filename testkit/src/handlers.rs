@@ -6,6 +6,7 @@ use wa_protocol::pairing::link_code::LINK_CODE_REG;
 use wa_protocol::pairing::link_code_server::hello_response_node;
 use wa_protocol::stanza::iq::{server_error_reply, SERVER};
 use wa_protocol::stanza::prekeys_server::{count_node, parse_upload_iq};
+use wa_protocol::stanza::privacy::is_privacy_get;
 
 use crate::prekeys;
 use crate::registration::parse_companion_hello;
@@ -37,6 +38,9 @@ pub(crate) fn handle(
     device: Option<DeviceKey>,
     node: &Node,
 ) -> Option<Node> {
+    if node.tag == "presence" {
+        return crate::account::presence_subscribe(shared, node);
+    }
     if node.tag != "iq" {
         return None;
     }
@@ -55,6 +59,17 @@ pub(crate) fn handle(
     if is(node, "xmlns", "encrypt") {
         return Some(encrypt(shared, device, &id, node));
     }
+    if is_privacy_get(node) {
+        return Some(crate::account::privacy(&id));
+    }
+    if is(node, "xmlns", "usync") {
+        return Some(crate::directory::usync(shared, &id, node));
+    }
+    if is(node, "xmlns", "w:g2") {
+        if let Some(reply) = crate::directory::groups(shared, device, &id, node) {
+            return Some(reply);
+        }
+    }
     if is(node, "xmlns", "md") {
         if let Some(reg) = node.child(LINK_CODE_REG) {
             return Some(link_code(shared, conn, &id, node, reg));
@@ -70,6 +85,9 @@ fn encrypt(shared: &Shared, device: Option<DeviceKey>, id: &str, node: &Node) ->
     if is(node, "type", "get") && node.child("count").is_some() {
         let n = prekeys::count(&shared.state(), device);
         return result(id, vec![count_node(n as u64)]);
+    }
+    if is(node, "type", "get") && node.child("digest").is_some() {
+        return crate::account::digest(shared, device, id);
     }
     if is(node, "type", "get") && node.child("key").is_some() {
         let list = prekeys::fetch_bundles(&mut shared.state(), node);

@@ -47,11 +47,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod account;
 mod behaviour;
 mod certs;
 mod connection;
 mod contact;
 mod delivery;
+mod directory;
 mod envelope;
 mod error;
 mod faults;

@@ -27,12 +27,20 @@ pub struct Delivery {
     pub deliveries: u32,
     /// How many acks the device sent for it (more than one means a duplicate ack).
     pub acks: u32,
+    /// The device sent a receipt for it (delivery, read, …): like an ack, that takes it off
+    /// the queue, as the real server does (server.md §3).
+    pub receipted: bool,
 }
 
 impl Delivery {
     /// True once the device acked it.
     pub fn is_acked(&self) -> bool {
         self.acks > 0
+    }
+
+    /// True once it is off the queue: acked or receipted.
+    pub fn is_done(&self) -> bool {
+        self.is_acked() || self.receipted
     }
 }
 
@@ -69,7 +77,7 @@ impl Queue {
     pub fn pending(&self, device: DeviceKey) -> impl Iterator<Item = &Entry> {
         self.entries
             .iter()
-            .filter(move |e| e.device == device && !e.delivery.is_acked())
+            .filter(move |e| e.device == device && !e.delivery.is_done())
     }
 
     /// Applies an ack from `device`: the oldest un-acked stanza with that class and id, or
@@ -102,6 +110,23 @@ impl Queue {
     }
 }
 
+impl Queue {
+    /// Takes `device`'s queued messages with these ids off the queue (a receipt names the
+    /// messages it answers by id); returns how many.
+    pub fn receipt(&mut self, device: DeviceKey, ids: &[String]) -> usize {
+        let mut n = 0;
+        for e in self.entries.iter_mut().filter(|e| {
+            e.device == device && e.delivery.class == "message" && ids.contains(&e.delivery.id)
+        }) {
+            if !e.delivery.receipted {
+                e.delivery.receipted = true;
+                n += 1;
+            }
+        }
+        n
+    }
+}
+
 impl State {
     /// Queues `node` for `device` and tells its live connections to deliver it. Returns the
     /// seq.
@@ -129,6 +154,7 @@ impl State {
                 node,
                 deliveries: 0,
                 acks: 0,
+                receipted: false,
             },
         });
         for live in self.live.iter().filter(|l| l.device == Some(device)) {
@@ -195,6 +221,32 @@ mod tests {
     }
 
     const FROM: &str = "15550000009@s.whatsapp.net";
+
+    #[test]
+    fn a_receipt_takes_messages_off_the_queue_like_an_ack() {
+        let mut st = State::new(0);
+        let a = st.enqueue((1, 1), msg("A"));
+        let b = st.enqueue((1, 1), msg("B"));
+        let other_device = st.enqueue((1, 2), msg("A"));
+        let q = &mut st.queue;
+        assert_eq!(q.receipt((1, 1), &["A".into(), "Z".into()]), 1);
+        assert_eq!(q.receipt((1, 1), &["A".into()]), 0, "once");
+        let pending: Vec<u64> = q.pending((1, 1)).map(|e| e.delivery.seq).collect();
+        assert_eq!(
+            pending,
+            vec![b],
+            "a client that never acks does not get A again"
+        );
+        assert_eq!(
+            q.pending((1, 2)).map(|e| e.delivery.seq).next(),
+            Some(other_device)
+        );
+        let entry = &q.get(a).unwrap().delivery;
+        assert!(entry.is_done() && !entry.is_acked());
+        // The ack that follows is the first ack, not a duplicate.
+        assert_eq!(q.ack((1, 1), &ack("message", "A", FROM)), Some(a));
+        assert_eq!(q.get(a).map(|e| e.delivery.acks), Some(1));
+    }
 
     #[test]
     fn acks_take_the_oldest_pending_match_then_count_duplicates() {

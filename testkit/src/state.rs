@@ -8,11 +8,13 @@ use tokio::sync::{mpsc, oneshot, watch};
 use wa_protocol::binary::{Jid, Node};
 use wa_protocol::crypto::PublicKey;
 
+use crate::account::PresenceBook;
 use crate::behaviour::Behaviour;
 use crate::certs::ServerIdentity;
 use crate::connection::Command;
 use crate::contact::ContactState;
 use crate::delivery::ClientReceipt;
+use crate::directory::DirectoryState;
 use crate::faults::Faults;
 use crate::groups::GroupState;
 use crate::phone::Phone;
@@ -77,6 +79,10 @@ pub(crate) struct State {
     pub contacts: HashMap<u64, ContactState>,
     /// Groups by JID string.
     pub groups: HashMap<String, GroupState>,
+    /// Contacts' companion devices, for usync.
+    pub directory: DirectoryState,
+    /// Contacts' presence, for subscriptions.
+    pub presence: PresenceBook,
 }
 
 impl State {
@@ -103,6 +109,8 @@ impl State {
             unmatched_acks: Vec::new(),
             contacts: HashMap::new(),
             groups: HashMap::new(),
+            directory: DirectoryState::default(),
+            presence: PresenceBook::default(),
         }
     }
 

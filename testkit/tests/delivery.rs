@@ -204,3 +204,36 @@ async fn the_fault_plan_is_deterministic_per_seed_and_every_message_ends_acked_o
         "some stanza was delivered again"
     );
 }
+
+#[tokio::test]
+async fn a_delivery_receipt_takes_a_message_off_the_queue_without_an_ack() {
+    let server = FakeServer::start().await.expect("server");
+    let mut r = Receiver::start(&server).await;
+    let alice = server.add_contact(15550004444);
+    r.disconnect(&server).await;
+    let id = alice.send_text(&server, &r.jid, "once").expect("sent");
+
+    assert_eq!(r.connect(&server).await.tag, "success");
+    let (_, first, count) = offline_batch(&mut r).await;
+    assert_eq!(count, 1);
+    let stanza = r.parse(&first[0]);
+    // Receipt only, never an ack: the real server still stops delivering it.
+    r.send(&wa_protocol::stanza::receipt::delivery_receipt(
+        &stanza, true,
+    ))
+    .await;
+    server
+        .wait_for_empty_queue(&r.jid, WAIT)
+        .await
+        .expect("receipted");
+    assert!(
+        !server.acked(&id),
+        "taken off by the receipt, not by an ack"
+    );
+    r.disconnect(&server).await;
+
+    assert_eq!(r.connect(&server).await.tag, "success");
+    let (preview, again, count) = offline_batch(&mut r).await;
+    assert!(preview.is_none() && again.is_empty(), "{again:?}");
+    assert_eq!(count, 0, "an empty queue still ends with <offline count=0>");
+}

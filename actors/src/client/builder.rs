@@ -13,6 +13,7 @@ use super::handle::{Client, ClientError, API_TIMEOUT};
 use super::supervisor::{ClientSup, ClientSupArgs, ClientSupMsg};
 use crate::conn::KeepaliveConfig;
 use crate::counters::Counters;
+use crate::directory::Directory;
 use crate::link::{Flow, IdentityCell, LiveConn};
 use crate::pairing::PairingConfig;
 use crate::prekeys::PreKeyConfig;
@@ -136,6 +137,14 @@ impl ClientBuilder {
         let live = LiveConn::default();
         let identity = IdentityCell::default();
         let config = self.config;
+        let directory = Directory::load(
+            store.clone(),
+            crate::store::AccountId::new(config.account.clone()),
+            live.clone(),
+            config.iq_timeout,
+            config.directory,
+        )
+        .await?;
         let (sup, _) = Actor::spawn(
             None,
             ClientSup,
@@ -147,6 +156,7 @@ impl ClientBuilder {
                 flow: flow.clone(),
                 live: live.clone(),
                 identity: identity.clone(),
+                directory: directory.clone(),
             },
         )
         .await?;
@@ -167,6 +177,7 @@ impl ClientBuilder {
             flow,
             live,
             identity,
+            directory,
             Arc::new(config),
         ))
     }

@@ -63,6 +63,8 @@ pub struct Client {
     live: LiveConn,
     /// Read-only view of the device identity (`ClientSup` owns it).
     identity: IdentityCell,
+    /// Device lists, LIDs and group metadata (see `crate::directory`).
+    pub(super) directory: crate::directory::Directory,
     config: Arc<ClientConfig>,
 }
 
@@ -102,6 +104,8 @@ impl RawConnection<'_> {
 }
 
 impl Client {
+    // One argument per shared piece the builder made; a struct would only rename them.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
         sup: ActorRef<ClientSupMsg>,
         broadcaster: BroadcasterHandle,
@@ -109,6 +113,7 @@ impl Client {
         flow: Arc<Flow>,
         live: LiveConn,
         identity: IdentityCell,
+        directory: crate::directory::Directory,
         config: Arc<ClientConfig>,
     ) -> Self {
         Self {
@@ -118,6 +123,7 @@ impl Client {
             flow,
             live,
             identity,
+            directory,
             config,
         }
     }

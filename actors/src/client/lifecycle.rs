@@ -65,6 +65,7 @@ impl ClientSupState {
             counters: self.counters.clone(),
             flow: self.flow.clone(),
             live: self.live.clone(),
+            directory: self.directory.clone(),
             signal: self.signal.clone(),
             broadcaster: self.broadcaster.clone(),
             identity: self.identity.clone(),
@@ -227,6 +228,7 @@ impl ClientSupState {
     async fn log_out(&mut self) {
         self.account = AccountState::LoggedOut;
         self.identity.set(None);
+        self.directory.forget_all().await;
         if let Err(e) = self.store.delete_account(&self.account_id).await {
             tracing::error!(parent: &self.span, error = %e, "could not wipe the session");
         }

@@ -47,6 +47,8 @@ pub(crate) struct ClientSupArgs {
     pub live: LiveConn,
     /// Empty until `pre_start` loads the device; this actor is its one writer.
     pub identity: IdentityCell,
+    /// Device lists, LIDs and group metadata, shared with every connection.
+    pub directory: crate::directory::Directory,
 }
 
 pub(crate) struct ClientSup;
@@ -62,6 +64,7 @@ pub(crate) struct ClientSupState {
     pub(super) span: tracing::Span,
     /// The device identity: this actor is its one writer.
     pub(super) identity: IdentityCell,
+    pub(super) directory: crate::directory::Directory,
     pub(super) account: AccountState,
     pub(super) connection: ConnectionState,
     pub(super) broadcaster: BroadcasterHandle,
@@ -154,6 +157,7 @@ impl Actor for ClientSup {
                 args.identity.set(Some(device));
                 args.identity
             },
+            directory: args.directory,
             account,
             connection: ConnectionState::Idle,
             broadcaster,

@@ -79,6 +79,10 @@ fn dm_from_contact_has_every_field() {
     // The alternate identity takes the sender's device when it names none.
     assert_eq!(m.source.sender_alt, Some(Jid::lid(BOB_LID).with_device(3)));
     assert_eq!(
+        m.source.lid_pair(),
+        Some((Jid::pn(BOB_PN), Jid::lid(BOB_LID)))
+    );
+    assert_eq!(
         m.source.encryption_identity(),
         &Jid::lid(BOB_LID).with_device(3)
     );
@@ -117,6 +121,11 @@ fn own_device_dm_is_from_me_in_the_recipients_chat() {
     assert_eq!(m.source.chat, Jid::lid(BOB_LID));
     assert_eq!(m.source.sender, Jid::lid(ME_LID).with_device(2));
     assert_eq!(m.source.recipient_alt, Some(Jid::pn(BOB_PN)));
+    assert_eq!(
+        m.source.lid_pair(),
+        Some((Jid::pn(BOB_PN), Jid::lid(BOB_LID))),
+        "our own DM names the chat partner's pair"
+    );
     assert_eq!(m.recipient, Some(Jid::lid(BOB_LID)));
     assert_eq!(m.edit, EditAttribute::SenderRevoke);
 
@@ -131,6 +140,7 @@ fn own_device_dm_is_from_me_in_the_recipients_chat() {
     let m = MessageStanza::parse(&node, &own()).unwrap();
     assert_eq!(m.source.chat, Jid::pn(ME_PN));
     assert!(m.is_peer());
+    assert_eq!(m.source.lid_pair(), None, "no alternate named");
 }
 
 #[test]
@@ -151,6 +161,11 @@ fn group_message_uses_participant_and_its_alternate() {
     assert_eq!(m.source.sender_alt, Some(Jid::pn(BOB_PN).with_device(4)));
     assert_eq!(m.source.addressing_mode, Some(AddressingMode::Lid));
     assert_eq!(m.source.encryption_identity(), &m.source.sender);
+    assert_eq!(
+        m.source.lid_pair(),
+        Some((Jid::pn(BOB_PN), Jid::lid(BOB_LID))),
+        "LID sender, PN alternate: the pair, without devices"
+    );
     assert_eq!(m.participant, Some(Jid::lid(BOB_LID).with_device(4)));
 
     // Our own LID as participant: from me.

@@ -1,7 +1,7 @@
 //! `<iq>` helpers: request ids, request and response builders, response classification, and
 //! the keepalive / server-ping shapes (transport.md §5–§6).
 
-use crate::binary::{Jid, Node};
+use crate::binary::{AttrValue, Jid, Node};
 
 /// The server's own address, the `to` of most iqs.
 pub const SERVER: &str = "s.whatsapp.net";
@@ -70,6 +70,17 @@ pub fn build_iq(
         b = b.children(children);
     }
     b.finish()
+}
+
+/// A client request without an `id`: the stanza machine assigns one when it sends it
+/// (`StanzaClient::send_iq`), so builders need not invent ids.
+pub fn request(ty: IqType, xmlns: &str, to: impl Into<AttrValue>, children: Vec<Node>) -> Node {
+    Node::build("iq")
+        .attr("xmlns", xmlns.to_string())
+        .attr("type", ty.as_str())
+        .attr("to", to)
+        .children(children)
+        .finish()
 }
 
 /// The client's keepalive ping: `<iq id xmlns="w:p" type="get" to="s.whatsapp.net"/>`.

@@ -3,6 +3,7 @@
 pub mod ack;
 pub mod attrs;
 pub mod codes;
+pub mod digest;
 pub mod group_changes;
 pub mod iq;
 pub mod notification;
@@ -10,5 +11,6 @@ pub mod prekey_nodes;
 pub mod prekeys;
 pub mod prekeys_server;
 pub mod presence;
+pub mod privacy;
 pub mod receipt;
 pub mod stream_error;

@@ -125,6 +125,15 @@ pub fn subscribe_presence(jid: &Jid, tc_token: Option<&[u8]>) -> Node {
     }
 }
 
+/// The JID a client's `<presence type="subscribe" to=…>` asks about (the server's reading of
+/// [`subscribe_presence`]); `None` for any other stanza.
+pub fn parse_subscribe(node: &Node) -> Option<Jid> {
+    if node.tag != "presence" || !node.attr("type").is_some_and(|t| t.eq_str("subscribe")) {
+        return None;
+    }
+    node.attr_jid("to")
+}
+
 /// Our typing state in `chat`: `<chatstate to=chat><composing [media="audio"]/></chatstate>`
 /// (`media` only goes with `composing`).
 pub fn chat_state(chat: &Jid, state: ChatState, audio: bool) -> Node {
@@ -185,6 +194,17 @@ mod tests {
             IncomingPresence::parse(&Node::new("presence")),
             Err(StanzaError::MissingAttr { attr: "from", .. })
         ));
+    }
+
+    #[test]
+    fn the_server_reads_a_subscribe() {
+        let sub = subscribe_presence(&Jid::pn("7"), Some(b"tok"));
+        assert_eq!(parse_subscribe(&sub), Some(Jid::pn("7")));
+        assert_eq!(parse_subscribe(&own_presence(true, None)), None);
+        assert_eq!(
+            parse_subscribe(&Node::build("presence").attr("type", "subscribe").finish()),
+            None
+        );
     }
 
     #[test]
