@@ -2,7 +2,7 @@
 //! a ClientHello to a server, and as a ClientFinish to a server that has read a genuine hello.
 //!
 //! The keys, the certificate chain and the server that read the genuine hello are made once
-//! and cloned for each run (the handshake types are `Clone` under `--cfg fuzzing` only), so a
+//! and cloned for each run (the handshake types are `Clone` under wa-protocol's `fuzzing` feature only), so a
 //! run costs the curve operations the hostile message itself triggers and nothing more.
 #![no_main]
 

@@ -20,7 +20,7 @@ use crate::crypto::{KeyPair, PublicKey};
 /// [`read_server_hello`]: ClientHandshake::read_server_hello
 #[derive(Debug)]
 // Clone only in fuzz builds: a copied handshake would reuse its ephemeral key.
-#[cfg_attr(fuzzing, derive(Clone))]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub struct ClientHandshake {
     state: SymmetricState,
     trust_root: PublicKey,

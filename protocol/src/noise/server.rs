@@ -14,7 +14,7 @@ use crate::crypto::{KeyPair, PublicKey};
 /// A server handshake waiting for the ClientHello.
 #[derive(Debug)]
 // Clone only in fuzz builds: a copied handshake would reuse its ephemeral key.
-#[cfg_attr(fuzzing, derive(Clone))]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub struct ServerHandshake {
     ephemeral: KeyPair,
     static_key: KeyPair,
@@ -24,7 +24,7 @@ pub struct ServerHandshake {
 /// A server handshake that sent its ServerHello and waits for the ClientFinish.
 #[derive(Debug)]
 // Clone only in fuzz builds: a copied handshake would reuse its ephemeral key.
-#[cfg_attr(fuzzing, derive(Clone))]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub struct ServerAwaitingFinish {
     state: SymmetricState,
     ephemeral: KeyPair,

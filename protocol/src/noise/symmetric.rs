@@ -28,7 +28,7 @@ fn hkdf_pair(salt: &[u8; 32], ikm: &[u8]) -> Zeroizing<[u8; 64]> {
 
 /// Handshake-phase symmetric state shared by both roles.
 // Clone only in fuzz builds: a copied handshake would reuse its ephemeral key.
-#[cfg_attr(fuzzing, derive(Clone))]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub struct SymmetricState {
     hash: [u8; 32],
     salt: Zeroizing<[u8; 32]>,
