@@ -2,9 +2,11 @@
 
 pub mod ack;
 pub mod attrs;
+mod business;
 pub mod codes;
 pub mod digest;
 pub mod group_changes;
+mod group_info;
 pub mod iq;
 pub mod notification;
 pub mod prekey_nodes;

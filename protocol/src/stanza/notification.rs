@@ -8,9 +8,13 @@
 
 use crate::binary::{Jid, Node};
 
-use super::attrs::{expect_tag, opt_int, opt_jid, opt_str, req_jid, req_str, StanzaError};
+use super::attrs::{expect_tag, opt_int, opt_jid, opt_str, req_jid, StanzaError};
+use super::business::parse_business;
+pub use super::business::{BusinessChange, BusinessChangeKind, Subscription};
 use super::group_changes::parse_changes;
 pub use super::group_changes::{GroupChange, GroupLink};
+pub(crate) use super::group_info::{parse_group_info, parse_participants};
+pub use super::group_info::{GroupCreate, GroupInfo, GroupParticipant, ParticipantRole};
 
 /// An incoming notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,130 +137,6 @@ pub struct KeyIndexList {
     pub signed: Option<Vec<u8>>,
 }
 
-/// A business notification (whatsapp-rust `BusinessNotification`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BusinessChange {
-    /// What changed.
-    pub kind: BusinessChangeKind,
-    /// The JID named by the child.
-    pub target_jid: Option<Jid>,
-    /// The `hash` of the child.
-    pub hash: Option<String>,
-    /// A new verified name.
-    pub verified_name: Option<String>,
-    /// Product ids of a catalog change.
-    pub product_ids: Vec<String>,
-    /// Collection ids of a catalog change.
-    pub collection_ids: Vec<String>,
-    /// Subscriptions.
-    pub subscriptions: Vec<Subscription>,
-}
-
-/// Kinds of business change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BusinessChangeKind {
-    /// `<remove jid>`.
-    RemoveJid,
-    /// `<remove hash>`.
-    RemoveHash,
-    /// `<verified_name jid>`.
-    VerifiedNameJid,
-    /// `<verified_name hash>`.
-    VerifiedNameHash,
-    /// `<profile>` without hash.
-    Profile,
-    /// `<profile hash>`.
-    ProfileHash,
-    /// `<product_catalog>` with products.
-    Products,
-    /// `<product_catalog>` with collections.
-    Collections,
-    /// `<subscriptions>`.
-    Subscriptions,
-    /// Anything else.
-    Unknown,
-}
-
-/// One business subscription.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Subscription {
-    /// `id`.
-    pub id: String,
-    /// `status`.
-    pub status: String,
-    /// `subscription_end_time`.
-    pub end_time: Option<i64>,
-    /// `subscription_creation_time`.
-    pub creation_time: Option<i64>,
-}
-
-/// We joined or created a group (`<create reason key type><group …/></create>`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GroupCreate {
-    /// `reason`, e.g. `invite`.
-    pub reason: Option<String>,
-    /// `key`.
-    pub key: Option<String>,
-    /// `type`.
-    pub create_type: Option<String>,
-    /// The group.
-    pub group: GroupInfo,
-}
-
-/// A `<group>` element: the group's metadata (whatsmeow `parseGroupNode`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GroupInfo {
-    /// `id` as a group JID.
-    pub jid: Jid,
-    /// `subject`.
-    pub subject: Option<String>,
-    /// `s_t`: when the subject was set.
-    pub subject_time: Option<i64>,
-    /// `s_o`: who set it.
-    pub subject_owner: Option<Jid>,
-    /// `creator`.
-    pub creator: Option<Jid>,
-    /// `creation`: unix seconds.
-    pub creation: Option<i64>,
-    /// `<description><body>`.
-    pub description: Option<String>,
-    /// `<participant>`s.
-    pub participants: Vec<GroupParticipant>,
-    /// `<announcement/>`: only admins send.
-    pub announce: bool,
-    /// `<locked/>`: only admins edit info.
-    pub locked: bool,
-    /// `<ephemeral expiration>`: disappearing timer in seconds.
-    pub ephemeral: Option<u32>,
-    /// `addressing_mode` (`pn` or `lid`).
-    pub addressing_mode: Option<String>,
-    /// `size`.
-    pub size: Option<u32>,
-}
-
-/// A group member.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GroupParticipant {
-    /// `jid`.
-    pub jid: Jid,
-    /// The other identity (`lid` for PN members, `phone_number` for LID members).
-    pub alt: Option<Jid>,
-    /// `type`: role.
-    pub role: ParticipantRole,
-}
-
-/// A member's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ParticipantRole {
-    /// No `type`.
-    #[default]
-    Member,
-    /// `admin`.
-    Admin,
-    /// `superadmin`: the creator.
-    SuperAdmin,
-}
-
 impl Notification {
     /// Parses a `<notification>`.
     pub fn parse(node: &Node) -> Result<Self, StanzaError> {
@@ -352,88 +232,6 @@ fn parse_devices(node: &Node) -> Result<DeviceChange, StanzaError> {
     })
 }
 
-fn parse_business(node: &Node) -> Result<BusinessChange, StanzaError> {
-    let mut out = BusinessChange {
-        kind: BusinessChangeKind::Unknown,
-        target_jid: None,
-        hash: None,
-        verified_name: None,
-        product_ids: Vec::new(),
-        collection_ids: Vec::new(),
-        subscriptions: Vec::new(),
-    };
-    let jid_or_hash = |c: &Node, out: &mut BusinessChange, by_jid, by_hash| {
-        if let Some(j) = opt_jid(c, "business", "jid")? {
-            out.target_jid = Some(j);
-            out.kind = by_jid;
-        } else if let Some(h) = opt_str(c, "hash") {
-            out.hash = Some(h);
-            out.kind = by_hash;
-        }
-        Ok::<_, StanzaError>(())
-    };
-    if let Some(c) = node.child("remove") {
-        jid_or_hash(
-            c,
-            &mut out,
-            BusinessChangeKind::RemoveJid,
-            BusinessChangeKind::RemoveHash,
-        )?;
-    } else if let Some(c) = node.child("verified_name") {
-        out.verified_name = opt_str(c, "name").or_else(|| {
-            c.child("name")
-                .and_then(Node::content_bytes)
-                .map(|b| String::from_utf8_lossy(b).into_owned())
-        });
-        jid_or_hash(
-            c,
-            &mut out,
-            BusinessChangeKind::VerifiedNameJid,
-            BusinessChangeKind::VerifiedNameHash,
-        )?;
-    } else if let Some(c) = node.child("profile") {
-        out.hash = opt_str(c, "hash");
-        out.kind = if out.hash.is_some() {
-            BusinessChangeKind::ProfileHash
-        } else {
-            BusinessChangeKind::Profile
-        };
-    } else if let Some(c) = node.child("product_catalog") {
-        for p in c.children() {
-            match p.tag.as_ref() {
-                "product" => {
-                    if let Some(id) = p.child("id").and_then(Node::content_bytes) {
-                        out.product_ids
-                            .push(String::from_utf8_lossy(id).into_owned());
-                    }
-                }
-                "collection" => out.collection_ids.extend(opt_str(p, "id")),
-                _ => {}
-            }
-        }
-        if !out.product_ids.is_empty() {
-            out.kind = BusinessChangeKind::Products;
-        } else if !out.collection_ids.is_empty() {
-            out.kind = BusinessChangeKind::Collections;
-        }
-    } else if let Some(c) = node.child("subscriptions") {
-        for s in c.children_by_tag("subscription") {
-            if let (Some(id), Some(status)) = (opt_str(s, "id"), opt_str(s, "status")) {
-                out.subscriptions.push(Subscription {
-                    id,
-                    status,
-                    end_time: opt_int(s, "subscription", "subscription_end_time")?,
-                    creation_time: opt_int(s, "subscription", "subscription_creation_time")?,
-                });
-            }
-        }
-        if !out.subscriptions.is_empty() {
-            out.kind = BusinessChangeKind::Subscriptions;
-        }
-    }
-    Ok(out)
-}
-
 fn parse_encrypt(node: &Node, from: &Jid, ty: String) -> Result<NotificationKind, StanzaError> {
     if from.is_server() {
         if let Some(count) = node.child("count") {
@@ -448,59 +246,6 @@ fn parse_encrypt(node: &Node, from: &Jid, ty: String) -> Result<NotificationKind
         return Ok(NotificationKind::IdentityChange);
     }
     Ok(NotificationKind::Other(ty))
-}
-
-pub(super) fn parse_participants(node: &Node) -> Result<Vec<GroupParticipant>, StanzaError> {
-    let mut out = Vec::new();
-    for p in node.children_by_tag("participant") {
-        let jid = req_jid(p, "participant", "jid")?;
-        let alt = if jid.is_lid() {
-            opt_jid(p, "participant", "phone_number")?
-        } else {
-            opt_jid(p, "participant", "lid")?
-        };
-        let role = match opt_str(p, "type").as_deref() {
-            Some("admin") => ParticipantRole::Admin,
-            Some("superadmin") => ParticipantRole::SuperAdmin,
-            _ => ParticipantRole::Member,
-        };
-        out.push(GroupParticipant { jid, alt, role });
-    }
-    Ok(out)
-}
-
-pub(crate) fn parse_group_info(g: &Node) -> Result<GroupInfo, StanzaError> {
-    let id = req_str(g, "group", "id")?;
-    let jid = if id.contains('@') {
-        id.parse().map_err(|_| StanzaError::BadAttr {
-            tag: "group",
-            attr: "id",
-            value: id.chars().take(64).collect(),
-        })?
-    } else {
-        Jid::group(id)
-    };
-    Ok(GroupInfo {
-        jid,
-        subject: opt_str(g, "subject"),
-        subject_time: opt_int(g, "group", "s_t")?,
-        subject_owner: opt_jid(g, "group", "s_o")?,
-        creator: opt_jid(g, "group", "creator")?,
-        creation: opt_int(g, "group", "creation")?,
-        description: g
-            .child_path(&["description", "body"])
-            .and_then(Node::content_bytes)
-            .map(|b| String::from_utf8_lossy(b).into_owned()),
-        participants: parse_participants(g)?,
-        announce: g.child("announcement").is_some(),
-        locked: g.child("locked").is_some(),
-        ephemeral: match g.child("ephemeral") {
-            Some(e) => Some(opt_int(e, "ephemeral", "expiration")?.unwrap_or(0)),
-            None => None,
-        },
-        addressing_mode: opt_str(g, "addressing_mode"),
-        size: opt_int(g, "group", "size")?,
-    })
 }
 
 fn parse_group(node: &Node) -> Result<NotificationKind, StanzaError> {
