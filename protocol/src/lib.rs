@@ -14,5 +14,6 @@ pub mod crypto;
 pub mod message;
 pub mod noise;
 pub mod pairing;
+pub mod send;
 pub mod signal;
 pub mod stanza;
