@@ -15,6 +15,7 @@ use crate::contact::ContactState;
 use crate::delivery::ClientReceipt;
 use crate::faults::Faults;
 use crate::groups::GroupState;
+use crate::outgoing::Outgoing;
 use crate::phone::Phone;
 use crate::prekeys::UploadedKeys;
 use crate::queue::Queue;
@@ -77,6 +78,8 @@ pub(crate) struct State {
     pub contacts: HashMap<u64, ContactState>,
     /// Groups by JID string.
     pub groups: HashMap<String, GroupState>,
+    /// Messages our clients sent, and the acks the test asked for.
+    pub outgoing: Outgoing,
 }
 
 impl State {
@@ -103,6 +106,7 @@ impl State {
             unmatched_acks: Vec::new(),
             contacts: HashMap::new(),
             groups: HashMap::new(),
+            outgoing: Outgoing::default(),
         }
     }
 

@@ -9,13 +9,15 @@ use wa_protocol::crypto::PublicKey;
 
 use super::api::ApiMsg;
 use super::config::ClientConfig;
-use super::handle::{Client, ClientError, API_TIMEOUT};
+use super::handle::{Client, ClientError, ClientShared, API_TIMEOUT};
 use super::supervisor::{ClientSup, ClientSupArgs, ClientSupMsg};
 use crate::conn::KeepaliveConfig;
 use crate::counters::Counters;
 use crate::link::{Flow, IdentityCell, LiveConn};
 use crate::pairing::PairingConfig;
 use crate::prekeys::PreKeyConfig;
+use crate::send::outbox::OutboxHandle;
+use crate::send::{DeviceLister, SendConfig, StaticDevices};
 use crate::store::{MemoryStore, SqliteStore, Store};
 use crate::supervision::{BackoffConfig, MeltdownConfig};
 use crate::transport::{Transport, WsTransport};
@@ -36,6 +38,7 @@ pub struct ClientBuilder {
     store: Option<Arc<dyn Store>>,
     sqlite_path: Option<std::path::PathBuf>,
     transport: Option<Arc<dyn Transport>>,
+    lister: Option<Arc<dyn DeviceLister>>,
 }
 
 impl ClientBuilder {
@@ -111,6 +114,20 @@ impl ClientBuilder {
         self
     }
 
+    /// The send path's timing and limits.
+    pub fn send(mut self, send: SendConfig) -> Self {
+        self.config.send = send;
+        self
+    }
+
+    /// Who the send path asks for the devices of a recipient and of our own account. The
+    /// default is an empty [`StaticDevices`] until the usync lister is wired in: every send
+    /// then fails with `NoDevices`.
+    pub fn device_lister(mut self, lister: Arc<dyn DeviceLister>) -> Self {
+        self.lister = Some(lister);
+        self
+    }
+
     /// [`ClientBuilder::build`], then [`Client::connect`].
     pub async fn start(self) -> Result<Client, ClientError> {
         let client = self.build().await?;
@@ -135,6 +152,10 @@ impl ClientBuilder {
         let flow = Flow::new(self.config.inbound_high_water);
         let live = LiveConn::default();
         let identity = IdentityCell::default();
+        let outbox = OutboxHandle::default();
+        let lister = self
+            .lister
+            .unwrap_or_else(|| Arc::new(StaticDevices::new()));
         let config = self.config;
         let (sup, _) = Actor::spawn(
             None,
@@ -147,6 +168,8 @@ impl ClientBuilder {
                 flow: flow.clone(),
                 live: live.clone(),
                 identity: identity.clone(),
+                outbox: outbox.clone(),
+                lister,
             },
         )
         .await?;
@@ -163,10 +186,13 @@ impl ClientBuilder {
         Ok(Client::new(
             sup,
             broadcaster,
-            counters,
-            flow,
-            live,
-            identity,
+            ClientShared {
+                counters,
+                flow,
+                live,
+                identity,
+                outbox,
+            },
             Arc::new(config),
         ))
     }

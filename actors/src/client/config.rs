@@ -9,6 +9,7 @@ use wa_protocol::noise::{PayloadConfig, WA_CERT_ROOT};
 use crate::conn::KeepaliveConfig;
 use crate::pairing::PairingConfig;
 use crate::prekeys::PreKeyConfig;
+use crate::send::SendConfig;
 use crate::store::RetentionConfig;
 use crate::supervision::{BackoffConfig, MeltdownConfig};
 
@@ -53,6 +54,8 @@ pub struct ClientConfig {
     pub inbound_high_water: usize,
     /// How long processed message ids are kept and how much retry state is remembered.
     pub retention: RetentionConfig,
+    /// The send path: waiting for a connection, the ack deadline, in-flight and kept sends.
+    pub send: SendConfig,
 }
 
 impl Default for ClientConfig {
@@ -72,6 +75,7 @@ impl Default for ClientConfig {
             prekeys: PreKeyConfig::default(),
             inbound_high_water: DEFAULT_INBOUND_HIGH_WATER,
             retention: RetentionConfig::default(),
+            send: SendConfig::default(),
         }
     }
 }

@@ -66,6 +66,7 @@ impl ClientSupState {
             flow: self.flow.clone(),
             live: self.live.clone(),
             signal: self.signal.clone(),
+            outbox: self.outbox_acks.clone(),
             broadcaster: self.broadcaster.clone(),
             identity: self.identity.clone(),
             store: self.store.clone(),

@@ -56,6 +56,8 @@ pub(crate) struct ConnParams {
     /// Where the logged-in connection is announced to the actors that outlive it.
     pub live: LiveConn,
     pub signal: OwnerSlot,
+    /// Where message acks go (the Outbox).
+    pub outbox: OwnerSlot,
     pub broadcaster: BroadcasterHandle,
     pub identity: IdentityCell,
     pub store: Arc<dyn Store>,

@@ -28,6 +28,8 @@ pub(crate) enum Destination {
     PreKeys(Node),
     /// A contact's identity changed: publish these, and the Signal actor drops their sessions.
     IdentityChanged(Node, Vec<Event>),
+    /// The server's `<ack class="message">` for a message we sent: the Outbox resolves it.
+    Outbox(Node),
     /// Publish these events (possibly none).
     Publish(Vec<Event>),
 }
@@ -93,6 +95,9 @@ pub(crate) fn destination(node: Node, own: Option<&OwnJids>, pairing: bool) -> D
             Err(_) => vec![Event::Notification(node)],
         },
         "ib" => offline_events(&node),
+        "ack" if node.attr_str("class").as_deref() == Some("message") => {
+            return Destination::Outbox(node)
+        }
         _ => Vec::new(),
     };
     Destination::Publish(events)

@@ -8,6 +8,7 @@
 //! on the live connection. A crash before the batch means the server redelivers; a
 //! redelivery after it is recognised by its id and acked without a second event.
 
+mod encrypt;
 mod inbound;
 mod keys;
 mod prune;
@@ -16,5 +17,6 @@ mod retry_prekey;
 mod signal;
 mod supervisor;
 
-pub(crate) use signal::SignalArgs;
+pub(crate) use encrypt::EncryptJob;
+pub(crate) use signal::{SignalArgs, SignalHandle, SignalMsg};
 pub(crate) use supervisor::{StateReport, StateSup, StateSupArgs};

@@ -92,24 +92,51 @@ pub fn media_type(message: &wa::Message) -> Option<&'static str> {
     Some(kind)
 }
 
-/// The `edit` attribute: `1` for an edit, `7` for revoking our own message, `8` for an
-/// admin revoking someone else's (`admin` is the caller's knowledge: only it knows whether
-/// the target was ours), none otherwise.
-pub fn edit_attribute(message: &wa::Message, admin: bool) -> EditAttribute {
-    let Some(protocol) = &message.protocol_message else {
-        return EditAttribute::None;
-    };
-    match protocol.r#type {
-        Some(PROTOCOL_MESSAGE_EDIT) => EditAttribute::MessageEdit,
-        Some(PROTOCOL_REVOKE) if admin => EditAttribute::AdminRevoke,
-        Some(PROTOCOL_REVOKE) => EditAttribute::SenderRevoke,
-        _ => EditAttribute::None,
+/// The `edit` attribute (whatsmeow `getEditAttribute`): `1` for an edit (a protocol
+/// message of type `MESSAGE_EDIT`, possibly inside `editedMessage`), `7` for revoking our own
+/// message (the target key is `fromMe`) or removing a reaction, `8` for an admin revoking
+/// someone else's, none otherwise.
+pub fn edit_attribute(message: &wa::Message) -> EditAttribute {
+    if let Some(inner) = message
+        .edited_message
+        .as_ref()
+        .and_then(|w| w.message.as_deref())
+    {
+        return edit_attribute(inner);
     }
+    if let Some(protocol) = &message.protocol_message {
+        let Some(key) = &protocol.key else {
+            return EditAttribute::None;
+        };
+        return match protocol.r#type {
+            Some(PROTOCOL_REVOKE) if key.from_me.unwrap_or(false) => EditAttribute::SenderRevoke,
+            Some(PROTOCOL_REVOKE) => EditAttribute::AdminRevoke,
+            Some(PROTOCOL_MESSAGE_EDIT) if protocol.edited_message.is_some() => {
+                EditAttribute::MessageEdit
+            }
+            _ => EditAttribute::None,
+        };
+    }
+    if message
+        .reaction_message
+        .as_ref()
+        .is_some_and(|r| r.text.as_deref().unwrap_or("").is_empty())
+    {
+        return EditAttribute::SenderRevoke;
+    }
+    EditAttribute::None
 }
 
 /// Whether a failed decryption should show nothing (`decrypt-fail="hide"`): reactions,
 /// edits and poll votes, which make no sense as a "waiting for this message" placeholder.
 pub fn hides_on_failure(message: &wa::Message) -> bool {
+    if let Some(inner) = message
+        .edited_message
+        .as_ref()
+        .and_then(|w| w.message.as_deref())
+    {
+        return hides_on_failure(inner);
+    }
     message.reaction_message.is_some()
         || message.enc_reaction_message.is_some()
         || message.poll_update_message.is_some()

@@ -83,29 +83,56 @@ fn type_mediatype_and_edit_follow_the_content() {
         ..Default::default()
     };
     assert_eq!(media_type(&wrapped), Some("image"));
-    let protocol = |t: i32| wa::Message {
+    let key = |from_me: bool| wa::MessageKey {
+        remote_jid: Some("15550002@s.whatsapp.net".into()),
+        from_me: Some(from_me),
+        id: Some("3EB0T".into()),
+        participant: None,
+    };
+    let protocol = |t: i32, from_me: bool, edited: bool| wa::Message {
         protocol_message: Some(Box::new(wa::ProtocolMessage {
             r#type: Some(t),
+            key: Some(key(from_me)),
+            edited_message: edited.then(|| Box::new(text("new"))),
             ..Default::default()
         })),
         ..Default::default()
     };
-    assert_eq!(message_type(&protocol(14)), "text");
+    let edit = protocol(14, true, true);
+    assert_eq!(message_type(&edit), "text");
+    assert_eq!(edit_attribute(&edit), EditAttribute::MessageEdit);
+    assert!(hides_on_failure(&edit));
+    let wrapped_edit = wa::Message {
+        edited_message: Some(Box::new(wa::FutureProofMessage {
+            message: Some(Box::new(edit.clone())),
+        })),
+        ..Default::default()
+    };
+    assert_eq!(edit_attribute(&wrapped_edit), EditAttribute::MessageEdit);
+    assert!(hides_on_failure(&wrapped_edit));
     assert_eq!(
-        edit_attribute(&protocol(14), false),
-        EditAttribute::MessageEdit
+        edit_attribute(&protocol(14, true, false)),
+        EditAttribute::None
     );
-    assert!(hides_on_failure(&protocol(14)));
     assert_eq!(
-        edit_attribute(&protocol(0), false),
+        edit_attribute(&protocol(0, true, false)),
         EditAttribute::SenderRevoke
     );
     assert_eq!(
-        edit_attribute(&protocol(0), true),
+        edit_attribute(&protocol(0, false, false)),
         EditAttribute::AdminRevoke
     );
-    assert!(!hides_on_failure(&protocol(0)));
-    assert_eq!(edit_attribute(&text("x"), true), EditAttribute::None);
+    assert!(!hides_on_failure(&protocol(0, true, false)));
+    assert_eq!(edit_attribute(&reaction), EditAttribute::SenderRevoke);
+    let thumbs = wa::Message {
+        reaction_message: Some(wa::ReactionMessage {
+            text: Some("👍".into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    assert_eq!(edit_attribute(&thumbs), EditAttribute::None);
+    assert_eq!(edit_attribute(&text("x")), EditAttribute::None);
 }
 
 fn outgoing(types: &[EncType]) -> OutgoingMessage {
