@@ -66,6 +66,7 @@ fn sample_events() -> Vec<Event> {
                 chat: chat.clone(),
                 is_from_me: false,
                 is_bot: false,
+                sender_alt: None,
             },
             timestamp: chrono::Utc
                 .timestamp_opt(1_700_000_000, 0)

@@ -1,19 +1,18 @@
 //! The send path end to end: our clients send 1:1 messages (text, reply, reaction, edit,
 //! revoke) through the fake server to a contact with two devices and to a second account of
 //! ours; every device, the sender's own second device included, decrypts its copy; the
-//! sender's call resolves with the server's ack, or with its error code.
+//! sender's call resolves with the server's ack, or with its error code. Device lists come
+//! from the client's directory (usync against the fake server).
 
 mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::future::BoxFuture;
 use wa_actors::events::{Event, MessageInfo};
 use wa_actors::proto::wa;
 use wa_actors::send::{
-    edit_message, find_sent, reaction, reply_to, revoke, DeviceLister, DeviceListerError,
-    MessageRef, SendConfig, SendError,
+    edit_message, find_sent, reaction, reply_to, revoke, MessageRef, SendConfig, SendError,
 };
 use wa_actors::store::{AccountId, SqliteStore, Store};
 use wa_actors::testing::{provision_device, Provisioned};
@@ -22,19 +21,6 @@ use wa_actors::Client;
 use wa_testkit::{FakeServer, ReceivedMessage};
 
 use common::{fast, subscribe, EventLog, PREKEYS, WAIT};
-
-/// Device lists straight from the fake server (the usync lister is another branch's).
-struct ServerDevices(Arc<FakeServer>);
-
-impl DeviceLister for ServerDevices {
-    fn devices<'a>(
-        &'a self,
-        users: &'a [Jid],
-    ) -> BoxFuture<'a, Result<Vec<Jid>, DeviceListerError>> {
-        let all = users.iter().flat_map(|u| self.0.user_devices(u)).collect();
-        Box::pin(async move { Ok(all) })
-    }
-}
 
 struct Peer {
     client: Client,
@@ -82,8 +68,7 @@ async fn peer(server: &Arc<FakeServer>, same_account: Option<&Jid>) -> Peer {
         .trust_root(server.trust_root())
         .store(store.clone())
         .prekeys(PREKEYS)
-        .send(quick_sends())
-        .device_lister(Arc::new(ServerDevices(server.clone())));
+        .send(quick_sends());
     let client = fast(builder).build().await.expect("client");
     let events = EventLog::new();
     subscribe(&client, &events).await;
@@ -164,6 +149,16 @@ async fn text_reply_reaction_edit_revoke_reach_every_device() {
     assert!(info.source.is_from_me);
     assert_eq!(info.source.chat, to);
     assert_eq!(info.id, sent.id);
+    // Our account's phone got the deviceSentMessage copy naming the chat.
+    let on_phone = server.phone_received(&a1.jid);
+    let dsm = on_phone
+        .iter()
+        .find(|r| r.id == sent.id)
+        .and_then(|r| r.message.clone().ok())
+        .and_then(|m| m.device_sent_message)
+        .expect("the phone decrypted its copy");
+    assert_eq!(dsm.destination_jid.as_deref(), Some(to.to_string().as_str()));
+    assert_eq!(dsm.message.as_deref(), Some(&text("hello")));
 
     // Reply, reaction, edit, revoke: each decrypted by both contact devices with the
     // stanza attributes its content calls for.
@@ -278,7 +273,7 @@ async fn two_accounts_of_ours_talk_to_each_other() {
     let enc_for_b = to_b
         .participants
         .iter()
-        .find(|(d, _)| d.same_user(&b_user))
+        .find(|(d, _)| *d == b.jid)
         .map(|(_, e)| e.enc_type.as_wire().to_owned());
     assert_eq!(enc_for_b.as_deref(), Some("msg"));
     b.events

@@ -8,6 +8,7 @@ pub mod broadcaster;
 pub mod client;
 pub mod conn;
 pub mod counters;
+pub mod directory;
 pub mod events;
 pub(crate) mod link;
 pub mod pairing;

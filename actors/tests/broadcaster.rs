@@ -78,6 +78,7 @@ fn message_in(chat: &str, id: &str) -> Event {
                 chat,
                 is_from_me: false,
                 is_bot: false,
+                sender_alt: None,
             },
             timestamp: chrono::Utc.timestamp_opt(0, 0).single().expect("epoch"),
             push_name: String::new(),

@@ -11,9 +11,11 @@
 pub mod binary;
 pub mod connection;
 pub mod crypto;
+pub mod groups;
 pub mod message;
 pub mod noise;
 pub mod pairing;
 pub mod send;
 pub mod signal;
 pub mod stanza;
+pub mod usync;

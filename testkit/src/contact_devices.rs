@@ -64,7 +64,7 @@ impl ContactDevice {
     }
 
     /// A bundle with a fresh one-time prekey (the contact never runs out).
-    fn take_bundle(&mut self) -> PreKeyBundle {
+    pub(crate) fn take_bundle(&mut self) -> PreKeyBundle {
         let prekey = PreKey::generate(self.next_prekey, &mut rand::rngs::OsRng);
         self.next_prekey += 1;
         let bundle = PreKeyBundle::for_local(&self.identity, &self.signed, Some(&prekey));
@@ -85,26 +85,52 @@ fn contact_of<'a>(st: &'a mut State, jid: &Jid) -> Option<&'a mut ContactState> 
     st.contacts.get_mut(&jid.user.parse::<u64>().ok()?)
 }
 
-/// The bundle of contact device `jid`, if it is one.
-pub(crate) fn take_contact_bundle(st: &mut State, jid: &Jid) -> Option<PreKeyBundle> {
-    let contact = contact_of(st, jid)?;
-    Some(contact.devices.get_mut(&jid.device)?.take_bundle())
+/// Whether the directory lists `device` for contact `phone` (`Contact::set_devices`).
+fn listed(st: &State, phone: u64, device: u16) -> bool {
+    device == 0
+        || st
+            .directory
+            .contact_devices
+            .get(&phone)
+            .is_some_and(|set| set.contains(&device))
 }
 
-/// Every device of contact `user`.
+/// The bundle of contact device `jid`, if it is one. A device only listed for usync gets its
+/// keys now, so every listed device can be sent to.
+pub(crate) fn take_contact_bundle(st: &mut State, jid: &Jid) -> Option<PreKeyBundle> {
+    let phone = jid.user.parse::<u64>().ok().filter(|_| jid.is_pn())?;
+    let is_listed = listed(st, phone, jid.device);
+    let contact = st.contacts.get_mut(&phone)?;
+    if !contact.devices.contains_key(&jid.device) && !is_listed {
+        return None;
+    }
+    let device = contact
+        .devices
+        .entry(jid.device)
+        .or_insert_with(|| ContactDevice::new(LocalIdentity::generate(&mut rand::rngs::OsRng)));
+    Some(device.take_bundle())
+}
+
+/// Every device of contact `user`: those with keys and those only listed for usync.
 pub(crate) fn contact_device_jids(st: &State, user: &Jid) -> Vec<Jid> {
-    let Some(c) = user
-        .user
-        .parse::<u64>()
-        .ok()
-        .filter(|_| user.is_pn())
-        .and_then(|p| st.contacts.get(&p))
-    else {
+    let Some(phone) = user.user.parse::<u64>().ok().filter(|_| user.is_pn()) else {
         return Vec::new();
     };
-    c.devices
-        .keys()
-        .map(|d| Jid::pn(user.user.clone()).with_device(*d))
+    let Some(c) = st.contacts.get(&phone) else {
+        return Vec::new();
+    };
+    let mut ids: Vec<u16> = c.devices.keys().copied().collect();
+    ids.extend(
+        st.directory
+            .contact_devices
+            .get(&phone)
+            .into_iter()
+            .flatten(),
+    );
+    ids.sort_unstable();
+    ids.dedup();
+    ids.into_iter()
+        .map(|d| Jid::pn(user.user.clone()).with_device(d))
         .collect()
 }
 
@@ -137,22 +163,36 @@ pub(crate) fn receive(
     let Some(device) = devices.get_mut(&to.device) else {
         return false;
     };
+    let shared = (to.device == 0).then_some(phone_sessions);
+    let record = read(device, shared, sender, to, env, enc);
+    received.push(record);
+    true
+}
+
+/// Decrypts `enc` from our device `sender` on `device` (with `shared` sessions, or the
+/// device's own), consuming the one-time prekey it used, and says what was read.
+pub(crate) fn read(
+    device: &mut ContactDevice,
+    shared: Option<&mut HashMap<DeviceKey, SessionRecord>>,
+    sender: DeviceKey,
+    to: &Jid,
+    env: &Envelope<'_>,
+    enc: &EncNode,
+) -> ReceivedMessage {
     let identity = device.identity.clone();
     let prekeys = PreKeySet {
         signed: vec![device.signed.clone()],
         one_time: device.handed.clone(),
     };
-    let sessions = if to.device == 0 {
-        phone_sessions
-    } else {
-        &mut device.sessions
+    let sessions = match shared {
+        Some(s) => s,
+        None => &mut device.sessions,
     };
     let result = decrypt(&identity, &prekeys, sessions, sender, enc);
     if let Ok((_, Some(id))) = &result {
         device.handed.retain(|k| k.id != *id);
     }
-    let message = result.map(|(m, _)| m);
-    received.push(ReceivedMessage {
+    ReceivedMessage {
         device: to.clone(),
         from: env.from.clone(),
         id: env.id.to_owned(),
@@ -160,9 +200,8 @@ pub(crate) fn receive(
         edit: env.edit.to_owned(),
         enc_type: enc.enc_type.as_wire().to_owned(),
         media_type: enc.media_type.clone(),
-        message,
-    });
-    true
+        message: result.map(|(m, _)| m),
+    }
 }
 
 fn decrypt(
@@ -188,14 +227,25 @@ fn decrypt(
 }
 
 impl Contact {
-    /// Adds companion device `device` (its own keys, reachable at once: it is in the device
-    /// list and its bundle can be fetched). Returns its JID.
+    /// Adds companion device `device` with its own keys: usync lists it and its bundle can
+    /// be fetched at once. Returns its JID.
     pub fn add_device(&self, server: &FakeServer, device: u16) -> Jid {
-        if let Some(c) = server.shared.state().contacts.get_mut(&self.phone()) {
-            c.devices.entry(device).or_insert_with(|| {
-                ContactDevice::new(LocalIdentity::generate(&mut rand::rngs::OsRng))
-            });
+        {
+            let mut st = server.shared.state();
+            if let Some(c) = st.contacts.get_mut(&self.phone()) {
+                c.devices.entry(device).or_insert_with(|| {
+                    ContactDevice::new(LocalIdentity::generate(&mut rand::rngs::OsRng))
+                });
+            }
+            if device != 0 {
+                st.directory
+                    .contact_devices
+                    .entry(self.phone())
+                    .or_default()
+                    .insert(device);
+            }
         }
+        server.shared.notify();
         self.jid().clone().with_device(device)
     }
 

@@ -58,6 +58,14 @@ pub(crate) fn handle(
     if is(node, "xmlns", "encrypt") {
         return Some(encrypt(shared, device, &id, node));
     }
+    if is(node, "xmlns", "usync") {
+        return Some(crate::directory::usync(shared, &id, node));
+    }
+    if is(node, "xmlns", "w:g2") {
+        if let Some(reply) = crate::directory::groups(shared, device, &id, node) {
+            return Some(reply);
+        }
+    }
     if is(node, "xmlns", "md") {
         if let Some(reg) = node.child(LINK_CODE_REG) {
             return Some(link_code(shared, conn, &id, node, reg));

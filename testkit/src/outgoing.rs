@@ -12,6 +12,7 @@ use wa_protocol::message::EncNode;
 use wa_protocol::send::{message_ack_node, ClientMessage};
 
 use crate::contact_devices::{receive, Envelope};
+use crate::own_phone::receive_on_phone;
 use crate::server::{unix_now, FakeServer};
 use crate::state::{DeviceKey, Shared};
 
@@ -96,7 +97,9 @@ pub(crate) fn on_client_message(shared: &Shared, sender: DeviceKey, node: &Node)
                     edit: msg.edit.as_wire(),
                     from: &from,
                 };
-                if !receive(&mut st, sender, device, &env, enc) {
+                if !receive(&mut st, sender, device, &env, enc)
+                    && !receive_on_phone(&mut st, sender, device, &env, enc)
+                {
                     tracing::debug!(%device, "message for a device nobody has");
                 }
             }
@@ -123,22 +126,5 @@ impl FakeServer {
     /// Every `<message>` our clients sent, in arrival order.
     pub fn client_messages(&self) -> Vec<ClientSent> {
         self.shared.state().outgoing.sent.clone()
-    }
-
-    /// Every device of `user`: our registered devices of that account, or a contact's.
-    pub fn user_devices(&self, user: &Jid) -> Vec<Jid> {
-        let st = self.shared.state();
-        let mut ours: Vec<Jid> = st
-            .devices
-            .values()
-            .filter(|d| d.jid.same_user(user) || d.lid.same_user(user))
-            .map(|d| d.jid.clone())
-            .collect();
-        ours.sort();
-        if ours.is_empty() {
-            crate::contact_devices::contact_device_jids(&st, user)
-        } else {
-            ours
-        }
     }
 }

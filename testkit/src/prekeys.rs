@@ -13,6 +13,7 @@ use wa_protocol::stanza::prekeys_server::{
 use crate::connection::Command;
 use crate::contact_devices::take_contact_bundle;
 use crate::error::TestkitError;
+use crate::own_phone::take_phone_bundle;
 use crate::server::FakeServer;
 use crate::state::{DeviceKey, State};
 
@@ -92,7 +93,9 @@ pub(crate) fn fetch_bundles(state: &mut State, request: &Node) -> Node {
                 .to_jid()
                 .and_then(|jid| match state.device_key(&jid) {
                     Some(key) => take_bundle(state, key),
-                    None => take_contact_bundle(state, &jid),
+                    None => {
+                        take_contact_bundle(state, &jid).or_else(|| take_phone_bundle(state, &jid))
+                    }
                 });
             (jid_attr, bundle)
         })

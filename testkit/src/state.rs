@@ -13,9 +13,11 @@ use crate::certs::ServerIdentity;
 use crate::connection::Command;
 use crate::contact::ContactState;
 use crate::delivery::ClientReceipt;
+use crate::directory::DirectoryState;
 use crate::faults::Faults;
 use crate::groups::GroupState;
 use crate::outgoing::Outgoing;
+use crate::own_phone::OwnPhones;
 use crate::phone::Phone;
 use crate::prekeys::UploadedKeys;
 use crate::queue::Queue;
@@ -80,6 +82,10 @@ pub(crate) struct State {
     pub groups: HashMap<String, GroupState>,
     /// Messages our clients sent, and the acks the test asked for.
     pub outgoing: Outgoing,
+    /// Our accounts' phones as receivers.
+    pub own_phones: OwnPhones,
+    /// Contacts' companion devices, for usync.
+    pub directory: DirectoryState,
 }
 
 impl State {
@@ -107,6 +113,8 @@ impl State {
             contacts: HashMap::new(),
             groups: HashMap::new(),
             outgoing: Outgoing::default(),
+            own_phones: OwnPhones::default(),
+            directory: DirectoryState::default(),
         }
     }
 

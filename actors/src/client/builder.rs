@@ -13,11 +13,12 @@ use super::handle::{Client, ClientError, ClientShared, API_TIMEOUT};
 use super::supervisor::{ClientSup, ClientSupArgs, ClientSupMsg};
 use crate::conn::KeepaliveConfig;
 use crate::counters::Counters;
+use crate::directory::Directory;
 use crate::link::{Flow, IdentityCell, LiveConn};
 use crate::pairing::PairingConfig;
 use crate::prekeys::PreKeyConfig;
 use crate::send::outbox::OutboxHandle;
-use crate::send::{DeviceLister, SendConfig, StaticDevices};
+use crate::send::{DeviceLister, SendConfig};
 use crate::store::{MemoryStore, SqliteStore, Store};
 use crate::supervision::{BackoffConfig, MeltdownConfig};
 use crate::transport::{Transport, WsTransport};
@@ -120,9 +121,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Who the send path asks for the devices of a recipient and of our own account. The
-    /// default is an empty [`StaticDevices`] until the usync lister is wired in: every send
-    /// then fails with `NoDevices`.
+    /// Who the send path asks for the devices of a recipient and of our own account (for
+    /// accounts whose devices are known out of band, e.g. a
+    /// [`StaticDevices`](crate::send::StaticDevices)). The default is the client's
+    /// [`Directory`]: usync, cached, kept current by `devices` notifications.
     pub fn device_lister(mut self, lister: Arc<dyn DeviceLister>) -> Self {
         self.lister = Some(lister);
         self
@@ -153,10 +155,17 @@ impl ClientBuilder {
         let live = LiveConn::default();
         let identity = IdentityCell::default();
         let outbox = OutboxHandle::default();
-        let lister = self
-            .lister
-            .unwrap_or_else(|| Arc::new(StaticDevices::new()));
         let config = self.config;
+        let directory = Directory::load(
+            store.clone(),
+            crate::store::AccountId::new(config.account.clone()),
+            live.clone(),
+            config.iq_timeout,
+            config.directory,
+        )
+        .await?;
+        // The send path asks the directory (usync, cached) unless told otherwise.
+        let lister = self.lister.unwrap_or_else(|| Arc::new(directory.clone()));
         let (sup, _) = Actor::spawn(
             None,
             ClientSup,
@@ -170,6 +179,7 @@ impl ClientBuilder {
                 identity: identity.clone(),
                 outbox: outbox.clone(),
                 lister,
+                directory: directory.clone(),
             },
         )
         .await?;
@@ -192,6 +202,7 @@ impl ClientBuilder {
                 live,
                 identity,
                 outbox,
+                directory,
             },
             Arc::new(config),
         ))

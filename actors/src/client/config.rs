@@ -7,6 +7,7 @@ use wa_protocol::crypto::PublicKey;
 use wa_protocol::noise::{PayloadConfig, WA_CERT_ROOT};
 
 use crate::conn::KeepaliveConfig;
+use crate::directory::DirectoryConfig;
 use crate::pairing::PairingConfig;
 use crate::prekeys::PreKeyConfig;
 use crate::send::SendConfig;
@@ -56,6 +57,8 @@ pub struct ClientConfig {
     pub retention: RetentionConfig,
     /// The send path: waiting for a connection, the ack deadline, in-flight and kept sends.
     pub send: SendConfig,
+    /// How long cached device lists and group metadata are trusted.
+    pub directory: DirectoryConfig,
 }
 
 impl Default for ClientConfig {
@@ -76,6 +79,7 @@ impl Default for ClientConfig {
             inbound_high_water: DEFAULT_INBOUND_HIGH_WATER,
             retention: RetentionConfig::default(),
             send: SendConfig::default(),
+            directory: DirectoryConfig::default(),
         }
     }
 }

@@ -66,6 +66,8 @@ pub struct Client {
     /// Read-only view of the device identity (`ClientSup` owns it).
     identity: IdentityCell,
     outbox: OutboxHandle,
+    /// Device lists, LIDs and group metadata (see `crate::directory`).
+    pub(super) directory: crate::directory::Directory,
     config: Arc<ClientConfig>,
 }
 
@@ -85,6 +87,7 @@ pub(super) struct ClientShared {
     pub live: LiveConn,
     pub identity: IdentityCell,
     pub outbox: OutboxHandle,
+    pub directory: crate::directory::Directory,
 }
 
 /// Raw access to the live connection, for stanzas this library does not model yet.
@@ -114,6 +117,8 @@ impl RawConnection<'_> {
 }
 
 impl Client {
+    // One argument per shared piece the builder made; a struct would only rename them.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
         sup: ActorRef<ClientSupMsg>,
         broadcaster: BroadcasterHandle,
@@ -128,6 +133,7 @@ impl Client {
             live: shared.live,
             identity: shared.identity,
             outbox: shared.outbox,
+            directory: shared.directory,
             config,
         }
     }

@@ -65,6 +65,7 @@ impl ClientSupState {
             counters: self.counters.clone(),
             flow: self.flow.clone(),
             live: self.live.clone(),
+            directory: self.directory.clone(),
             signal: self.signal.clone(),
             outbox: self.outbox_acks.clone(),
             broadcaster: self.broadcaster.clone(),

@@ -7,6 +7,7 @@ pub(crate) mod config;
 mod handle;
 mod lifecycle;
 mod payload;
+mod queries;
 mod status;
 pub(crate) mod supervisor;
 

@@ -54,6 +54,8 @@ pub(crate) struct ClientSupArgs {
     pub outbox: OutboxHandle,
     /// Who the send path asks for device lists.
     pub lister: Arc<dyn DeviceLister>,
+    /// Device lists, LIDs and group metadata, shared with every connection.
+    pub directory: crate::directory::Directory,
 }
 
 pub(crate) struct ClientSup;
@@ -69,6 +71,7 @@ pub(crate) struct ClientSupState {
     pub(super) span: tracing::Span,
     /// The device identity: this actor is its one writer.
     pub(super) identity: IdentityCell,
+    pub(super) directory: crate::directory::Directory,
     pub(super) account: AccountState,
     pub(super) connection: ConnectionState,
     pub(super) broadcaster: BroadcasterHandle,
@@ -190,6 +193,7 @@ impl Actor for ClientSup {
                 args.identity.set(Some(device));
                 args.identity
             },
+            directory: args.directory,
             account,
             connection: ConnectionState::Idle,
             broadcaster,

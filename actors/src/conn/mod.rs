@@ -55,6 +55,8 @@ pub(crate) struct ConnParams {
     pub flow: Arc<Flow>,
     /// Where the logged-in connection is announced to the actors that outlive it.
     pub live: LiveConn,
+    /// Learns from stanzas and events, drops what they invalidate (see `directory`).
+    pub directory: crate::directory::Directory,
     pub signal: OwnerSlot,
     /// Where message acks go (the Outbox).
     pub outbox: OwnerSlot,

@@ -23,6 +23,9 @@ pub(crate) struct Routes {
     pub broadcaster: BroadcasterHandle,
     /// Our own identity, to tell our devices from others.
     pub identity: IdentityCell,
+    /// Learns LIDs from messages and drops device lists and groups that events invalidate,
+    /// before the owner or a subscriber sees them.
+    pub directory: crate::directory::Directory,
 }
 
 impl Routes {
@@ -37,7 +40,12 @@ impl Routes {
             }
         };
         match destination(node, own.as_ref(), self.pairing.is_some()) {
-            Destination::Signal(node) => self.to_signal(node, ticket),
+            Destination::Signal(node) => {
+                if let Some(own) = &own {
+                    self.directory.observe_stanza(&node, own);
+                }
+                self.to_signal(node, ticket)
+            }
             Destination::Pairing(node) => match &self.pairing {
                 Some(p) => to(p, node, ticket),
                 None => tracing::debug!("pairing stanza after pairing; ignored"),
@@ -55,7 +63,10 @@ impl Routes {
                     tracing::warn!("outbox is gone; message ack dropped");
                 }
             }
-            Destination::Publish(events) => self.publish(events),
+            Destination::Publish(events) => {
+                self.directory.observe_events(&events);
+                self.publish(events)
+            }
         }
     }
 

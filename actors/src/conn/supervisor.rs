@@ -97,6 +97,7 @@ impl ConnSupState {
             prekeys: None,
             broadcaster: p.broadcaster.clone(),
             identity: p.identity.clone(),
+            directory: p.directory.clone(),
         };
         match &p.role {
             ConnRole::Pair(pp) => {

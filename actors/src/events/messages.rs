@@ -22,6 +22,22 @@ pub struct MessageSource {
     pub is_from_me: bool,
     /// True when the sender is a bot.
     pub is_bot: bool,
+    /// The sender's other address, when the stanza named it: the LID of a phone-number
+    /// sender or the phone number of a LID sender (`sender_lid`, `participant_pn`, …).
+    #[serde(serialize_with = "serde_wire::opt_jid")]
+    pub sender_alt: Option<Jid>,
+}
+
+impl From<&wa_protocol::message::Source> for MessageSource {
+    fn from(s: &wa_protocol::message::Source) -> Self {
+        Self {
+            sender: s.sender.clone(),
+            chat: s.chat.clone(),
+            is_from_me: s.is_from_me,
+            is_bot: s.sender.is_bot(),
+            sender_alt: s.sender_alt.clone(),
+        }
+    }
 }
 
 /// Metadata of a received message.

@@ -22,6 +22,7 @@ fn source(chat: &str) -> MessageSource {
         chat: jid(chat),
         is_from_me: false,
         is_bot: false,
+        sender_alt: None,
     }
 }
 

@@ -14,12 +14,7 @@ use crate::events::{
 pub(crate) fn message_info(stanza: &MessageStanza, now: DateTime<Utc>) -> MessageInfo {
     MessageInfo {
         id: stanza.id.clone(),
-        source: MessageSource {
-            sender: stanza.source.sender.clone(),
-            chat: stanza.source.chat.clone(),
-            is_from_me: stanza.source.is_from_me,
-            is_bot: stanza.source.sender.is_bot(),
-        },
+        source: MessageSource::from(&stanza.source),
         timestamp: unix_time(Some(stanza.timestamp), now),
         push_name: stanza.push_name.clone().unwrap_or_default(),
         is_group: stanza.source.is_group,

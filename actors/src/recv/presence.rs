@@ -21,12 +21,7 @@ pub(crate) fn presence_event(p: &IncomingPresence) -> Event {
 /// The `ChatPresence` event.
 pub(crate) fn chat_presence_event(c: &IncomingChatState) -> Event {
     Event::ChatPresence(ChatPresenceUpdate {
-        source: MessageSource {
-            sender: c.source.sender.clone(),
-            chat: c.source.chat.clone(),
-            is_from_me: c.source.is_from_me,
-            is_bot: c.source.sender.is_bot(),
-        },
+        source: MessageSource::from(&c.source),
         state: match c.state {
             ChatState::Composing => ChatPresence::Composing,
             ChatState::Paused => ChatPresence::Paused,

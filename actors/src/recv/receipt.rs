@@ -36,12 +36,7 @@ pub(crate) fn receipt_event(
 ) -> Option<Event> {
     let r#type = receipt_type(&r.kind)?;
     Some(Event::Receipt(Receipt {
-        source: MessageSource {
-            sender: r.source.sender.clone(),
-            chat: r.source.chat.clone(),
-            is_from_me: r.source.is_from_me,
-            is_bot: r.source.sender.is_bot(),
-        },
+        source: MessageSource::from(&r.source),
         message_ids: r.message_ids.clone(),
         timestamp: unix_time(r.timestamp, now),
         r#type,

@@ -64,6 +64,7 @@ fn message_info_carries_every_field() {
                 chat: Jid::group("1203"),
                 is_from_me: false,
                 is_bot: false,
+                sender_alt: None,
             },
             timestamp: at(1_700_000_000),
             push_name: "Ann".into(),

@@ -20,6 +20,28 @@ pub trait DeviceLister: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<Vec<Jid>, DeviceListerError>>;
 }
 
+/// The client's directory lists devices from usync, through its cache.
+impl DeviceLister for crate::directory::Directory {
+    fn devices<'a>(
+        &'a self,
+        users: &'a [Jid],
+    ) -> BoxFuture<'a, Result<Vec<Jid>, DeviceListerError>> {
+        Box::pin(async move {
+            let lists = self.user_devices(users).await?;
+            Ok(lists
+                .iter()
+                .flat_map(|u| {
+                    u.devices
+                        .iter()
+                        // Hosted (Cloud API) devices are not sent to (messages.md §5.4).
+                        .filter(|d| !d.hosted)
+                        .map(|d| u.user.to_non_ad().with_device(d.id))
+                })
+                .collect())
+        })
+    }
+}
+
 /// A lister with fixed answers, set by the application (or a test): for accounts whose
 /// devices are known out of band.
 #[derive(Debug, Clone, Default)]

@@ -37,6 +37,11 @@ impl Namespace {
     pub const SENT_MESSAGES: Self = Self("sent_messages");
     /// Contact names learned from app state and history.
     pub const CONTACTS: Self = Self("contacts");
+    /// LID ↔ phone-number pairs, both ways: `pn:<user>` → LID user, `lid:<user>` → phone
+    /// user (the directory's `LidMap`).
+    pub const LID_MAP: Self = Self("lid_map");
+    /// Cached usync device lists, keyed by user JID (the directory's format, versioned).
+    pub const DEVICE_LISTS: Self = Self("device_lists");
 
     /// The table name as stored.
     pub fn as_str(&self) -> &'static str {

@@ -164,6 +164,31 @@ pub(crate) fn parse_source_with(
 }
 
 impl Source {
+    /// The (phone number, LID) pair this stanza reveals, users without devices: the sender
+    /// and its alternate, or for our own DMs the chat and its alternate. `None` when the
+    /// stanza names no such pair (no alternate, or two addresses of one kind).
+    pub fn lid_pair(&self) -> Option<(Jid, Jid)> {
+        let pair = |a: &Jid, b: &Jid| {
+            if a.is_pn() && b.is_lid() {
+                Some((a.to_non_ad(), b.to_non_ad()))
+            } else if a.is_lid() && b.is_pn() {
+                Some((b.to_non_ad(), a.to_non_ad()))
+            } else {
+                None
+            }
+        };
+        let sender = self
+            .sender_alt
+            .as_ref()
+            .and_then(|alt| pair(&self.sender, alt));
+        let chat = || {
+            self.recipient_alt
+                .as_ref()
+                .and_then(|alt| pair(&self.chat, alt))
+        };
+        sender.or_else(chat)
+    }
+
     /// The identity whose Signal session or sender key decrypts this sender's messages: the
     /// LID when the sender is a phone number and its LID is known, as WhatsApp now keys
     /// sessions by LID (signal.md §9). The caller may substitute a stored PN→LID mapping.

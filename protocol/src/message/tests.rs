@@ -79,6 +79,10 @@ fn dm_from_contact_has_every_field() {
     // The alternate identity takes the sender's device when it names none.
     assert_eq!(m.source.sender_alt, Some(Jid::lid(BOB_LID).with_device(3)));
     assert_eq!(
+        m.source.lid_pair(),
+        Some((Jid::pn(BOB_PN), Jid::lid(BOB_LID)))
+    );
+    assert_eq!(
         m.source.encryption_identity(),
         &Jid::lid(BOB_LID).with_device(3)
     );
@@ -151,6 +155,11 @@ fn group_message_uses_participant_and_its_alternate() {
     assert_eq!(m.source.sender_alt, Some(Jid::pn(BOB_PN).with_device(4)));
     assert_eq!(m.source.addressing_mode, Some(AddressingMode::Lid));
     assert_eq!(m.source.encryption_identity(), &m.source.sender);
+    assert_eq!(
+        m.source.lid_pair(),
+        Some((Jid::pn(BOB_PN), Jid::lid(BOB_LID))),
+        "LID sender, PN alternate: the pair, without devices"
+    );
     assert_eq!(m.participant, Some(Jid::lid(BOB_LID).with_device(4)));
 
     // Our own LID as participant: from me.

@@ -469,7 +469,7 @@ pub(super) fn parse_participants(node: &Node) -> Result<Vec<GroupParticipant>, S
     Ok(out)
 }
 
-fn parse_group_info(g: &Node) -> Result<GroupInfo, StanzaError> {
+pub(crate) fn parse_group_info(g: &Node) -> Result<GroupInfo, StanzaError> {
     let id = req_str(g, "group", "id")?;
     let jid = if id.contains('@') {
         id.parse().map_err(|_| StanzaError::BadAttr {
