@@ -38,6 +38,24 @@ fn quick_sends() -> SendConfig {
     }
 }
 
+/// A client on `store`, connected, with a collector.
+async fn start(server: &FakeServer, store: Arc<dyn Store>, send: SendConfig) -> (Client, EventLog) {
+    let builder = Client::builder()
+        .url(server.url())
+        .trust_root(server.trust_root())
+        .store(store)
+        .prekeys(PREKEYS)
+        .send(send);
+    let client = fast(builder).build().await.expect("client");
+    let events = EventLog::new();
+    subscribe(&client, &events).await;
+    client.connect().await.expect("connect");
+    events
+        .wait_count(1, "Connected", common::is_connected)
+        .await;
+    (client, events)
+}
+
 /// A connected client with its prekeys on the server; paired as a new account, or as a
 /// second device of `same_account`.
 async fn peer(server: &Arc<FakeServer>, same_account: Option<&Jid>) -> Peer {
@@ -63,16 +81,7 @@ async fn peer(server: &Arc<FakeServer>, same_account: Option<&Jid>) -> Peer {
     .await
     .expect("provisioned");
     let jid = device.jid.expect("paired");
-    let builder = Client::builder()
-        .url(server.url())
-        .trust_root(server.trust_root())
-        .store(store.clone())
-        .prekeys(PREKEYS)
-        .send(quick_sends());
-    let client = fast(builder).build().await.expect("client");
-    let events = EventLog::new();
-    subscribe(&client, &events).await;
-    client.connect().await.expect("connect");
+    let (client, events) = start(server, store.clone(), quick_sends()).await;
     server
         .wait_for_prekey_uploads(&jid, 1, WAIT)
         .await
@@ -157,7 +166,10 @@ async fn text_reply_reaction_edit_revoke_reach_every_device() {
         .and_then(|r| r.message.clone().ok())
         .and_then(|m| m.device_sent_message)
         .expect("the phone decrypted its copy");
-    assert_eq!(dsm.destination_jid.as_deref(), Some(to.to_string().as_str()));
+    assert_eq!(
+        dsm.destination_jid.as_deref(),
+        Some(to.to_string().as_str())
+    );
     assert_eq!(dsm.message.as_deref(), Some(&text("hello")));
 
     // Reply, reaction, edit, revoke: each decrypted by both contact devices with the
@@ -344,4 +356,77 @@ async fn a_send_while_disconnected_waits_then_fails() {
     }
     assert!(started.elapsed() >= Duration::from_millis(400));
     assert!(server.client_messages().is_empty());
+}
+
+#[tokio::test]
+async fn ratchets_and_the_sent_log_survive_a_restart() {
+    let server = Arc::new(FakeServer::start().await.expect("server"));
+    let contact = server.add_contact(15_550_009_005);
+    let a = peer(&server, None).await;
+    let first = a
+        .client
+        .send_text(contact.jid(), "one")
+        .await
+        .expect("sent");
+    a.client.stop().await;
+    // Same store, new process: the next message continues the stored chain. Had the ratchet
+    // not been stored before the first stanza went out, this one would reuse its key and the
+    // contact would refuse it.
+    let (client, _events) = start(&server, a.store.clone(), quick_sends()).await;
+    let second = client.send_text(contact.jid(), "two").await.expect("sent");
+    let received = contact
+        .wait_for_received(&server, 2, WAIT)
+        .await
+        .expect("received");
+    for (id, body) in [(&first.id, "one"), (&second.id, "two")] {
+        let got = copies(&received, id);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].message.as_ref().expect("decrypted"), &text(body));
+    }
+    // ... and without a second bundle: the session itself was stored.
+    let fetches = server
+        .received()
+        .iter()
+        .filter(|(_, n)| n.tag == "iq" && n.attr_str("xmlns").as_deref() == Some("encrypt"))
+        .filter_map(|(_, n)| n.child("key").cloned())
+        .filter(|key| {
+            key.children_by_tag("user")
+                .any(|u| u.attr_jid("jid").as_ref() == Some(contact.jid()))
+        })
+        .count();
+    assert_eq!(fetches, 1, "the contact's bundle is fetched once");
+    let kept = find_sent(&*a.store, &AccountId::new("default"), &first.id)
+        .await
+        .expect("store");
+    assert!(kept.is_some(), "the sent log outlives the process");
+}
+
+#[tokio::test]
+async fn in_flight_sends_are_bounded() {
+    let server = Arc::new(FakeServer::start().await.expect("server"));
+    let contact = server.add_contact(15_550_009_006);
+    let a = peer(&server, None).await;
+    a.client.stop().await;
+    let one_at_a_time = SendConfig {
+        max_pending: 1,
+        ..quick_sends()
+    };
+    let (client, _events) = start(&server, a.store.clone(), one_at_a_time).await;
+    client
+        .send_text(contact.jid(), "sessions")
+        .await
+        .expect("sent");
+    server.set_reply_policy(wa_testkit::ReplyPolicy::Swallow);
+    let (first, second) = tokio::join!(
+        client.send_text(contact.jid(), "waits for its ack"),
+        async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            client.send_text(contact.jid(), "one too many").await
+        }
+    );
+    assert!(matches!(first, Err(SendError::Timeout)), "{first:?}");
+    assert!(
+        matches!(second, Err(SendError::TooManyPending(1))),
+        "{second:?}"
+    );
 }

@@ -20,8 +20,7 @@ use crate::counters::{CounterSnapshot, Counters};
 use crate::events::{EventFilter, EventHandler};
 use crate::link::{Flow, IdentityCell, IqError, LiveConn};
 use crate::pairing::PairingError;
-use crate::send::outbox::{OutboxHandle, SendRequest};
-use crate::send::{SendError, SentMessage};
+use crate::send::outbox::OutboxHandle;
 use crate::store::StoreError;
 use crate::transport::TransportError;
 
@@ -65,7 +64,7 @@ pub struct Client {
     live: LiveConn,
     /// Read-only view of the device identity (`ClientSup` owns it).
     identity: IdentityCell,
-    outbox: OutboxHandle,
+    pub(super) outbox: OutboxHandle,
     /// Device lists, LIDs and group metadata (see `crate::directory`).
     pub(super) directory: crate::directory::Directory,
     config: Arc<ClientConfig>,
@@ -261,47 +260,6 @@ impl Client {
     /// registered before the first event.
     pub async fn connect(&self) -> Result<(), ClientError> {
         self.ask(ApiMsg::Connect, API_TIMEOUT).await
-    }
-
-    /// Sends `message` to the user `to` (every device of theirs and our own other devices)
-    /// and resolves when the server acks it, with the id and the server's timestamp.
-    ///
-    /// While disconnected it waits up to [`SendConfig::connect_wait`](crate::send::SendConfig::connect_wait) for a connection, then
-    /// fails with [`SendError::NotConnected`]. A message once written is never written again,
-    /// not even after a reconnect: without an ack within [`SendConfig::ack_timeout`](crate::send::SendConfig::ack_timeout) it
-    /// fails with [`SendError::Timeout`] (it may have arrived). A refusal keeps the server's
-    /// code ([`SendError::Server`]). Build replies, reactions, edits and revokes with
-    /// [`crate::send`]'s builders.
-    pub async fn send_message(
-        &self,
-        to: &Jid,
-        message: wa_protobuf::wa::Message,
-    ) -> Result<SentMessage, SendError> {
-        self.send_message_with_id(to, message, None).await
-    }
-
-    /// [`Client::send_message`] under a chosen id (`None` makes one in WhatsApp's form).
-    pub async fn send_message_with_id(
-        &self,
-        to: &Jid,
-        message: wa_protobuf::wa::Message,
-        id: Option<String>,
-    ) -> Result<SentMessage, SendError> {
-        let request = SendRequest {
-            to: to.to_non_ad(),
-            message,
-            id,
-        };
-        self.outbox.send(request).await
-    }
-
-    /// Sends `Message{conversation: text}` (see [`Client::send_message`]).
-    pub async fn send_text(&self, to: &Jid, text: &str) -> Result<SentMessage, SendError> {
-        let message = wa_protobuf::wa::Message {
-            conversation: Some(text.to_owned()),
-            ..Default::default()
-        };
-        self.send_message(to, message).await
     }
 
     /// Marks messages as read: one `read` receipt for `ids` in `chat` (`sender` names their
