@@ -255,6 +255,12 @@ async fn two_accounts_of_ours_talk_to_each_other() {
     assert_eq!(info.id, sent.id);
     assert_eq!(info.source.chat, a_user, "B's chat is with A");
     assert!(!info.source.is_from_me);
+    // B's delivery receipt comes back to the sender.
+    a1.events
+        .wait_for("B's receipt", |e| {
+            matches!(e, Event::Receipt(r) if r.message_ids.contains(&sent.id) && r.source.chat == b_user)
+        })
+        .await;
     a2.events
         .wait_for("A2's own copy", |e| {
             text_of(e).is_some_and(|(t, i)| t == "hi B" && i.source.chat == b_user)

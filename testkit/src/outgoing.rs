@@ -128,3 +128,32 @@ impl FakeServer {
         self.shared.state().outgoing.sent.clone()
     }
 }
+
+/// Routes a receipt our device `from` sent for a message of one of our other clients (its
+/// `to` names that account) to every other registered device of that account, as
+/// `<receipt from=<device> id t [type]>` with the same `<list>`, queued until acked.
+pub(crate) fn route_receipt(st: &mut crate::state::State, from: DeviceKey, node: &Node) {
+    let Some(to) = node.attr_jid("to") else {
+        return;
+    };
+    let Some(sender) = st.devices.get(&from).map(|d| d.jid.clone()) else {
+        return;
+    };
+    let mut targets: Vec<DeviceKey> = st
+        .devices
+        .iter()
+        .filter(|(k, d)| **k != from && (d.jid.same_user(&to) || d.lid.same_user(&to)))
+        .map(|(k, _)| *k)
+        .collect();
+    targets.sort_unstable();
+    let receipt = Node::build("receipt")
+        .attr("from", sender)
+        .attr_opt("id", node.attr("id").cloned())
+        .attr_opt("type", node.attr("type").cloned())
+        .attr("t", unix_now().to_string())
+        .children(node.child("list").cloned())
+        .finish();
+    for target in targets {
+        st.enqueue(target, receipt.clone());
+    }
+}
