@@ -436,3 +436,56 @@ async fn in_flight_sends_are_bounded() {
         "{second:?}"
     );
 }
+
+#[tokio::test]
+async fn retry_receipts_are_answered_from_the_kept_message_even_after_a_restart() {
+    let server = Arc::new(FakeServer::start().await.expect("server"));
+    let contact = server.add_contact(15_550_009_007);
+    let a = peer(&server, None).await;
+    let sent = a
+        .client
+        .send_text(contact.jid(), "say again")
+        .await
+        .expect("sent");
+    contact
+        .wait_for_received(&server, 1, WAIT)
+        .await
+        .expect("received");
+
+    // On the session we have.
+    contact
+        .send_retry_receipt(&server, &a.jid, 0, &sent.id, 1, false)
+        .expect("queued");
+    contact
+        .wait_for_received(&server, 2, WAIT)
+        .await
+        .expect("re-sent");
+    let resend = server
+        .client_messages()
+        .pop()
+        .and_then(|m| m.message)
+        .expect("re-send");
+    assert_eq!(resend.id, sent.id);
+    assert!(resend.participants.is_empty());
+    assert_eq!(resend.direct[0].retry_count, Some(1));
+
+    // After a restart, from the fresh keys the receipt carries.
+    a.client.stop().await;
+    let (_client, _events) = start(&server, a.store.clone(), quick_sends()).await;
+    contact
+        .send_retry_receipt(&server, &a.jid, 0, &sent.id, 2, true)
+        .expect("queued");
+    let received = contact
+        .wait_for_received(&server, 3, WAIT)
+        .await
+        .expect("re-sent after restart");
+    let copies = copies(&received, &sent.id);
+    assert_eq!(copies.len(), 3);
+    for r in &copies {
+        assert_eq!(r.message.as_ref().expect("decrypted"), &text("say again"));
+    }
+    assert_eq!(
+        copies[2].enc_type, "pkmsg",
+        "a new session from the receipt's keys"
+    );
+}

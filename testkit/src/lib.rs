@@ -52,6 +52,7 @@ mod certs;
 mod connection;
 mod contact;
 mod contact_devices;
+mod contact_retry;
 mod delivery;
 mod directory;
 mod envelope;

@@ -14,7 +14,7 @@ use wa_protocol::send::{message_ack_node, ClientMessage};
 use crate::contact_devices::{receive, Envelope};
 use crate::own_phone::receive_on_phone;
 use crate::server::{unix_now, FakeServer};
-use crate::state::{DeviceKey, Shared};
+use crate::state::{DeviceKey, Shared, State};
 
 /// A `<message>` one of our clients sent, as the server saw it.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +60,34 @@ fn delivery_node(msg: &ClientMessage, from: &Jid, own_copy: bool, t: u64, enc: &
         .finish()
 }
 
+/// Hands one device's `<enc>` to it: queued for our devices, decrypted by contact devices
+/// and our accounts' phones.
+fn deliver_enc(
+    st: &mut State,
+    sender: DeviceKey,
+    from: &Jid,
+    msg: &ClientMessage,
+    device: &Jid,
+    enc: &EncNode,
+    now: u64,
+) {
+    if let Some(key) = st.device_key(device) {
+        let own_copy = device.same_user(from);
+        let stanza = delivery_node(msg, from, own_copy, now, enc);
+        st.enqueue(key, stanza);
+        return;
+    }
+    let env = Envelope {
+        id: &msg.id,
+        message_type: &msg.message_type,
+        edit: msg.edit.as_wire(),
+        from,
+    };
+    if !receive(st, sender, device, &env, enc) && !receive_on_phone(st, sender, device, &env, enc) {
+        tracing::debug!(%device, "message for a device nobody has");
+    }
+}
+
 /// Handles a client's `<message>` from our device `sender`; returns the ack.
 pub(crate) fn on_client_message(shared: &Shared, sender: DeviceKey, node: &Node) -> Node {
     let now = unix_now();
@@ -84,24 +112,11 @@ pub(crate) fn on_client_message(shared: &Shared, sender: DeviceKey, node: &Node)
             Ok(_) => st.outgoing.ack_errors.pop_front(),
         };
         if let (Ok(msg), None) = (&parsed, error) {
-            for (device, enc) in &msg.participants {
-                if let Some(key) = st.device_key(device) {
-                    let own_copy = device.same_user(&from);
-                    let stanza = delivery_node(msg, &from, own_copy, now, enc);
-                    st.enqueue(key, stanza);
-                    continue;
-                }
-                let env = Envelope {
-                    id: &msg.id,
-                    message_type: &msg.message_type,
-                    edit: msg.edit.as_wire(),
-                    from: &from,
-                };
-                if !receive(&mut st, sender, device, &env, enc)
-                    && !receive_on_phone(&mut st, sender, device, &env, enc)
-                {
-                    tracing::debug!(%device, "message for a device nobody has");
-                }
+            // A re-send after a retry receipt has its one `<enc>` directly, for `to`.
+            let direct = msg.direct.iter().map(|enc| (&msg.to, enc));
+            let fanned = msg.participants.iter().map(|(d, enc)| (d, enc));
+            for (device, enc) in fanned.chain(direct) {
+                deliver_enc(&mut st, sender, &from, msg, device, enc, now);
             }
         }
         st.outgoing.sent.push(ClientSent {

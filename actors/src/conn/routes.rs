@@ -58,6 +58,10 @@ impl Routes {
                 self.publish(events);
                 self.to_signal(node, ticket);
             }
+            Destination::RetryReceipt(node, events) => {
+                self.publish(events);
+                self.to_signal(node, ticket);
+            }
             Destination::Outbox(node) => {
                 if !self.outbox.send(Inbound { node, ticket }) {
                     tracing::warn!("outbox is gone; message ack dropped");

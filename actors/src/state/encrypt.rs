@@ -9,12 +9,11 @@ use prost::Message as _;
 use tokio::sync::oneshot;
 use wa_protobuf::wa;
 use wa_protocol::binary::{Jid, Node};
-use wa_protocol::message::EncType;
 use wa_protocol::send::{
     edit_attribute, hides_on_failure, media_type, message_type, plaintext_for, DeviceEnc,
     OutgoingMessage,
 };
-use wa_protocol::signal::{signal_address, Ciphertext, LocalIdentity, PreKeyBundle};
+use wa_protocol::signal::{signal_address, LocalIdentity, PreKeyBundle, SessionRecord};
 
 use super::keys::load_session;
 use crate::send::sent_log::SentLog;
@@ -42,6 +41,26 @@ pub(crate) struct Encrypted {
     pub stanza: Node,
     pub batch: Batch,
     pub devices: usize,
+}
+
+/// A new session with the device at `address` from its (verified) `bundle`, archiving any
+/// old one; its identity key goes into `batch` (trust on first use, as receiving does).
+pub(super) fn start_session(
+    record: &SessionRecord,
+    local: &LocalIdentity,
+    bundle: &PreKeyBundle,
+    address: &str,
+    batch: Batch,
+) -> Result<(SessionRecord, Batch), SendError> {
+    let record = record
+        .initiate(local, bundle, &mut rand::rngs::OsRng)
+        .map_err(SendError::Encrypt)?;
+    let batch = batch.put(
+        Namespace::IDENTITIES,
+        address.to_owned(),
+        bundle.identity_key.as_bytes().to_vec(),
+    );
+    Ok((record, batch))
 }
 
 /// Which of `devices` have no session yet (their bundles must be fetched).
@@ -93,14 +112,7 @@ pub(crate) async fn encrypt(
                 tracing::debug!(%target, "no session and no bundle; device left out");
                 continue;
             };
-            record = record
-                .initiate(&local, bundle, &mut rand::rngs::OsRng)
-                .map_err(SendError::Encrypt)?;
-            batch = batch.put(
-                Namespace::IDENTITIES,
-                address.clone(),
-                bundle.identity_key.as_bytes().to_vec(),
-            );
+            (record, batch) = start_session(&record, &local, bundle, &address, batch)?;
         }
         let plaintext = if is_own(device, target) {
             &to_us
@@ -109,14 +121,7 @@ pub(crate) async fn encrypt(
         };
         let (ciphertext, record) = record.encrypt(plaintext).map_err(SendError::Encrypt)?;
         batch = batch.put(Namespace::SESSIONS, address, record.to_bytes());
-        participants.push(DeviceEnc {
-            device: target.clone(),
-            enc_type: match ciphertext {
-                Ciphertext::PreKey(_) => EncType::PreKey,
-                Ciphertext::Whisper(_) => EncType::Whisper,
-            },
-            ciphertext: ciphertext.serialized().to_vec(),
-        });
+        participants.push(DeviceEnc::new(target.clone(), &ciphertext));
     }
     if !participants.iter().any(|p| !is_own(device, &p.device)) {
         return Err(SendError::NoDevices);

@@ -12,6 +12,7 @@ mod encrypt;
 mod inbound;
 mod keys;
 mod prune;
+mod resend;
 mod retries;
 mod retry_prekey;
 mod signal;

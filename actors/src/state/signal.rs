@@ -9,12 +9,14 @@ use ractor::{Actor, ActorProcessingErr, ActorRef};
 use wa_protocol::binary::{Jid, Node};
 use wa_protocol::signal::signal_address_user;
 use wa_protocol::stanza::notification::Notification;
+use wa_protocol::stanza::receipt::IncomingReceipt;
 
 use tokio::sync::oneshot;
 
 use super::encrypt::{encrypt, missing_sessions, EncryptJob, Encrypted};
 use super::inbound::{handle_message, Ctx, OutcomeKind};
 use super::prune::Pruner;
+use super::resend::{answer_retry, ResendBook};
 use super::retries::RetryBook;
 use crate::broadcaster::BroadcasterHandle;
 use crate::counters::Counters;
@@ -89,6 +91,7 @@ pub(crate) struct SignalState {
     pruner: Pruner,
     failures: wa_protocol::signal::FailureLimiter,
     sent_log: SentLog,
+    resends: ResendBook,
     started: std::time::Instant,
 }
 
@@ -203,6 +206,40 @@ impl SignalState {
         }
     }
 
+    async fn on_retry_receipt(&mut self, node: &Node) {
+        let Some(device) = self.args.identity.get() else {
+            return;
+        };
+        let Some(own) = crate::recv::route::own_jids(&device) else {
+            return;
+        };
+        let receipts = match IncomingReceipt::parse(node, &own) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::debug!(parent: &self.args.span, error = %e, "unreadable retry receipt");
+                return;
+            }
+        };
+        let (store, account) = (&*self.args.store, &self.args.account_id);
+        for receipt in receipts.iter().filter(|r| r.retry.is_some()) {
+            match answer_retry(store, account, &device, &mut self.resends, receipt).await {
+                Ok(Some((stanza, batch))) => {
+                    let live = self.args.live.clone();
+                    let hook = move || {
+                        if let Err(e) = live.send(stanza) {
+                            tracing::debug!(error = %e, "re-send not written");
+                        }
+                    };
+                    if let Err(e) = store.apply_then(account, batch, Box::new(hook)).await {
+                        tracing::warn!(parent: &self.args.span, error = %e, "re-send not stored");
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(parent: &self.args.span, error = %e, "retry not answered"),
+            }
+        }
+    }
+
     async fn on_identity_changed(&mut self, jid: Jid) -> Result<(), ActorProcessingErr> {
         let user = signal_address_user(&jid.to_non_ad());
         let mut batch = Batch::new();
@@ -246,6 +283,7 @@ impl Actor for Signal {
             .map_err(|e| format!("store: {e}"))?;
         Ok(SignalState {
             sent_log,
+            resends: ResendBook::default(),
             retries: RetryBook::new(r.max_tracked_retries, r.max_retry_prekeys),
             pruner: Pruner::new(r),
             failures: wa_protocol::signal::FailureLimiter::new(Default::default()),
@@ -274,6 +312,10 @@ impl Actor for Signal {
                 return Ok(());
             }
         };
+        if node.tag == "receipt" {
+            state.on_retry_receipt(&node).await;
+            return Ok(());
+        }
         if node.tag == "notification" {
             return match Notification::parse(&node) {
                 Ok(n) => state.on_identity_changed(n.from).await,

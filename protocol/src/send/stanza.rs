@@ -12,6 +12,7 @@
 
 use crate::binary::{Jid, Node};
 use crate::message::{EditAttribute, EncNode, EncType};
+use crate::signal::Ciphertext;
 use crate::stanza::attrs::{expect_tag, opt_str, req_jid, req_str, StanzaError};
 
 /// One device's ciphertext.
@@ -23,6 +24,20 @@ pub struct DeviceEnc {
     pub enc_type: EncType,
     /// The Signal ciphertext.
     pub ciphertext: Vec<u8>,
+}
+
+impl DeviceEnc {
+    /// `device`'s entry for a Signal ciphertext.
+    pub fn new(device: Jid, ciphertext: &Ciphertext) -> Self {
+        Self {
+            device,
+            enc_type: match ciphertext {
+                Ciphertext::PreKey(_) => EncType::PreKey,
+                Ciphertext::Whisper(_) => EncType::Whisper,
+            },
+            ciphertext: ciphertext.serialized().to_vec(),
+        }
+    }
 }
 
 /// A 1:1 message ready to write.
@@ -62,6 +77,36 @@ impl OutgoingMessage {
             .attr_opt("decrypt-fail", self.hide_on_failure.then_some("hide"))
             .bytes(p.ciphertext.clone())
             .finish()
+    }
+
+    /// The re-send of this message to its one participant after a retry receipt
+    /// (messages.md §4.2): `<message id type to=DEVICE [edit]><enc … count=N/>
+    /// [<device-identity>]</message>`, the `<enc>` directly under `<message>`. `None` unless
+    /// there is exactly one participant.
+    pub fn to_resend_node(&self, count: u32) -> Option<Node> {
+        let [p] = self.participants.as_slice() else {
+            return None;
+        };
+        let mut enc = self.enc_node(p);
+        enc.set_attr("count", count.to_string());
+        let mut children = vec![enc];
+        if let (EncType::PreKey, Some(identity)) = (&p.enc_type, &self.device_identity) {
+            children.push(
+                Node::build("device-identity")
+                    .bytes(identity.clone())
+                    .finish(),
+            );
+        }
+        let edit = self.edit.as_wire();
+        Some(
+            Node::build("message")
+                .attr("id", self.id.clone())
+                .attr("type", self.message_type.clone())
+                .attr("to", p.device.clone())
+                .attr_opt("edit", (!edit.is_empty()).then(|| edit.to_owned()))
+                .children(children)
+                .finish(),
+        )
     }
 
     /// The stanza.

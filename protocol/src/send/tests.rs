@@ -290,3 +290,24 @@ fn fetched_bundles_are_verified_per_device() {
     assert_eq!(got[2].1, Err(BundleError::Server { code: 404 }));
     assert_eq!(got[3].1, Err(BundleError::Missing));
 }
+
+#[test]
+fn a_resend_carries_one_enc_with_its_count() {
+    let out = outgoing(&[EncType::PreKey]);
+    let node = out.to_resend_node(2).expect("one participant");
+    assert_eq!(
+        node.attr_jid("to"),
+        Some(out.participants[0].device.clone())
+    );
+    assert!(node.child("participants").is_none());
+    let read = ClientMessage::parse(&node).expect("parses");
+    assert!(read.participants.is_empty());
+    assert_eq!(read.direct.len(), 1);
+    assert_eq!(read.direct[0].retry_count, Some(2));
+    assert_eq!(read.direct[0].ciphertext, out.participants[0].ciphertext);
+    assert!(node.child("device-identity").is_some());
+    assert_eq!(
+        outgoing(&[EncType::PreKey, EncType::Whisper]).to_resend_node(1),
+        None
+    );
+}
