@@ -22,8 +22,8 @@ pub enum SendError {
     /// it went away before the stanza was written. Nothing was sent.
     #[error("not connected")]
     NotConnected,
-    /// The stanza was written but no ack came within the deadline: it may or may not have
-    /// arrived. It is not sent again.
+    /// No ack came within the deadline (or the send overran its own preparation bound): it
+    /// may or may not have arrived. It is not sent again.
     #[error("no ack from the server in time")]
     Timeout,
     /// The server refused the message with this code (e.g. 463, 479, 400, 404).

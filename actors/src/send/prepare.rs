@@ -73,7 +73,7 @@ pub(crate) async fn prepare(
     let users = [chat.clone(), own.to_non_ad()];
     let mut devices = tokio::time::timeout(ctx.iq_timeout, ctx.lister.devices(&users))
         .await
-        .map_err(|_| SendError::Timeout)?
+        .map_err(|_| SendError::DeviceList(Box::new(crate::link::IqError::Timeout)))?
         .map_err(SendError::DeviceList)?;
     // Never to this device itself (signal.md §7), under either of its names.
     let this_device = |d: &Jid| {
