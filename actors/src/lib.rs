@@ -14,6 +14,7 @@ pub(crate) mod link;
 pub mod pairing;
 pub mod prekeys;
 pub(crate) mod recv;
+pub mod send;
 pub(crate) mod state;
 pub mod store;
 pub mod supervision;

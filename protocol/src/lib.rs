@@ -15,6 +15,7 @@ pub mod groups;
 pub mod message;
 pub mod noise;
 pub mod pairing;
+pub mod send;
 pub mod signal;
 pub mod stanza;
 pub mod usync;

@@ -7,13 +7,14 @@
 //! the same prekey ids and base key (libsignal keeps the pending prekey until the peer
 //! replies; so does `SessionRecord::encrypt`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use wa_protobuf::wa;
 use wa_protocol::binary::Jid;
 use wa_protocol::crypto::PublicKey;
 use wa_protocol::signal::{pad, LocalIdentity, PreKeyBundle, SenderKeyRecord, SessionRecord};
 
+use crate::contact_devices::{initial_devices, ContactDevice, ReceivedMessage};
 use crate::envelope::{corrupt, enc_node, message_kind, message_node, padded, Envelope, MessageId};
 use crate::error::TestkitError;
 use crate::phone::lid_of;
@@ -56,13 +57,20 @@ pub(crate) struct ContactState {
     pub resends: HashMap<(String, DeviceKey), u32>,
     /// Whether stanzas name the contact's LID too.
     pub announce_lid: bool,
+    /// The contact's devices as receivers, by device id (0: the phone).
+    pub devices: BTreeMap<u16, ContactDevice>,
+    /// What its devices received from our clients.
+    pub received: Vec<ReceivedMessage>,
 }
 
 impl ContactState {
     fn new(push_name: String) -> Self {
+        let identity = LocalIdentity::generate(&mut rand::rngs::OsRng);
         Self {
             push_name,
-            identity: LocalIdentity::generate(&mut rand::rngs::OsRng),
+            devices: initial_devices(&identity),
+            received: Vec::new(),
+            identity,
             sessions: HashMap::new(),
             sender_keys: HashMap::new(),
             skdm_sent: HashSet::new(),

@@ -89,6 +89,7 @@ pub(crate) fn on_client_stanza(st: &mut State, conn: u64, device: DeviceKey, nod
                 st.queue.receipt(device, &receipt.message_ids);
             }
             st.client_receipts.push(receipt);
+            crate::outgoing::route_receipt(st, device, node);
             if let Some(retry) = retry {
                 if let Err(e) = resend(st, device, &retry) {
                     tracing::debug!(error = %e, id = %retry.message_id, "no re-send");

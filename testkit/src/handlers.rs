@@ -8,10 +8,10 @@ use wa_protocol::stanza::iq::{server_error_reply, SERVER};
 use wa_protocol::stanza::prekeys_server::{count_node, parse_upload_iq};
 use wa_protocol::stanza::privacy::is_privacy_get;
 
-use crate::prekeys;
 use crate::registration::parse_companion_hello;
 use crate::server::random_id;
 use crate::state::{DeviceKey, Shared};
+use crate::{outgoing, prekeys};
 
 /// `<iq type="result" id from>children</iq>`.
 pub(crate) fn result(id: &str, children: Vec<Node>) -> Node {
@@ -38,6 +38,9 @@ pub(crate) fn handle(
     device: Option<DeviceKey>,
     node: &Node,
 ) -> Option<Node> {
+    if node.tag == "message" {
+        return device.map(|d| outgoing::on_client_message(shared, d, node));
+    }
     if node.tag == "presence" {
         return crate::account::presence_subscribe(shared, node);
     }

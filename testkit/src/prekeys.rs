@@ -11,7 +11,9 @@ use wa_protocol::stanza::prekeys_server::{
 };
 
 use crate::connection::Command;
+use crate::contact_devices::take_contact_bundle;
 use crate::error::TestkitError;
+use crate::own_phone::take_phone_bundle;
 use crate::server::FakeServer;
 use crate::state::{DeviceKey, State};
 
@@ -89,8 +91,12 @@ pub(crate) fn fetch_bundles(state: &mut State, request: &Node) -> Node {
         .map(|jid_attr| {
             let bundle = jid_attr
                 .to_jid()
-                .and_then(|jid| state.device_key(&jid))
-                .and_then(|key| take_bundle(state, key));
+                .and_then(|jid| match state.device_key(&jid) {
+                    Some(key) => take_bundle(state, key),
+                    None => {
+                        take_contact_bundle(state, &jid).or_else(|| take_phone_bundle(state, &jid))
+                    }
+                });
             (jid_attr, bundle)
         })
         .collect();

@@ -17,6 +17,8 @@ use crate::delivery::ClientReceipt;
 use crate::directory::DirectoryState;
 use crate::faults::Faults;
 use crate::groups::GroupState;
+use crate::outgoing::Outgoing;
+use crate::own_phone::OwnPhones;
 use crate::phone::Phone;
 use crate::prekeys::UploadedKeys;
 use crate::queue::Queue;
@@ -79,6 +81,10 @@ pub(crate) struct State {
     pub contacts: HashMap<u64, ContactState>,
     /// Groups by JID string.
     pub groups: HashMap<String, GroupState>,
+    /// Messages our clients sent, and the acks the test asked for.
+    pub outgoing: Outgoing,
+    /// Our accounts' phones as receivers.
+    pub own_phones: OwnPhones,
     /// Contacts' companion devices, for usync.
     pub directory: DirectoryState,
     /// Contacts' presence, for subscriptions.
@@ -109,6 +115,8 @@ impl State {
             unmatched_acks: Vec::new(),
             contacts: HashMap::new(),
             groups: HashMap::new(),
+            outgoing: Outgoing::default(),
+            own_phones: OwnPhones::default(),
             directory: DirectoryState::default(),
             presence: PresenceBook::default(),
         }

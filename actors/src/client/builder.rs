@@ -9,7 +9,7 @@ use wa_protocol::crypto::PublicKey;
 
 use super::api::ApiMsg;
 use super::config::ClientConfig;
-use super::handle::{Client, ClientError, API_TIMEOUT};
+use super::handle::{Client, ClientError, ClientShared, API_TIMEOUT};
 use super::supervisor::{ClientSup, ClientSupArgs, ClientSupMsg};
 use crate::conn::KeepaliveConfig;
 use crate::counters::Counters;
@@ -17,6 +17,8 @@ use crate::directory::Directory;
 use crate::link::{Flow, IdentityCell, LiveConn};
 use crate::pairing::PairingConfig;
 use crate::prekeys::PreKeyConfig;
+use crate::send::outbox::OutboxHandle;
+use crate::send::{DeviceLister, SendConfig};
 use crate::store::{MemoryStore, SqliteStore, Store};
 use crate::supervision::{BackoffConfig, MeltdownConfig};
 use crate::transport::{Transport, WsTransport};
@@ -37,6 +39,7 @@ pub struct ClientBuilder {
     store: Option<Arc<dyn Store>>,
     sqlite_path: Option<std::path::PathBuf>,
     transport: Option<Arc<dyn Transport>>,
+    lister: Option<Arc<dyn DeviceLister>>,
 }
 
 impl ClientBuilder {
@@ -112,6 +115,21 @@ impl ClientBuilder {
         self
     }
 
+    /// The send path's timing and limits.
+    pub fn send(mut self, send: SendConfig) -> Self {
+        self.config.send = send;
+        self
+    }
+
+    /// Who the send path asks for the devices of a recipient and of our own account (for
+    /// accounts whose devices are known out of band, e.g. a
+    /// [`StaticDevices`](crate::send::StaticDevices)). The default is the client's
+    /// [`Directory`]: usync, cached, kept current by `devices` notifications.
+    pub fn device_lister(mut self, lister: Arc<dyn DeviceLister>) -> Self {
+        self.lister = Some(lister);
+        self
+    }
+
     /// [`ClientBuilder::build`], then [`Client::connect`].
     pub async fn start(self) -> Result<Client, ClientError> {
         let client = self.build().await?;
@@ -136,6 +154,7 @@ impl ClientBuilder {
         let flow = Flow::new(self.config.inbound_high_water);
         let live = LiveConn::default();
         let identity = IdentityCell::default();
+        let outbox = OutboxHandle::default();
         let config = self.config;
         let directory = Directory::load(
             store.clone(),
@@ -145,6 +164,8 @@ impl ClientBuilder {
             config.directory,
         )
         .await?;
+        // The send path asks the directory (usync, cached) unless told otherwise.
+        let lister = self.lister.unwrap_or_else(|| Arc::new(directory.clone()));
         let (sup, _) = Actor::spawn(
             None,
             ClientSup,
@@ -156,6 +177,8 @@ impl ClientBuilder {
                 flow: flow.clone(),
                 live: live.clone(),
                 identity: identity.clone(),
+                outbox: outbox.clone(),
+                lister,
                 directory: directory.clone(),
             },
         )
@@ -173,11 +196,14 @@ impl ClientBuilder {
         Ok(Client::new(
             sup,
             broadcaster,
-            counters,
-            flow,
-            live,
-            identity,
-            directory,
+            ClientShared {
+                counters,
+                flow,
+                live,
+                identity,
+                outbox,
+                directory,
+            },
             Arc::new(config),
         ))
     }

@@ -10,6 +10,7 @@ use crate::conn::KeepaliveConfig;
 use crate::directory::DirectoryConfig;
 use crate::pairing::PairingConfig;
 use crate::prekeys::PreKeyConfig;
+use crate::send::SendConfig;
 use crate::store::RetentionConfig;
 use crate::supervision::{BackoffConfig, MeltdownConfig};
 
@@ -54,6 +55,8 @@ pub struct ClientConfig {
     pub inbound_high_water: usize,
     /// How long processed message ids are kept and how much retry state is remembered.
     pub retention: RetentionConfig,
+    /// The send path: waiting for a connection, the ack deadline, in-flight and kept sends.
+    pub send: SendConfig,
     /// How long cached device lists and group metadata are trusted.
     pub directory: DirectoryConfig,
 }
@@ -75,6 +78,7 @@ impl Default for ClientConfig {
             prekeys: PreKeyConfig::default(),
             inbound_high_water: DEFAULT_INBOUND_HIGH_WATER,
             retention: RetentionConfig::default(),
+            send: SendConfig::default(),
             directory: DirectoryConfig::default(),
         }
     }

@@ -20,6 +20,7 @@ use crate::counters::{CounterSnapshot, Counters};
 use crate::events::{EventFilter, EventHandler};
 use crate::link::{Flow, IdentityCell, IqError, LiveConn};
 use crate::pairing::PairingError;
+use crate::send::outbox::OutboxHandle;
 use crate::store::StoreError;
 use crate::transport::TransportError;
 
@@ -63,6 +64,7 @@ pub struct Client {
     live: LiveConn,
     /// Read-only view of the device identity (`ClientSup` owns it).
     identity: IdentityCell,
+    pub(super) outbox: OutboxHandle,
     /// Device lists, LIDs and group metadata (see `crate::directory`).
     pub(super) directory: crate::directory::Directory,
     config: Arc<ClientConfig>,
@@ -75,6 +77,16 @@ impl std::fmt::Debug for Client {
             .field("actor", &self.sup.get_id())
             .finish_non_exhaustive()
     }
+}
+
+/// The parts `ClientBuilder::build` makes and both the handle and the actors read.
+pub(super) struct ClientShared {
+    pub counters: Arc<Counters>,
+    pub flow: Arc<Flow>,
+    pub live: LiveConn,
+    pub identity: IdentityCell,
+    pub outbox: OutboxHandle,
+    pub directory: crate::directory::Directory,
 }
 
 /// Raw access to the live connection, for stanzas this library does not model yet.
@@ -109,21 +121,18 @@ impl Client {
     pub(super) fn new(
         sup: ActorRef<ClientSupMsg>,
         broadcaster: BroadcasterHandle,
-        counters: Arc<Counters>,
-        flow: Arc<Flow>,
-        live: LiveConn,
-        identity: IdentityCell,
-        directory: crate::directory::Directory,
+        shared: ClientShared,
         config: Arc<ClientConfig>,
     ) -> Self {
         Self {
             sup,
             broadcaster,
-            counters,
-            flow,
-            live,
-            identity,
-            directory,
+            counters: shared.counters,
+            flow: shared.flow,
+            live: shared.live,
+            identity: shared.identity,
+            outbox: shared.outbox,
+            directory: shared.directory,
             config,
         }
     }

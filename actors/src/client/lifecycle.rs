@@ -67,6 +67,7 @@ impl ClientSupState {
             live: self.live.clone(),
             directory: self.directory.clone(),
             signal: self.signal.clone(),
+            outbox: self.outbox_acks.clone(),
             broadcaster: self.broadcaster.clone(),
             identity: self.identity.clone(),
             store: self.store.clone(),

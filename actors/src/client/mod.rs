@@ -8,6 +8,7 @@ mod handle;
 mod lifecycle;
 mod payload;
 mod queries;
+mod sending;
 mod status;
 pub(crate) mod supervisor;
 

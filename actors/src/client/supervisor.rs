@@ -16,7 +16,10 @@ use crate::broadcaster::{BroadcasterArgs, BroadcasterHandle};
 use crate::conn::{ConnReport, ConnSupMsg};
 use crate::counters::Counters;
 use crate::link::{narrow, Flow, IdentityCell, LiveConn, OwnerSlot};
-use crate::state::{SignalArgs, StateReport, StateSup, StateSupArgs};
+use crate::send::outbox::{Outbox, OutboxArgs, OutboxHandle, OutboxMsg};
+use crate::send::prepare::PrepareCtx;
+use crate::send::DeviceLister;
+use crate::state::{SignalArgs, SignalHandle, StateReport, StateSup, StateSupArgs};
 use crate::store::{AccountId, Store};
 use crate::supervision::{Backoff, RestartWindow};
 use crate::transport::Transport;
@@ -47,6 +50,10 @@ pub(crate) struct ClientSupArgs {
     pub live: LiveConn,
     /// Empty until `pre_start` loads the device; this actor is its one writer.
     pub identity: IdentityCell,
+    /// Where the `Client` finds the Outbox.
+    pub outbox: OutboxHandle,
+    /// Who the send path asks for device lists.
+    pub lister: Arc<dyn DeviceLister>,
     /// Device lists, LIDs and group metadata, shared with every connection.
     pub directory: crate::directory::Directory,
 }
@@ -70,6 +77,12 @@ pub(crate) struct ClientSupState {
     pub(super) broadcaster: BroadcasterHandle,
     pub(super) broadcaster_args: BroadcasterArgs,
     pub(super) signal: OwnerSlot,
+    pub(super) signal_handle: SignalHandle,
+    pub(super) outbox: OutboxHandle,
+    /// Where the routing tables send message acks: the current Outbox.
+    pub(super) outbox_acks: OwnerSlot,
+    pub(super) outbox_actor: Option<ActorRef<OutboxMsg>>,
+    pub(super) lister: Arc<dyn DeviceLister>,
     pub(super) state_sup: Option<ActorRef<()>>,
     pub(super) conn: Option<ActorRef<ConnSupMsg>>,
     pub(super) generation: u64,
@@ -88,11 +101,13 @@ impl ClientSupState {
             identity: self.identity.clone(),
             counters: self.counters.clone(),
             retention: self.config.retention,
+            keep_sent: self.config.send.keep_sent,
             span: tracing::info_span!(parent: &self.span, "signal"),
         };
         let args = StateSupArgs {
             signal,
             slot: self.signal.clone(),
+            handle: self.signal_handle.clone(),
             up: myself.get_derived(),
             meltdown: self.config.meltdown,
         };
@@ -100,6 +115,27 @@ impl ClientSupState {
             .await
             .map_err(|e| format!("spawn state supervisor: {e}"))?;
         self.state_sup = Some(s);
+        Ok(())
+    }
+
+    async fn spawn_outbox(&mut self, myself: &ActorRef<ClientSupMsg>) -> Result<(), String> {
+        let args = OutboxArgs {
+            ctx: PrepareCtx {
+                live: self.live.clone(),
+                signal: self.signal_handle.clone(),
+                identity: self.identity.clone(),
+                lister: self.lister.clone(),
+                config: self.config.send,
+                iq_timeout: self.config.iq_timeout,
+            },
+            span: tracing::info_span!(parent: &self.span, "outbox"),
+        };
+        let (outbox, _) = Actor::spawn_linked(None, Outbox, args, myself.get_cell())
+            .await
+            .map_err(|e| format!("spawn outbox: {e}"))?;
+        self.outbox_acks.set(outbox.get_derived());
+        self.outbox.set(outbox.clone());
+        self.outbox_actor = Some(outbox);
         Ok(())
     }
 
@@ -163,6 +199,11 @@ impl Actor for ClientSup {
             broadcaster,
             broadcaster_args,
             signal: OwnerSlot::default(),
+            signal_handle: SignalHandle::default(),
+            outbox: args.outbox,
+            outbox_acks: OwnerSlot::default(),
+            outbox_actor: None,
+            lister: args.lister,
             state_sup: None,
             conn: None,
             generation: 0,
@@ -176,6 +217,7 @@ impl Actor for ClientSup {
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
         state.spawn_state(&myself).await?;
+        state.spawn_outbox(&myself).await?;
         Ok(())
     }
 
@@ -237,6 +279,14 @@ impl Actor for ClientSup {
                 state.stop_connection();
                 state.schedule_reconnect(&myself, true, "state supervisor restarted");
             }
+        } else if state
+            .outbox_actor
+            .as_ref()
+            .is_some_and(|o| o.get_id() == id)
+        {
+            // Its pending sends are lost (their callers see `Stopped`); new ones work again.
+            tracing::error!(parent: &state.span, %reason, "outbox exited; restarting it");
+            state.spawn_outbox(&myself).await?;
         } else if state.conn.as_ref().is_some_and(|c| c.get_id() == id) {
             // ConnSup itself died without reporting (a bug or a panic): a loss.
             let down = crate::conn::ConnDown::Lost(format!("connection supervisor {reason}"));

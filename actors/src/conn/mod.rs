@@ -58,6 +58,8 @@ pub(crate) struct ConnParams {
     /// Learns from stanzas and events, drops what they invalidate (see `directory`).
     pub directory: crate::directory::Directory,
     pub signal: OwnerSlot,
+    /// Where message acks go (the Outbox).
+    pub outbox: OwnerSlot,
     pub broadcaster: BroadcasterHandle,
     pub identity: IdentityCell,
     pub store: Arc<dyn Store>,

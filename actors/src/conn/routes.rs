@@ -13,6 +13,8 @@ use crate::recv::route::{destination, Destination};
 pub(crate) struct Routes {
     /// `<message>` stanzas and identity changes: the Signal actor.
     pub signal: OwnerSlot,
+    /// Acks of the messages we sent: the Outbox.
+    pub outbox: OwnerSlot,
     /// Pairing stanzas, while unpaired.
     pub pairing: Option<DerivedActorRef<Inbound>>,
     /// The server's prekey-count notifications, once logged in.
@@ -55,6 +57,15 @@ impl Routes {
             Destination::IdentityChanged(node, events) => {
                 self.publish(events);
                 self.to_signal(node, ticket);
+            }
+            Destination::RetryReceipt(node, events) => {
+                self.publish(events);
+                self.to_signal(node, ticket);
+            }
+            Destination::Outbox(node) => {
+                if !self.outbox.send(Inbound { node, ticket }) {
+                    tracing::warn!("outbox is gone; message ack dropped");
+                }
             }
             Destination::Publish(events) => {
                 self.directory.observe_events(&events);

@@ -92,6 +92,7 @@ impl ConnSupState {
         self.children.keepalive = Some(timer.clone());
         let mut routes = Routes {
             signal: p.signal.clone(),
+            outbox: p.outbox.clone(),
             pairing: None,
             prekeys: None,
             broadcaster: p.broadcaster.clone(),

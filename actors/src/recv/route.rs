@@ -28,6 +28,10 @@ pub(crate) enum Destination {
     PreKeys(Node),
     /// A contact's identity changed: publish these, and the Signal actor drops their sessions.
     IdentityChanged(Node, Vec<Event>),
+    /// The server's `<ack class="message">` for a message we sent: the Outbox resolves it.
+    Outbox(Node),
+    /// A retry receipt: publish these, and the Signal actor re-sends the message it names.
+    RetryReceipt(Node, Vec<Event>),
     /// Publish these events (possibly none).
     Publish(Vec<Event>),
 }
@@ -67,10 +71,16 @@ pub(crate) fn destination(node: Node, own: Option<&OwnJids>, pairing: bool) -> D
     let events = match node.tag.as_ref() {
         "message" => return Destination::Signal(node),
         "receipt" => match IncomingReceipt::parse(&node, own) {
-            Ok(receipts) => receipts
-                .iter()
-                .filter_map(|r| receipt_event(r, own, now))
-                .collect(),
+            Ok(receipts) => {
+                let events = receipts
+                    .iter()
+                    .filter_map(|r| receipt_event(r, own, now))
+                    .collect();
+                if receipts.iter().any(|r| r.retry.is_some()) {
+                    return Destination::RetryReceipt(node, events);
+                }
+                events
+            }
             Err(e) => unreadable("receipt", &e),
         },
         "presence" => match IncomingPresence::parse(&node) {
@@ -93,6 +103,9 @@ pub(crate) fn destination(node: Node, own: Option<&OwnJids>, pairing: bool) -> D
             Err(_) => vec![Event::Notification(node)],
         },
         "ib" => offline_events(&node),
+        "ack" if node.attr_str("class").as_deref() == Some("message") => {
+            return Destination::Outbox(node)
+        }
         _ => Vec::new(),
     };
     Destination::Publish(events)

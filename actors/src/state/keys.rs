@@ -30,6 +30,28 @@ pub(crate) fn signed_prekey(device: &DeviceData) -> SignedPreKey {
     device.signed_pre_key.clone()
 }
 
+/// The stored sessions with the device at Signal `address`. A record that no longer parses is
+/// logged and replaced by an empty one: the peer's next `pkmsg` (after our retry receipt), or
+/// our next send from a fresh bundle, starts over.
+pub(crate) async fn load_session(
+    store: &dyn Store,
+    account: &AccountId,
+    address: &str,
+) -> StoreResult<SessionRecord> {
+    Ok(
+        match store
+            .get(account, Namespace::SESSIONS, address.as_bytes())
+            .await?
+        {
+            Some(bytes) => SessionRecord::from_bytes(&bytes).unwrap_or_else(|e| {
+                tracing::warn!(%address, error = %e, "stored session unreadable; starting fresh");
+                SessionRecord::new()
+            }),
+            None => SessionRecord::new(),
+        },
+    )
+}
+
 /// Loads the session with the sender device and, for groups, the sender key. A stored
 /// record that no longer parses is logged and replaced by an empty one: the sender's next
 /// `pkmsg` (after our retry receipt) starts over.
@@ -40,16 +62,7 @@ pub(crate) async fn load_recv_keys(
 ) -> StoreResult<RecvKeys> {
     let identity = stanza.source.encryption_identity();
     let address = signal_address(identity);
-    let session = match store
-        .get(account, Namespace::SESSIONS, address.as_bytes())
-        .await?
-    {
-        Some(bytes) => SessionRecord::from_bytes(&bytes).unwrap_or_else(|e| {
-            tracing::warn!(%address, error = %e, "stored session unreadable; starting fresh");
-            SessionRecord::new()
-        }),
-        None => SessionRecord::new(),
-    };
+    let session = load_session(store, account, &address).await?;
     let sender_key = if stanza.source.is_group {
         let key = sender_key_key(&stanza.source.chat, identity);
         match store.get(account, Namespace::SENDER_KEYS, &key).await? {

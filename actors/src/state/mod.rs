@@ -12,14 +12,17 @@
 //! is published as `IdentityChange`, and a companion's `pkmsg` whose `<device-identity>` is
 //! not signed by the account's known primary identity is refused (nothing is stored).
 
+mod encrypt;
 mod inbound;
 mod keys;
 mod prune;
+mod resend;
 mod retries;
 mod retry_prekey;
 mod signal;
 mod supervisor;
 mod trust;
 
-pub(crate) use signal::SignalArgs;
+pub(crate) use encrypt::EncryptJob;
+pub(crate) use signal::{SignalArgs, SignalHandle, SignalMsg};
 pub(crate) use supervisor::{StateReport, StateSup, StateSupArgs};

@@ -3,20 +3,27 @@
 //! and identity-change notifications straight from the Router and sends its receipts and
 //! acks straight to the live connection.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use wa_protocol::binary::{Jid, Node};
 use wa_protocol::signal::signal_address_user;
 use wa_protocol::stanza::notification::Notification;
+use wa_protocol::stanza::receipt::IncomingReceipt;
 
+use tokio::sync::oneshot;
+
+use super::encrypt::{encrypt, missing_sessions, EncryptJob, Encrypted};
 use super::inbound::{handle_message, Ctx, OutcomeKind};
 use super::prune::Pruner;
+use super::resend::{answer_retry, ResendBook};
 use super::retries::RetryBook;
 use crate::broadcaster::BroadcasterHandle;
 use crate::counters::Counters;
 use crate::events::{Event, IdentityChange};
 use crate::link::{IdentityCell, Inbound, LiveConn};
+use crate::send::sent_log::SentLog;
+use crate::send::SendError;
 use crate::store::{AccountId, Batch, Namespace, RetentionConfig, Store};
 
 /// Messages of the Signal actor.
@@ -24,6 +31,10 @@ pub(crate) enum SignalMsg {
     /// A `<message>` (not acked yet: this actor acks it after persisting) or a contact's
     /// identity-change notification.
     Stanza(Inbound),
+    /// Which of these devices have no session yet.
+    MissingSessions(Vec<Jid>, oneshot::Sender<Result<Vec<Jid>, SendError>>),
+    /// Encrypt, store, then write a message.
+    Encrypt(Box<EncryptJob>),
 }
 
 impl From<Inbound> for SignalMsg {
@@ -35,8 +46,27 @@ impl From<Inbound> for SignalMsg {
 impl TryFrom<SignalMsg> for Inbound {
     type Error = SignalMsg;
     fn try_from(m: SignalMsg) -> Result<Self, SignalMsg> {
-        let SignalMsg::Stanza(i) = m;
-        Ok(i)
+        match m {
+            SignalMsg::Stanza(i) => Ok(i),
+            other => Err(other),
+        }
+    }
+}
+
+/// The current Signal actor, for the send path (which needs more than the `Inbound` the
+/// routing slot carries). `StateSup` points it at each incarnation.
+#[derive(Clone, Default)]
+pub(crate) struct SignalHandle(Arc<RwLock<Option<ActorRef<SignalMsg>>>>);
+
+impl SignalHandle {
+    pub(crate) fn set(&self, actor: ActorRef<SignalMsg>) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Some(actor);
+    }
+
+    /// Sends `msg` to the current incarnation; false when there is none.
+    pub(crate) fn send(&self, msg: SignalMsg) -> bool {
+        let actor = self.0.read().unwrap_or_else(|e| e.into_inner()).clone();
+        actor.is_some_and(|a| a.send_message(msg).is_ok())
     }
 }
 
@@ -49,6 +79,8 @@ pub(crate) struct SignalArgs {
     pub identity: IdentityCell,
     pub counters: Arc<Counters>,
     pub retention: RetentionConfig,
+    /// How many sent messages stay stored for retry receipts.
+    pub keep_sent: usize,
     pub span: tracing::Span,
 }
 
@@ -59,6 +91,8 @@ pub(crate) struct SignalState {
     retries: RetryBook,
     pruner: Pruner,
     failures: wa_protocol::signal::FailureLimiter,
+    sent_log: SentLog,
+    resends: ResendBook,
     started: std::time::Instant,
 }
 
@@ -129,6 +163,87 @@ impl SignalState {
         Ok(())
     }
 
+    async fn on_encrypt(&mut self, job: EncryptJob) {
+        let Some(device) = self.args.identity.get() else {
+            let _ = job.reply.send(Err(SendError::NotPaired));
+            return;
+        };
+        let (store, account) = (&*self.args.store, &self.args.account_id);
+        let encrypted = match encrypt(store, account, &device, &self.sent_log, &job).await {
+            Ok(e) => e,
+            Err(e) => {
+                let _ = job.reply.send(Err(e));
+                return;
+            }
+        };
+        let EncryptJob { id, reply, .. } = job;
+        // The reply goes with the hook; if the store fails, the hook never runs and the
+        // error is sent from here instead.
+        let reply = Arc::new(std::sync::Mutex::new(Some(reply)));
+        let hook_reply = reply.clone();
+        let live = self.args.live.clone();
+        let counters = self.args.counters.clone();
+        let span = self.args.span.clone();
+        let Encrypted {
+            stanza,
+            batch,
+            devices,
+        } = encrypted;
+        let hook = move || {
+            let result = live.send(stanza).map_err(|_| SendError::NotConnected);
+            if result.is_ok() {
+                counters.message_out();
+                tracing::debug!(parent: &span, %id, devices, "message written");
+            }
+            if let Some(r) = hook_reply.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                let _ = r.send(result);
+            }
+        };
+        match store.apply_then(account, batch, Box::new(hook)).await {
+            Ok(()) => self.sent_log.committed(),
+            Err(e) => {
+                tracing::warn!(parent: &self.args.span, error = %e, "send not stored; not written");
+                if let Some(r) = reply.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                    let _ = r.send(Err(SendError::Store(e)));
+                }
+            }
+        }
+    }
+
+    async fn on_retry_receipt(&mut self, node: &Node) {
+        let Some(device) = self.args.identity.get() else {
+            return;
+        };
+        let Some(own) = crate::recv::route::own_jids(&device) else {
+            return;
+        };
+        let receipts = match IncomingReceipt::parse(node, &own) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::debug!(parent: &self.args.span, error = %e, "unreadable retry receipt");
+                return;
+            }
+        };
+        let (store, account) = (&*self.args.store, &self.args.account_id);
+        for receipt in receipts.iter().filter(|r| r.retry.is_some()) {
+            match answer_retry(store, account, &device, &mut self.resends, receipt).await {
+                Ok(Some((stanza, batch))) => {
+                    let live = self.args.live.clone();
+                    let hook = move || {
+                        if let Err(e) = live.send(stanza) {
+                            tracing::debug!(error = %e, "re-send not written");
+                        }
+                    };
+                    if let Err(e) = store.apply_then(account, batch, Box::new(hook)).await {
+                        tracing::warn!(parent: &self.args.span, error = %e, "re-send not stored");
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(parent: &self.args.span, error = %e, "retry not answered"),
+            }
+        }
+    }
+
     async fn on_identity_changed(&mut self, jid: Jid) -> Result<(), ActorProcessingErr> {
         let user = signal_address_user(&jid.to_non_ad());
         let mut batch = Batch::new();
@@ -175,7 +290,12 @@ impl Actor for Signal {
         args: SignalArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
         let r = &args.retention;
+        let sent_log = SentLog::load(&*args.store, &args.account_id, args.keep_sent)
+            .await
+            .map_err(|e| format!("store: {e}"))?;
         Ok(SignalState {
+            sent_log,
+            resends: ResendBook::default(),
             retries: RetryBook::new(r.max_tracked_retries, r.max_retry_prekeys),
             pruner: Pruner::new(r),
             failures: wa_protocol::signal::FailureLimiter::new(Default::default()),
@@ -191,10 +311,23 @@ impl Actor for Signal {
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
         // The ticket is held until the stanza is done: a slow Signal actor slows the socket.
-        let SignalMsg::Stanza(Inbound {
-            node,
-            ticket: _ticket,
-        }) = msg;
+        let (node, _ticket) = match msg {
+            SignalMsg::Stanza(Inbound { node, ticket }) => (node, ticket),
+            SignalMsg::MissingSessions(devices, reply) => {
+                let r =
+                    missing_sessions(&*state.args.store, &state.args.account_id, &devices).await;
+                let _ = reply.send(r);
+                return Ok(());
+            }
+            SignalMsg::Encrypt(job) => {
+                state.on_encrypt(*job).await;
+                return Ok(());
+            }
+        };
+        if node.tag == "receipt" {
+            state.on_retry_receipt(&node).await;
+            return Ok(());
+        }
         if node.tag == "notification" {
             return match Notification::parse(&node) {
                 Ok(n) => state.on_identity_changed(n.from).await,

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, DerivedActorRef, SupervisionEvent};
 
-use super::signal::{Signal, SignalArgs, SignalMsg};
+use super::signal::{Signal, SignalArgs, SignalHandle, SignalMsg};
 use crate::link::OwnerSlot;
 use crate::supervision::{MeltdownConfig, RestartWindow};
 
@@ -21,6 +21,8 @@ pub(crate) struct StateSupArgs {
     pub signal: SignalArgs,
     /// Where the routing tables find the current Signal actor.
     pub slot: OwnerSlot,
+    /// Where the send path finds the current Signal actor.
+    pub handle: SignalHandle,
     pub up: DerivedActorRef<StateReport>,
     pub meltdown: MeltdownConfig,
 }
@@ -41,6 +43,7 @@ async fn spawn_signal(
         .await
         .map_err(|e| format!("spawn signal: {e}"))?;
     args.slot.set(signal.get_derived());
+    args.handle.set(signal.clone());
     Ok(signal)
 }
 

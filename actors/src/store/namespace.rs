@@ -32,6 +32,9 @@ impl Namespace {
     pub const APP_STATE_MUTATION_MACS: Self = Self("appstate_mutation_macs");
     /// Ids of processed inbound messages, for de-duplication after redelivery.
     pub const PROCESSED_MESSAGES: Self = Self("processed_messages");
+    /// The last messages we sent (for answering retry receipts), keyed by a big-endian
+    /// sequence number.
+    pub const SENT_MESSAGES: Self = Self("sent_messages");
     /// Contact names learned from app state and history.
     pub const CONTACTS: Self = Self("contacts");
     /// LID ↔ phone-number pairs, both ways: `pn:<user>` → LID user, `lid:<user>` → phone

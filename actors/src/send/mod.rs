@@ -1,0 +1,30 @@
+//! Sending messages: the public result and error types, the message builders (reply,
+//! reaction, edit, revoke), the device lister the fan-out asks, and the `Outbox` actor that
+//! owns every pending send.
+//!
+//! A send goes: `Client::send_message` → `Outbox` (the id, a pending entry with the caller's
+//! reply port, bounded by [`SendConfig::max_pending`]) → a task that waits for the connection
+//! (at most [`SendConfig::connect_wait`]), lists the devices of the recipient and of our own
+//! account, fetches the bundles of devices we have no session with in one iq (each verified),
+//! and asks the Signal actor to encrypt. The Signal actor, the one owner of Signal state,
+//! stores the new ratchets (and the sent message, for retry receipts) and writes the stanza in
+//! that batch's commit hook, so nothing is on the wire that the store does not know. The
+//! server's `<ack class="message">` is routed to the `Outbox`, which resolves the caller.
+//!
+//! A written message is never written again: a reconnect does not re-send, so its result is
+//! the ack or, if none comes within [`SendConfig::ack_timeout`], [`SendError::Timeout`]
+//! (the message may or may not have been delivered).
+
+mod build;
+mod config;
+mod error;
+mod lister;
+pub(crate) mod outbox;
+pub(crate) mod prepare;
+pub(crate) mod sent_log;
+
+pub use build::{edit_message, reaction, reply_to, revoke, MessageRef};
+pub use config::SendConfig;
+pub use error::{SendError, SentMessage};
+pub use lister::{DeviceLister, DeviceListerError, StaticDevices};
+pub use sent_log::{find_sent, SentRecord};

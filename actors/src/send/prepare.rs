@@ -1,0 +1,119 @@
+//! Everything a send does before the stanza is written, off the `Outbox`'s mailbox: wait for
+//! a connection, list devices, fetch missing bundles in one iq, hand the job to the Signal
+//! actor and wait until it wrote the stanza.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use wa_protobuf::wa;
+use wa_protocol::binary::Jid;
+use wa_protocol::send::{key_fetch_iq, parse_key_fetch_reply};
+
+use super::{DeviceLister, SendConfig, SendError};
+use crate::link::{IdentityCell, LiveConn};
+use crate::state::{EncryptJob, SignalHandle, SignalMsg};
+
+/// How often a send made while disconnected looks for the connection again.
+const CONNECT_POLL: Duration = Duration::from_millis(20);
+
+/// What a preparing send needs (cheap clones of the client's shared parts).
+#[derive(Clone)]
+pub(crate) struct PrepareCtx {
+    pub live: LiveConn,
+    pub signal: SignalHandle,
+    pub identity: IdentityCell,
+    pub lister: Arc<dyn DeviceLister>,
+    pub config: SendConfig,
+    pub iq_timeout: Duration,
+}
+
+impl PrepareCtx {
+    /// The longest a preparation can take: the connection wait, the device list and the
+    /// bundle iq (each bounded by the iq deadline), and a margin for the store.
+    pub(crate) fn deadline(&self) -> Duration {
+        self.config.connect_wait + self.iq_timeout * 2 + Duration::from_secs(10)
+    }
+}
+
+async fn wait_connected(live: &LiveConn, wait: Duration) -> Result<(), SendError> {
+    let deadline = tokio::time::Instant::now() + wait;
+    while live.generation().is_none() {
+        if tokio::time::Instant::now() >= deadline {
+            return Err(SendError::NotConnected);
+        }
+        tokio::time::sleep(CONNECT_POLL).await;
+    }
+    Ok(())
+}
+
+async fn ask_signal<T>(
+    signal: &SignalHandle,
+    build: impl FnOnce(oneshot::Sender<Result<T, SendError>>) -> SignalMsg,
+) -> Result<T, SendError> {
+    let (tx, rx) = oneshot::channel();
+    if !signal.send(build(tx)) {
+        return Err(SendError::Stopped);
+    }
+    rx.await.map_err(|_| SendError::Stopped)?
+}
+
+/// Prepares and writes message `id` to `to`. `Ok` means the stanza is on the wire.
+pub(crate) async fn prepare(
+    ctx: PrepareCtx,
+    id: String,
+    to: Jid,
+    message: wa::Message,
+) -> Result<(), SendError> {
+    wait_connected(&ctx.live, ctx.config.connect_wait).await?;
+    let device = ctx.identity.get().ok_or(SendError::NotPaired)?;
+    let own = device.jid.clone().ok_or(SendError::NotPaired)?;
+    let own_lid = device.lid.clone();
+    let chat = to.to_non_ad();
+    let users = [chat.clone(), own.to_non_ad()];
+    let mut devices = tokio::time::timeout(ctx.iq_timeout, ctx.lister.devices(&users))
+        .await
+        .map_err(|_| SendError::DeviceList(Box::new(crate::link::IqError::Timeout)))?
+        .map_err(SendError::DeviceList)?;
+    // Never to this device itself (signal.md §7), under either of its names.
+    let this_device = |d: &Jid| {
+        (d.same_user(&own) || own_lid.as_ref().is_some_and(|l| d.same_user(l)))
+            && d.device == own.device
+    };
+    devices.retain(|d| !this_device(d));
+    devices.sort();
+    devices.dedup();
+    if !devices.iter().any(|d| d.same_user(&chat)) {
+        return Err(SendError::NoDevices);
+    }
+    let missing = ask_signal(&ctx.signal, |tx| {
+        SignalMsg::MissingSessions(devices.clone(), tx)
+    })
+    .await?;
+    let mut bundles = Vec::new();
+    if !missing.is_empty() {
+        let reply = ctx
+            .live
+            .iq(key_fetch_iq(&missing), ctx.iq_timeout)
+            .await
+            .map_err(SendError::Bundles)?;
+        for (jid, result) in parse_key_fetch_reply(&reply, &missing) {
+            match result {
+                Ok(bundle) => bundles.push((jid, bundle)),
+                // That device is left out; the others still get the message.
+                Err(e) => tracing::warn!(%jid, error = %e, "no usable prekey bundle"),
+            }
+        }
+    }
+    ask_signal(&ctx.signal, |reply| {
+        SignalMsg::Encrypt(Box::new(EncryptJob {
+            id,
+            chat,
+            message,
+            devices,
+            bundles,
+            reply,
+        }))
+    })
+    .await
+}

@@ -1,0 +1,67 @@
+//! The server's answer to a sent message (server.md §5):
+//! `<ack class="message" id from t [phash] [error] [server_id] [refresh_lid]/>`.
+
+use crate::binary::{Jid, Node};
+use crate::stanza::attrs::{expect_tag, opt_int, opt_jid, opt_str, req_str, StanzaError};
+
+/// Whether the server took the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckOutcome {
+    /// Accepted.
+    Accepted,
+    /// Refused with the server's code (e.g. 463 missing privacy token, 479 malformed or
+    /// stale session, 400, 404).
+    Refused(u16),
+}
+
+/// A parsed `<ack class="message">`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageAck {
+    /// The message id it answers.
+    pub id: String,
+    /// `from`: the chat the message went to, when named.
+    pub from: Option<Jid>,
+    /// `t`: the server's timestamp (unix seconds), when given.
+    pub t: Option<i64>,
+    /// Accepted, or the error code.
+    pub outcome: AckOutcome,
+    /// `phash`: the server's hash of the participant list, when it sends one.
+    pub phash: Option<String>,
+    /// `server_id`, when given.
+    pub server_id: Option<i64>,
+}
+
+impl MessageAck {
+    /// Reads an ack; `Ok(None)` for an ack of another class (receipts, notifications).
+    pub fn parse(node: &Node) -> Result<Option<Self>, StanzaError> {
+        expect_tag(node, "ack")?;
+        if node.attr_str("class").as_deref() != Some("message") {
+            return Ok(None);
+        }
+        let id = req_str(node, "ack", "id")?;
+        let outcome = match opt_int::<u16>(node, "ack", "error")? {
+            Some(code) => AckOutcome::Refused(code),
+            None => AckOutcome::Accepted,
+        };
+        Ok(Some(Self {
+            id,
+            from: opt_jid(node, "ack", "from")?,
+            t: opt_int(node, "ack", "t")?,
+            outcome,
+            phash: opt_str(node, "phash"),
+            server_id: opt_int(node, "ack", "server_id")?,
+        }))
+    }
+}
+
+/// The server's ack for a client's message `id` to `chat`: accepted at `t`, or refused with
+/// `error`.
+pub fn message_ack_node(id: &str, chat: &Jid, t: u64, error: Option<u16>) -> Node {
+    Node::build("ack")
+        .attr("class", "message")
+        .attr("id", id.to_owned())
+        .attr("from", chat.clone())
+        .attr("t", t.to_string())
+        .attr_opt("error", error.map(|e| e.to_string()))
+        .finish()
+}
