@@ -11,6 +11,7 @@
 pub mod binary;
 pub mod connection;
 pub mod crypto;
+pub mod media;
 pub mod message;
 pub mod noise;
 pub mod pairing;
