@@ -7,8 +7,8 @@
 //! WhatsApp and Signal protobufs).
 
 pub use wa_actors_core::{
-    broadcaster, client, conn, counters, events, pairing, prekeys, store, supervision, transport,
-    wire,
+    broadcaster, client, conn, counters, events, media, pairing, prekeys, store, supervision,
+    transport, wire,
 };
 pub use wa_actors_core::{Client, ClientBuilder, ClientConfig, ClientError, IqError};
 

@@ -10,6 +10,7 @@ pub mod conn;
 pub mod counters;
 pub mod events;
 pub(crate) mod link;
+pub mod media;
 pub mod pairing;
 pub mod prekeys;
 pub(crate) mod recv;

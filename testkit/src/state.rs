@@ -77,6 +77,8 @@ pub(crate) struct State {
     pub contacts: HashMap<u64, ContactState>,
     /// Groups by JID string.
     pub groups: HashMap<String, GroupState>,
+    /// The media host `media_conn` names, once a test started one.
+    pub media: Option<crate::media_host::MediaHost>,
 }
 
 impl State {
@@ -101,6 +103,7 @@ impl State {
             faults: Faults::default(),
             client_receipts: Vec::new(),
             unmatched_acks: Vec::new(),
+            media: None,
             contacts: HashMap::new(),
             groups: HashMap::new(),
         }

@@ -14,6 +14,7 @@ use super::supervisor::{ClientSup, ClientSupArgs, ClientSupMsg};
 use crate::conn::KeepaliveConfig;
 use crate::counters::Counters;
 use crate::link::{Flow, IdentityCell, LiveConn};
+use crate::media::{Media, MediaConfig};
 use crate::pairing::PairingConfig;
 use crate::prekeys::PreKeyConfig;
 use crate::store::{MemoryStore, SqliteStore, Store};
@@ -42,6 +43,12 @@ impl ClientBuilder {
     /// Replaces the whole configuration.
     pub fn config(mut self, config: ClientConfig) -> Self {
         self.config = config;
+        self
+    }
+
+    /// Media transfer timeouts, retries and limits.
+    pub fn media(mut self, media: MediaConfig) -> Self {
+        self.config.media = media;
         self
     }
 
@@ -136,6 +143,7 @@ impl ClientBuilder {
         let live = LiveConn::default();
         let identity = IdentityCell::default();
         let config = self.config;
+        let media = Media::new(config.media.clone(), live.clone(), config.iq_timeout)?;
         let (sup, _) = Actor::spawn(
             None,
             ClientSup,
@@ -168,6 +176,7 @@ impl ClientBuilder {
             live,
             identity,
             Arc::new(config),
+            media,
         ))
     }
 }

@@ -7,6 +7,7 @@ use wa_protocol::crypto::PublicKey;
 use wa_protocol::noise::{PayloadConfig, WA_CERT_ROOT};
 
 use crate::conn::KeepaliveConfig;
+use crate::media::MediaConfig;
 use crate::pairing::PairingConfig;
 use crate::prekeys::PreKeyConfig;
 use crate::store::RetentionConfig;
@@ -53,6 +54,8 @@ pub struct ClientConfig {
     pub inbound_high_water: usize,
     /// How long processed message ids are kept and how much retry state is remembered.
     pub retention: RetentionConfig,
+    /// Media transfer timeouts, retries and limits.
+    pub media: MediaConfig,
 }
 
 impl Default for ClientConfig {
@@ -72,6 +75,7 @@ impl Default for ClientConfig {
             prekeys: PreKeyConfig::default(),
             inbound_high_water: DEFAULT_INBOUND_HIGH_WATER,
             retention: RetentionConfig::default(),
+            media: MediaConfig::default(),
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::conn::ConnActorIds;
 use crate::counters::{CounterSnapshot, Counters};
 use crate::events::{EventFilter, EventHandler};
 use crate::link::{Flow, IdentityCell, IqError, LiveConn};
+use crate::media::{Media, MediaError};
 use crate::pairing::PairingError;
 use crate::store::StoreError;
 use crate::transport::TransportError;
@@ -50,6 +51,9 @@ pub enum ClientError {
     /// There is no device identity (the server logged this device out).
     #[error("no device identity")]
     NoIdentity,
+    /// The media HTTP client could not be set up.
+    #[error("media: {0}")]
+    Media(#[from] MediaError),
 }
 
 /// A running client: one account, one supervision tree. Cheap to clone; every clone talks to
@@ -64,6 +68,7 @@ pub struct Client {
     /// Read-only view of the device identity (`ClientSup` owns it).
     identity: IdentityCell,
     config: Arc<ClientConfig>,
+    media: Media,
 }
 
 impl std::fmt::Debug for Client {
@@ -102,6 +107,8 @@ impl RawConnection<'_> {
 }
 
 impl Client {
+    // One argument per shared piece the builder made; a struct would only rename them.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
         sup: ActorRef<ClientSupMsg>,
         broadcaster: BroadcasterHandle,
@@ -110,6 +117,7 @@ impl Client {
         live: LiveConn,
         identity: IdentityCell,
         config: Arc<ClientConfig>,
+        media: Media,
     ) -> Self {
         Self {
             sup,
@@ -119,7 +127,13 @@ impl Client {
             live,
             identity,
             config,
+            media,
         }
+    }
+
+    /// The media transfers of this client.
+    pub(crate) fn media(&self) -> &Media {
+        &self.media
     }
 
     /// Starts configuring a client.
