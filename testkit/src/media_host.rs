@@ -10,7 +10,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
@@ -45,7 +45,9 @@ pub enum MediaFault {
 struct HostState {
     auth: String,
     auth_serial: u64,
-    blobs: HashMap<String, Vec<u8>>,
+    blobs: HashMap<String, Bytes>,
+    /// When false, uploads are streamed, hashed and checked but not kept (memory benches).
+    discard_uploads: bool,
     faults: VecDeque<MediaFault>,
     uploads: u64,
     downloads: u64,
@@ -152,7 +154,16 @@ impl MediaHost {
 
     /// The stored body at `direct_path` (query ignored).
     pub fn blob(&self, direct_path: &str) -> Option<Vec<u8>> {
-        self.st().blobs.get(path_of(direct_path)).cloned()
+        self.st()
+            .blobs
+            .get(path_of(direct_path))
+            .map(|b| b.to_vec())
+    }
+
+    /// Stops keeping uploaded bodies (they are still hashed and checked, and answered with a
+    /// direct path that will 404): for benches that must not hold a 100 MB upload in memory.
+    pub fn discard_uploads(&self, discard: bool) {
+        self.st().discard_uploads = discard;
     }
 
     /// Stores an already encrypted body and returns its direct path.
@@ -164,7 +175,7 @@ impl MediaHost {
             st.next_blob,
             hex_of(&Sha256::digest(&body)[..6])
         );
-        st.blobs.insert(path.clone(), body);
+        st.blobs.insert(path.clone(), Bytes::from(body));
         format!("{path}?ccb=11-4&oh=01_test&oe=6700{:04}", st.next_blob)
     }
 
@@ -255,6 +266,7 @@ async fn serve(
         return reply(StatusCode::METHOD_NOT_ALLOWED, Bytes::new());
     }
     let mut st = lock();
+    // `Bytes` clones share the buffer: serving a large blob copies nothing.
     let Some(mut body) = st.blobs.get(&path).cloned() else {
         return reply(StatusCode::NOT_FOUND, Bytes::new());
     };
@@ -268,8 +280,10 @@ async fn serve(
             st.faults.pop_front();
         }
         Some(MediaFault::CorruptByte) => {
-            let mid = body.len() / 2;
-            body[mid] ^= 0x20;
+            let mut bad = body.to_vec();
+            let mid = bad.len() / 2;
+            bad[mid] ^= 0x20;
+            body = Bytes::from(bad);
             st.faults.pop_front();
         }
         _ => {}
@@ -308,11 +322,11 @@ async fn upload(
     if query_param(query, "token").as_deref() != Some(token) {
         return reply(StatusCode::BAD_REQUEST, Bytes::new());
     }
-    let body = match Limited::new(req.into_body(), MAX_UPLOAD).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => return reply(StatusCode::PAYLOAD_TOO_LARGE, Bytes::new()),
+    let keep = !lock().discard_uploads;
+    let Some((hash, body)) = read_upload(req.into_body(), keep).await else {
+        return reply(StatusCode::PAYLOAD_TOO_LARGE, Bytes::new());
     };
-    if upload_token(&Sha256::digest(&body).into()) != token {
+    if upload_token(&hash) != token {
         return reply(StatusCode::BAD_REQUEST, "token is not the body's hash");
     }
     let direct_path = {
@@ -320,7 +334,9 @@ async fn upload(
         st.uploads += 1;
         st.next_blob += 1;
         let p = format!("/v/t62.7117-24/{}_{mms}.enc", st.next_blob);
-        st.blobs.insert(p.clone(), body.to_vec());
+        if keep {
+            st.blobs.insert(p.clone(), Bytes::from(body));
+        }
         format!("{p}?ccb=11-4&oh=01_up&oe=6800{:04}", st.next_blob)
     };
     let json = format!(
@@ -328,4 +344,26 @@ async fn upload(
         token.len()
     );
     reply(StatusCode::OK, json)
+}
+
+/// Reads an upload frame by frame, hashing as it goes; keeps the bytes only when `keep`.
+/// `None` past [`MAX_UPLOAD`] or on a broken body.
+async fn read_upload(mut body: Incoming, keep: bool) -> Option<([u8; 32], Vec<u8>)> {
+    let mut sha = Sha256::new();
+    let mut kept = Vec::new();
+    let mut len = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.ok()?.into_data() else {
+            continue;
+        };
+        len += data.len();
+        if len > MAX_UPLOAD {
+            return None;
+        }
+        sha.update(&data);
+        if keep {
+            kept.extend_from_slice(&data);
+        }
+    }
+    Some((sha.finalize().into(), kept))
 }
