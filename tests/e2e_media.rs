@@ -8,7 +8,9 @@ mod common;
 
 use common::{ready_with, Harness};
 use wa_actors::events::Event;
-use wa_actors::media::{MediaConfig, MediaError, MediaMessage, MediaType, UploadedMedia};
+use wa_actors::media::{
+    MediaConfig, MediaError, MediaMessage, MediaRef, MediaType, Progress, UploadedMedia,
+};
 use wa_actors::proto::wa;
 use wa_actors::protocol::binary::Jid;
 use wa_actors::protocol::media::MediaCryptoError;
@@ -114,6 +116,53 @@ async fn a_contacts_image_video_and_sticker_download_to_the_original_bytes() {
         assert_eq!((n, &out), (plain.len() as u64, plain));
     }
     assert_eq!(host.counts().1, 6);
+    // One media_conn served all six: the cache holds until its TTL.
+    assert_eq!(media_conn_iqs(&h), 1);
+}
+
+fn media_conn_iqs(h: &Harness) -> usize {
+    h.server
+        .received()
+        .iter()
+        .filter(|(_, n)| n.tag == "iq" && n.child("media_conn").is_some())
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_first_host_is_skipped_and_progress_is_reported() {
+    let (h, _me, host) = media_ready().await;
+    // Nothing listens on a port we bound and released.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    host.set_hosts_before(vec![dead.to_string()]);
+    let plain = bytes(200_000, 7);
+    let (tx, rx) = tokio::sync::watch::channel(Progress::default());
+    let up = h
+        .client
+        .upload_with_progress(plain.as_slice(), MediaType::Video, &tx)
+        .await
+        .expect("upload via the second host");
+    let body_len = wa_actors::protocol::media::encrypted_len(plain.len() as u64);
+    assert_eq!(
+        *rx.borrow(),
+        Progress {
+            done: body_len,
+            total: Some(body_len)
+        }
+    );
+    let msg = MediaMessage::new().build(&up).unwrap();
+    let (tx, rx) = tokio::sync::watch::channel(Progress::default());
+    let media = MediaRef::from_message(&msg).unwrap();
+    assert_eq!(
+        h.client
+            .download_ref(&media, Some(&tx))
+            .await
+            .expect("download"),
+        plain
+    );
+    assert_eq!(rx.borrow().done, body_len);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -271,4 +320,6 @@ async fn our_image_voice_note_and_document_open_on_the_recipients_side() {
         assert_eq!(h.client.download(&msg).await.expect("download own"), plain);
     }
     assert_eq!(host.counts().0, 3);
+    // The cached one, and the one fetched after the 401.
+    assert_eq!(media_conn_iqs(&h), 2);
 }

@@ -52,6 +52,8 @@ struct HostState {
     uploads: u64,
     downloads: u64,
     next_blob: u64,
+    /// Hosts named before this one in `media_conn` (dead ones, to make clients move on).
+    hosts_before: Vec<String>,
 }
 
 /// A blob a contact put on the host: where it is and how to open it.
@@ -132,13 +134,20 @@ impl MediaHost {
 
     /// What `media_conn` answers: this host, the current auth, a 300 s TTL.
     pub fn media_conn(&self) -> MediaConn {
+        let st = self.st();
         MediaConn {
-            auth: self.st().auth.clone(),
+            auth: st.auth.clone(),
             ttl: 300,
             auth_ttl: 300,
             max_buckets: 12,
-            hosts: vec![self.host()],
+            hosts: st.hosts_before.iter().cloned().chain([self.host()]).collect(),
         }
+    }
+
+    /// Names `hosts` before this one in every later `media_conn` answer (e.g. a port nothing
+    /// listens on, so clients must try the next host).
+    pub fn set_hosts_before(&self, hosts: Vec<String>) {
+        self.st().hosts_before = hosts;
     }
 
     /// Queues a fault for the next matching request.
