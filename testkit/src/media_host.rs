@@ -140,7 +140,12 @@ impl MediaHost {
             ttl: 300,
             auth_ttl: 300,
             max_buckets: 12,
-            hosts: st.hosts_before.iter().cloned().chain([self.host()]).collect(),
+            hosts: st
+                .hosts_before
+                .iter()
+                .cloned()
+                .chain([self.host()])
+                .collect(),
         }
     }
 

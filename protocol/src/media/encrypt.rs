@@ -3,7 +3,7 @@
 //! need are computed on the way.
 
 use aes::Aes256;
-use cbc::cipher::generic_array::GenericArray;
+use cbc::cipher::inout::InOutBuf;
 use cbc::cipher::{BlockEncryptMut, KeyIvInit};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
@@ -126,10 +126,8 @@ impl Encryptor {
 
     /// Encrypts whole blocks in place and feeds the ciphertext to the MAC and the hash.
     fn seal(&mut self, blocks: &mut [u8]) {
-        for block in blocks.chunks_exact_mut(BLOCK) {
-            self.cbc
-                .encrypt_block_mut(GenericArray::from_mut_slice(block));
-        }
+        let (whole, _) = InOutBuf::from(&mut *blocks).into_chunks();
+        self.cbc.encrypt_blocks_inout_mut(whole);
         self.mac.update(blocks);
         self.enc_sha.update(blocks);
     }
