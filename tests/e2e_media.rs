@@ -129,6 +129,19 @@ fn media_conn_iqs(h: &Harness) -> usize {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_media_conn_is_fetched_again() {
+    let (h, _me, host) = media_ready().await;
+    // Shorter than the client's early-refresh margin: every transfer finds it expired.
+    host.set_ttl(5);
+    let plain = bytes(1_000, 8);
+    let m = image(&host.store(MediaType::Image, &plain));
+    for _ in 0..3 {
+        assert_eq!(h.client.download(&m).await.expect("download"), plain);
+    }
+    assert_eq!(media_conn_iqs(&h), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_first_host_is_skipped_and_progress_is_reported() {
     let (h, _me, host) = media_ready().await;
     // Nothing listens on a port we bound and released.

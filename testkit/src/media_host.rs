@@ -54,6 +54,8 @@ struct HostState {
     next_blob: u64,
     /// Hosts named before this one in `media_conn` (dead ones, to make clients move on).
     hosts_before: Vec<String>,
+    /// `ttl` of `media_conn` answers, seconds (300 unless a test sets it).
+    ttl: Option<u64>,
 }
 
 /// A blob a contact put on the host: where it is and how to open it.
@@ -132,13 +134,14 @@ impl MediaHost {
         self.addr.to_string()
     }
 
-    /// What `media_conn` answers: this host, the current auth, a 300 s TTL.
+    /// What `media_conn` answers: this host (after any [`MediaHost::set_hosts_before`]), the
+    /// current auth, a 300 s TTL unless [`MediaHost::set_ttl`] changed it.
     pub fn media_conn(&self) -> MediaConn {
         let st = self.st();
         MediaConn {
             auth: st.auth.clone(),
-            ttl: 300,
-            auth_ttl: 300,
+            ttl: st.ttl.unwrap_or(300),
+            auth_ttl: st.ttl.unwrap_or(300),
             max_buckets: 12,
             hosts: st
                 .hosts_before
@@ -147,6 +150,11 @@ impl MediaHost {
                 .chain([self.host()])
                 .collect(),
         }
+    }
+
+    /// Sets the `ttl` (and `auth_ttl`) of later `media_conn` answers.
+    pub fn set_ttl(&self, seconds: u64) {
+        self.st().ttl = Some(seconds);
     }
 
     /// Names `hosts` before this one in every later `media_conn` answer (e.g. a port nothing
