@@ -50,7 +50,8 @@ pub(crate) struct Media {
 }
 
 struct Inner {
-    http: reqwest::Client,
+    /// Built at the first transfer, so a client that never touches media never sets it up.
+    http: std::sync::OnceLock<Result<reqwest::Client, String>>,
     cache: MediaConnCache,
     slots: Semaphore,
     config: MediaConfig,
@@ -92,7 +93,7 @@ impl Media {
     ) -> Result<Media, MediaError> {
         Ok(Media {
             inner: Arc::new(Inner {
-                http: build_client(&config)?,
+                http: std::sync::OnceLock::new(),
                 cache: MediaConnCache::default(),
                 slots: Semaphore::new(config.max_concurrent.max(1)),
                 config,
@@ -107,6 +108,14 @@ impl Media {
             (true, Some(rest)) => format!("http://{rest}"),
             _ => url,
         }
+    }
+
+    fn http(&self) -> Result<&reqwest::Client, MediaError> {
+        self.inner
+            .http
+            .get_or_init(|| build_client(&self.inner.config).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| MediaError::Setup(e.clone()))
     }
 
     /// One of the bounded transfer slots, held for the transfer's life.
@@ -208,6 +217,7 @@ impl Media {
         let body_len = encrypted_len(info.file_length);
         let file = file.into_std().await;
 
+        let http = self.http()?;
         let answer = self
             .over_hosts(|host, auth| {
                 let file = file.try_clone();
@@ -222,9 +232,7 @@ impl Media {
                         .map_err(|e| Failure::OtherHost(e.into()))?;
                     let body =
                         reqwest::Body::wrap_stream(file_stream(f, body_len, progress.cloned()));
-                    let resp = self
-                        .inner
-                        .http
+                    let resp = http
                         .post(self.scheme(url))
                         .header(CONTENT_LENGTH, body_len)
                         .body(body)
@@ -261,6 +269,7 @@ impl Media {
             .expected
             .file_enc_sha256
             .ok_or(MediaError::NotDownloadable("no fileEncSha256"))?;
+        let http = self.http()?;
         self.over_hosts(|host, _auth| async move {
             let url =
                 download_url(&host, &r.direct_path, &hash, r.media_type).map_err(|e| match e {
@@ -268,9 +277,7 @@ impl Media {
                     // A bad path is bad on every host.
                     other => Failure::Fatal(other.into()),
                 })?;
-            let resp = self
-                .inner
-                .http
+            let resp = http
                 .get(self.scheme(url))
                 .send()
                 .await
