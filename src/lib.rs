@@ -7,7 +7,7 @@
 //! WhatsApp and Signal protobufs).
 
 pub use wa_actors_core::{
-    broadcaster, client, conn, counters, directory, events, pairing, prekeys, send, store,
+    broadcaster, client, conn, counters, directory, events, media, pairing, prekeys, send, store,
     supervision, transport, wire,
 };
 pub use wa_actors_core::{Client, ClientBuilder, ClientConfig, ClientError, IqError};

@@ -11,6 +11,7 @@ pub mod counters;
 pub mod directory;
 pub mod events;
 pub(crate) mod link;
+pub mod media;
 pub mod pairing;
 pub mod prekeys;
 pub(crate) mod recv;

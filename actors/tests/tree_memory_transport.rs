@@ -138,6 +138,10 @@ async fn too_many_restarts_in_the_window_stop_the_client() {
         max_restarts: 3,
         window: Duration::from_secs(60),
     };
+    // One of the four hang-ups is sometimes only noticed at the handshake deadline (a latent
+    // stall, seen since session 3; see the session-4 note): keep that deadline short so the
+    // test measures the meltdown, not the stall.
+    config.handshake_timeout = Duration::from_secs(2);
     let client = Client::builder()
         .config(config)
         .store(Arc::new(MemoryStore::new()))

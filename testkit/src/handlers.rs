@@ -2,6 +2,7 @@
 //! waiting test, prekey and pair-code iqs are served, every other iq gets an empty result.
 
 use wa_protocol::binary::Node;
+use wa_protocol::media::conn::{is_media_conn_request, media_conn_reply};
 use wa_protocol::pairing::link_code::LINK_CODE_REG;
 use wa_protocol::pairing::link_code_server::hello_response_node;
 use wa_protocol::stanza::iq::{server_error_reply, SERVER};
@@ -58,6 +59,13 @@ pub(crate) fn handle(
     }
     if !(is(node, "type", "get") || is(node, "type", "set")) {
         return None;
+    }
+    if is_media_conn_request(node) {
+        let host = shared.state().media.clone();
+        return match host {
+            Some(host) => media_conn_reply(node, &host.media_conn()),
+            None => Some(server_error_reply(&id, 404, "item-not-found")),
+        };
     }
     if is(node, "xmlns", "encrypt") {
         return Some(encrypt(shared, device, &id, node));

@@ -134,6 +134,18 @@ impl FakeServer {
         self.addr
     }
 
+    /// Starts the media host (once; later calls return the same one) and names it in every
+    /// `media_conn` answer from now on. Clients talk plain HTTP to it
+    /// (`MediaConfig::plain_http`).
+    pub async fn media_host(&self) -> Result<crate::MediaHost, TestkitError> {
+        if let Some(host) = self.shared.state().media.clone() {
+            return Ok(host);
+        }
+        let host = crate::MediaHost::start().await?;
+        self.shared.state().media = Some(host.clone());
+        Ok(host)
+    }
+
     /// The root key clients must trust (`ClientConfig::trust_root`).
     pub fn trust_root(&self) -> PublicKey {
         self.shared.identity.trust_root()

@@ -89,6 +89,8 @@ pub(crate) struct State {
     pub directory: DirectoryState,
     /// Contacts' presence, for subscriptions.
     pub presence: PresenceBook,
+    /// The media host `media_conn` names, once a test started one.
+    pub media: Option<crate::media_host::MediaHost>,
 }
 
 impl State {
@@ -113,6 +115,7 @@ impl State {
             faults: Faults::default(),
             client_receipts: Vec::new(),
             unmatched_acks: Vec::new(),
+            media: None,
             contacts: HashMap::new(),
             groups: HashMap::new(),
             outgoing: Outgoing::default(),

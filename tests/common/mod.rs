@@ -228,7 +228,12 @@ pub const PREKEYS: wa_actors::prekeys::PreKeyConfig = wa_actors::prekeys::PreKey
 
 /// A connected, paired client whose prekeys are on the server; returns the device JID.
 pub async fn ready() -> (Harness, Jid) {
-    let h = Harness::start_with(|b| b.prekeys(PREKEYS)).await;
+    ready_with(|b| b).await
+}
+
+/// [`ready`] with the builder tuned further by `tune`.
+pub async fn ready_with(tune: impl FnOnce(ClientBuilder) -> ClientBuilder) -> (Harness, Jid) {
+    let h = Harness::start_with(|b| tune(b.prekeys(PREKEYS))).await;
     h.connected(1).await;
     let device = h
         .store

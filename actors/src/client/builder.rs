@@ -15,6 +15,7 @@ use crate::conn::KeepaliveConfig;
 use crate::counters::Counters;
 use crate::directory::Directory;
 use crate::link::{Flow, IdentityCell, LiveConn};
+use crate::media::{Media, MediaConfig};
 use crate::pairing::PairingConfig;
 use crate::prekeys::PreKeyConfig;
 use crate::send::outbox::OutboxHandle;
@@ -46,6 +47,12 @@ impl ClientBuilder {
     /// Replaces the whole configuration.
     pub fn config(mut self, config: ClientConfig) -> Self {
         self.config = config;
+        self
+    }
+
+    /// Media transfer timeouts, retries and limits.
+    pub fn media(mut self, media: MediaConfig) -> Self {
+        self.config.media = media;
         self
     }
 
@@ -166,6 +173,7 @@ impl ClientBuilder {
         .await?;
         // The send path asks the directory (usync, cached) unless told otherwise.
         let lister = self.lister.unwrap_or_else(|| Arc::new(directory.clone()));
+        let media = Media::new(config.media.clone(), live.clone(), config.iq_timeout)?;
         let (sup, _) = Actor::spawn(
             None,
             ClientSup,
@@ -205,6 +213,7 @@ impl ClientBuilder {
                 directory,
             },
             Arc::new(config),
+            media,
         ))
     }
 }

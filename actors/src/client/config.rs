@@ -8,6 +8,7 @@ use wa_protocol::noise::{PayloadConfig, WA_CERT_ROOT};
 
 use crate::conn::KeepaliveConfig;
 use crate::directory::DirectoryConfig;
+use crate::media::MediaConfig;
 use crate::pairing::PairingConfig;
 use crate::prekeys::PreKeyConfig;
 use crate::send::SendConfig;
@@ -59,6 +60,8 @@ pub struct ClientConfig {
     pub send: SendConfig,
     /// How long cached device lists and group metadata are trusted.
     pub directory: DirectoryConfig,
+    /// Media transfer timeouts, retries and limits.
+    pub media: MediaConfig,
 }
 
 impl Default for ClientConfig {
@@ -80,6 +83,7 @@ impl Default for ClientConfig {
             retention: RetentionConfig::default(),
             send: SendConfig::default(),
             directory: DirectoryConfig::default(),
+            media: MediaConfig::default(),
         }
     }
 }

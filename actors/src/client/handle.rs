@@ -19,6 +19,7 @@ use crate::conn::ConnActorIds;
 use crate::counters::{CounterSnapshot, Counters};
 use crate::events::{EventFilter, EventHandler};
 use crate::link::{Flow, IdentityCell, IqError, LiveConn};
+use crate::media::{Media, MediaError};
 use crate::pairing::PairingError;
 use crate::send::outbox::OutboxHandle;
 use crate::store::StoreError;
@@ -51,6 +52,9 @@ pub enum ClientError {
     /// There is no device identity (the server logged this device out).
     #[error("no device identity")]
     NoIdentity,
+    /// The media HTTP client could not be set up.
+    #[error("media: {0}")]
+    Media(#[from] MediaError),
 }
 
 /// A running client: one account, one supervision tree. Cheap to clone; every clone talks to
@@ -68,6 +72,7 @@ pub struct Client {
     /// Device lists, LIDs and group metadata (see `crate::directory`).
     pub(super) directory: crate::directory::Directory,
     config: Arc<ClientConfig>,
+    media: Media,
 }
 
 impl std::fmt::Debug for Client {
@@ -123,6 +128,7 @@ impl Client {
         broadcaster: BroadcasterHandle,
         shared: ClientShared,
         config: Arc<ClientConfig>,
+        media: Media,
     ) -> Self {
         Self {
             sup,
@@ -134,7 +140,13 @@ impl Client {
             outbox: shared.outbox,
             directory: shared.directory,
             config,
+            media,
         }
+    }
+
+    /// The media transfers of this client.
+    pub(crate) fn media(&self) -> &Media {
+        &self.media
     }
 
     /// Starts configuring a client.

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod binary_node;
+pub mod media;
 pub mod node_json;
 pub mod noise;
 pub mod pairing;
@@ -52,6 +53,7 @@ pub const SUITES: &[(&str, &str, SuiteFn)] = &[
     ("signal-1to1", "signal-1to1.json", signal_1to1::check),
     ("sender-keys", "sender-keys.json", sender_keys::check),
     ("pairing", "pairing.json", pairing::check),
+    ("media", "media.json", media::check),
 ];
 
 /// `../shared/vectors` relative to the workspace root, overridable with `WA_VECTORS_DIR`.
