@@ -1,8 +1,9 @@
 //! Media end to end against wa-testkit's media host: a contact's image, video and sticker
 //! reach us as `Message` events and download to the original bytes (in memory and streamed);
 //! corrupted and truncated blobs fail with their typed errors and the client keeps working;
-//! 5xx answers are retried; our uploads (image, voice note, document) open on the recipient's
-//! side, and an expired upload auth is refreshed.
+//! 5xx answers are retried; our image, voice note and document, uploaded and sent as messages,
+//! reach a contact whose device decrypts each message and opens each blob; an expired upload
+//! auth is refreshed.
 
 mod common;
 
@@ -14,7 +15,7 @@ use wa_actors::media::{
 use wa_actors::proto::wa;
 use wa_actors::protocol::binary::Jid;
 use wa_actors::protocol::media::MediaCryptoError;
-use wa_testkit::{MediaFault, MediaHost, StoredMedia};
+use wa_testkit::{Contact, MediaFault, MediaHost, ReceivedMessage, StoredMedia};
 
 fn media_config() -> MediaConfig {
     let mut m = MediaConfig::default();
@@ -58,6 +59,30 @@ fn image(s: &StoredMedia) -> wa::Message {
         s,
         MediaMessage::new().mimetype("image/jpeg"),
     )
+}
+
+/// The `<enc mediatype>` the send path gives each kind (whatsmeow `getMediaTypeFromMessage`).
+fn expect_mediatype(ty: MediaType) -> &'static str {
+    match ty {
+        MediaType::Image => "image",
+        MediaType::Ptt => "ptt",
+        _ => "document",
+    }
+}
+
+/// What the contact's device read of message `id`, once it arrived.
+async fn wait_received(h: &Harness, contact: &Contact, id: &str) -> ReceivedMessage {
+    let deadline = tokio::time::Instant::now() + common::WAIT;
+    loop {
+        if let Some(r) = contact.received(&h.server).into_iter().find(|r| r.id == id) {
+            return r;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{id} never reached the contact"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }
 
 fn received(h: &Harness) -> Vec<wa::Message> {
@@ -254,6 +279,7 @@ async fn corrupted_and_truncated_blobs_fail_typed_and_the_client_keeps_running()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn our_image_voice_note_and_document_open_on_the_recipients_side() {
     let (h, _me, host) = media_ready().await;
+    let contact = h.server.add_contact(15_550_007_777);
     let cases = [
         (
             MediaType::Image,
@@ -283,7 +309,17 @@ async fn our_image_voice_note_and_document_open_on_the_recipients_side() {
     for (ty, plain, opts) in cases {
         let up = h.client.upload(plain.as_slice(), ty).await.expect("upload");
         assert_eq!(up.file_length, plain.len() as u64);
-        let msg = opts.clone().build(&up).expect("message");
+        let built = opts.clone().build(&up).expect("message");
+        // Sent for real: the contact's device decrypts the message, then opens the blob with
+        // the fields it received.
+        let sent = h
+            .client
+            .send_message(contact.jid(), built)
+            .await
+            .expect("sent, with the server's ack");
+        let got = wait_received(&h, &contact, &sent.id).await;
+        assert_eq!(got.media_type.as_deref(), Some(expect_mediatype(ty)));
+        let msg = got.message.expect("the contact decrypts the message");
         let (path, key, enc, sha) = match ty {
             MediaType::Image => {
                 let i = msg.image_message.as_ref().unwrap();
