@@ -310,18 +310,34 @@ impl Conn {
     }
 
     fn on_node(&mut self, node: Node) {
-        let policy = {
+        let (policy, fault) = {
             let mut st = self.shared.state();
             st.received.push((self.id, node.clone()));
             if let Some(device) = self.device {
                 on_client_stanza(&mut st, self.id, device, &node);
             }
-            st.behaviour.replies
+            let fault = if node.tag == "message" && self.device.is_some() {
+                let seq = st.client_messages_seen;
+                st.client_messages_seen += 1;
+                let id = node.attr_str("id").unwrap_or_default().into_owned();
+                st.send_faults.decide(seq, &id, 0, self.id)
+            } else {
+                None
+            };
+            (st.behaviour.replies, fault)
         };
         self.shared.notify();
+        if fault == Some(DropPoint::BeforeSend) {
+            let _ = self.self_tx.send(Command::Close);
+            return;
+        }
         let Some(reply) = handlers::handle(&self.shared, self.id, self.device, &node) else {
             return;
         };
+        if fault == Some(DropPoint::AfterSend) {
+            let _ = self.self_tx.send(Command::Close);
+            return;
+        }
         let delay = match policy {
             ReplyPolicy::Answer => Duration::ZERO,
             ReplyPolicy::Delay(d) => d,

@@ -245,6 +245,21 @@ impl FakeServer {
     pub fn fault_events(&self) -> Vec<FaultEvent> {
         self.shared.state().faults.events.clone()
     }
+
+    /// Drops the sender's socket at seeded points while clients send messages: before the
+    /// server reads a `<message>` (it is lost; [`DropPoint::BeforeSend`]) or after it fanned
+    /// the message out but before the ack (the ack is lost; [`DropPoint::AfterSend`]). The
+    /// sequence number is the count of client messages seen. `None` turns it off.
+    pub fn set_send_fault_plan(&self, plan: Option<FaultPlan>) {
+        let mut st = self.shared.state();
+        st.send_faults.plan = plan;
+        st.send_faults.events.clear();
+    }
+
+    /// The drops the send fault plan made, in order.
+    pub fn send_fault_events(&self) -> Vec<FaultEvent> {
+        self.shared.state().send_faults.events.clone()
+    }
 }
 
 #[cfg(test)]

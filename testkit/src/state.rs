@@ -73,6 +73,10 @@ pub(crate) struct State {
     pub queue: Queue,
     /// The fault plan and its drops.
     pub faults: Faults,
+    /// Drops decided on client `<message>`s ([`FakeServer::set_send_fault_plan`]).
+    pub send_faults: Faults,
+    /// Client `<message>`s seen, the sequence number of the send fault plan.
+    pub client_messages_seen: u64,
     /// Receipts our devices sent.
     pub client_receipts: Vec<ClientReceipt>,
     /// Acks that matched nothing queued.
@@ -113,6 +117,8 @@ impl State {
             prekeys: HashMap::new(),
             queue: Queue::default(),
             faults: Faults::default(),
+            send_faults: Faults::default(),
+            client_messages_seen: 0,
             client_receipts: Vec::new(),
             unmatched_acks: Vec::new(),
             media: None,

@@ -13,9 +13,10 @@ impl Client {
     /// and resolves when the server acks it, with the id and the server's timestamp.
     ///
     /// While disconnected it waits up to [`SendConfig::connect_wait`](crate::send::SendConfig::connect_wait) for a connection, then
-    /// fails with [`SendError::NotConnected`]. A message once written is never written again,
-    /// not even after a reconnect: without an ack within [`SendConfig::ack_timeout`](crate::send::SendConfig::ack_timeout) it
-    /// fails with [`SendError::Timeout`] (it may have arrived). A refusal keeps the server's
+    /// fails with [`SendError::NotConnected`]. If the connection ends before the ack, the
+    /// message is written again with the same id on the next one (the recipient keeps one
+    /// message per id; see [`crate::send`]); without an ack within [`SendConfig::ack_timeout`](crate::send::SendConfig::ack_timeout) on
+    /// a connection that stays up it fails with [`SendError::Timeout`] (it may have arrived). A refusal keeps the server's
     /// code ([`SendError::Server`]). Build replies, reactions, edits and revokes with
     /// [`crate::send`]'s builders.
     pub async fn send_message(

@@ -19,6 +19,12 @@ pub struct SendConfig {
     /// a restart (whatsmeow keeps 256 in memory); the oldest goes when one more is sent.
     /// Default: 256.
     pub keep_sent: usize,
+    /// A written message whose connection ended before the server's ack is written again,
+    /// with the same id, on the next connection, at most this many times: the server may
+    /// have lost it, and a recipient keeps one message per id, so a copy that did arrive is
+    /// not shown twice. Then it fails with
+    /// [`SendError::ConnectionLost`](super::SendError::ConnectionLost). Default: 3.
+    pub max_resends: u32,
 }
 
 impl Default for SendConfig {
@@ -28,6 +34,7 @@ impl Default for SendConfig {
             ack_timeout: Duration::from_secs(75),
             max_pending: 256,
             keep_sent: 256,
+            max_resends: 3,
         }
     }
 }

@@ -26,6 +26,15 @@ pub enum SendError {
     /// may or may not have arrived. It is not sent again.
     #[error("no ack from the server in time")]
     Timeout,
+    /// The connection ended before the server's ack every time the message was written
+    /// ([`SendConfig::max_resends`](super::SendConfig) + 1 times): it may or may not have
+    /// arrived.
+    #[error("the connection ended before the server's ack, {0} times")]
+    ConnectionLost(u32),
+    /// The connection ended between encrypting and writing, every time it was tried:
+    /// nothing reached the server (the ratchets moved on; the peer copes with the gap).
+    #[error("the connection ended before the message could be written")]
+    NotWritten,
     /// The server refused the message with this code (e.g. 463, 479, 400, 404).
     #[error("the server refused the message (code {code})")]
     Server {
@@ -59,4 +68,25 @@ pub enum SendError {
     /// The client has stopped (or its send actor did meanwhile).
     #[error("the client is not running")]
     Stopped,
+}
+
+impl SendError {
+    /// True when the connection went away during the send's iqs, before the stanza was
+    /// written (nothing reached the server): the `Outbox` tries again on the next connection.
+    /// `NotConnected` is final: the send already waited its `connect_wait`.
+    pub(crate) fn is_connection_loss(&self) -> bool {
+        let iq_lost = |e: &IqError| matches!(e, IqError::Disconnected);
+        match self {
+            Self::NotWritten => true,
+            Self::Bundles(e) => iq_lost(e),
+            Self::DeviceList(e) => {
+                e.downcast_ref::<IqError>().is_some_and(iq_lost)
+                    || e.downcast_ref::<crate::directory::QueryError>()
+                        .is_some_and(
+                            |q| matches!(q, crate::directory::QueryError::Iq(e) if iq_lost(e)),
+                        )
+            }
+            _ => false,
+        }
+    }
 }

@@ -11,9 +11,14 @@
 //! that batch's commit hook, so nothing is on the wire that the store does not know. The
 //! server's `<ack class="message">` is routed to the `Outbox`, which resolves the caller.
 //!
-//! A written message is never written again: a reconnect does not re-send, so its result is
-//! the ack or, if none comes within [`SendConfig::ack_timeout`], [`SendError::Timeout`]
-//! (the message may or may not have been delivered).
+//! Exactly once, as far as the peer can tell: when the connection a message was written on
+//! ends before its ack, the `Outbox` writes it again (re-encrypted, same id) on the next
+//! connection, at most [`SendConfig::max_resends`] times; the server may have lost it, and a
+//! recipient keeps one message per id, so a copy that did arrive is not shown twice. A send
+//! whose iqs or write died with the connection is prepared again the same way. Within one
+//! connection nothing is written twice: without an ack within [`SendConfig::ack_timeout`] the
+//! send fails with [`SendError::Timeout`] (the message may or may not have been delivered).
+//! `tests/e2e_send_faults.rs` drops sockets before and after the server reads a message.
 
 mod build;
 mod config;

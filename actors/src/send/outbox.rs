@@ -18,6 +18,7 @@ use crate::link::Inbound;
 type Reply = oneshot::Sender<Result<SentMessage, SendError>>;
 
 /// One send asked for.
+#[derive(Clone)]
 pub(crate) struct SendRequest {
     pub to: Jid,
     pub message: wa::Message,
@@ -31,13 +32,17 @@ pub(crate) enum OutboxMsg {
     Send(Box<SendRequest>, Reply),
     /// An `<ack>` from the server.
     Ack(Inbound),
-    /// A send's preparation ended: `Ok` means the stanza was written.
+    /// A send's preparation ended: `Ok` carries the generation of the connection the
+    /// stanza was written on.
     Prepared {
         id: String,
-        result: Result<(), SendError>,
+        attempt: u32,
+        result: Result<u64, SendError>,
     },
     /// A written send's ack deadline passed.
-    Expired { id: String },
+    Expired { id: String, attempt: u32 },
+    /// Look for written sends whose connection ended before their ack.
+    Watch,
 }
 
 impl From<Inbound> for OutboxMsg {
@@ -88,13 +93,22 @@ pub(crate) struct OutboxArgs {
 
 pub(crate) struct Outbox;
 
+/// How often written sends are checked against the live connection.
+const WATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
+
 struct Pending {
     reply: Reply,
+    request: SendRequest,
+    /// Writes so far after the first (re-sends on a new connection).
+    attempt: u32,
+    /// The connection generation the current attempt was written on, once written.
+    written_on: Option<u64>,
 }
 
 pub(crate) struct OutboxState {
     args: OutboxArgs,
     pending: HashMap<String, Pending>,
+    watching: bool,
 }
 
 impl OutboxState {
@@ -116,14 +130,32 @@ impl OutboxState {
             let _ = reply.send(Err(SendError::TooManyPending(max)));
             return;
         }
-        let id = request.id.unwrap_or_else(|| self.new_id());
+        let id = request.id.clone().unwrap_or_else(|| self.new_id());
         if self.pending.contains_key(&id) {
             let _ = reply.send(Err(SendError::DuplicateId(id)));
             return;
         }
-        self.pending.insert(id.clone(), Pending { reply });
+        self.pending.insert(
+            id.clone(),
+            Pending {
+                reply,
+                request,
+                attempt: 0,
+                written_on: None,
+            },
+        );
+        self.start(myself, &id);
+    }
+
+    /// Prepares and writes the current attempt of send `id` in a task of its own.
+    fn start(&self, myself: &ActorRef<OutboxMsg>, id: &str) {
+        let Some(p) = self.pending.get(id) else {
+            return;
+        };
+        let (attempt, request) = (p.attempt, p.request.clone());
         let ctx = self.args.ctx.clone();
         let me = myself.clone();
+        let id = id.to_owned();
         tokio::spawn(async move {
             let deadline = ctx.deadline();
             let work = prepare(ctx, id.clone(), request.to, request.message);
@@ -131,8 +163,80 @@ impl OutboxState {
                 Ok(r) => r,
                 Err(_) => Err(SendError::Timeout),
             };
-            let _ = me.send_message(OutboxMsg::Prepared { id, result });
+            let _ = me.send_message(OutboxMsg::Prepared {
+                id,
+                attempt,
+                result,
+            });
         });
+    }
+
+    fn on_prepared(
+        &mut self,
+        myself: &ActorRef<OutboxMsg>,
+        id: String,
+        attempt: u32,
+        result: Result<u64, SendError>,
+    ) {
+        let Some(p) = self.pending.get_mut(&id) else {
+            return;
+        };
+        if p.attempt != attempt {
+            return;
+        }
+        match result {
+            Ok(generation) => {
+                p.written_on = Some(generation);
+                let timeout = self.args.ctx.config.ack_timeout;
+                myself.send_after(timeout, move || OutboxMsg::Expired { id, attempt });
+                if !self.watching {
+                    self.watching = true;
+                    myself.send_after(WATCH_EVERY, || OutboxMsg::Watch);
+                }
+            }
+            // Lost with the connection before it was written: nothing reached the server, so
+            // prepare it again (waiting for the next connection), within the same bound.
+            Err(e) if e.is_connection_loss() && p.attempt < self.args.ctx.config.max_resends => {
+                p.attempt += 1;
+                self.start(myself, &id);
+            }
+            Err(e) => self.resolve(&id, Err(e)),
+        }
+    }
+
+    /// Writes again, with the same id, every send whose connection ended before its ack;
+    /// waits while there is no connection at all.
+    fn on_watch(&mut self, myself: &ActorRef<OutboxMsg>) {
+        let Some(live) = self.args.ctx.live.generation() else {
+            myself.send_after(WATCH_EVERY, || OutboxMsg::Watch);
+            return;
+        };
+        let max = self.args.ctx.config.max_resends;
+        let mut again = Vec::new();
+        let mut lost = Vec::new();
+        for (id, p) in &mut self.pending {
+            match p.written_on {
+                Some(g) if g != live && p.attempt >= max => lost.push((id.clone(), p.attempt)),
+                Some(g) if g != live => {
+                    p.attempt += 1;
+                    p.written_on = None;
+                    again.push(id.clone());
+                }
+                _ => {}
+            }
+        }
+        for (id, attempts) in lost {
+            self.resolve(&id, Err(SendError::ConnectionLost(attempts + 1)));
+        }
+        for id in &again {
+            tracing::debug!(parent: &self.args.span, %id, "connection ended before the ack; writing again");
+            self.start(myself, id);
+        }
+        self.watching = self.pending.values().any(|p| p.written_on.is_some());
+        if self.watching || !again.is_empty() {
+            self.watching = true;
+            myself.send_after(WATCH_EVERY, || OutboxMsg::Watch);
+        }
     }
 
     fn resolve(&mut self, id: &str, result: Result<SentMessage, SendError>) {
@@ -175,6 +279,7 @@ impl Actor for Outbox {
         Ok(OutboxState {
             args,
             pending: HashMap::new(),
+            watching: false,
         })
     }
 
@@ -190,14 +295,17 @@ impl Actor for Outbox {
                 node,
                 ticket: _ticket,
             }) => state.on_ack(&node),
-            OutboxMsg::Prepared { id, result: Ok(()) } => {
-                if state.pending.contains_key(&id) {
-                    let timeout = state.args.ctx.config.ack_timeout;
-                    myself.send_after(timeout, move || OutboxMsg::Expired { id });
+            OutboxMsg::Prepared {
+                id,
+                attempt,
+                result,
+            } => state.on_prepared(&myself, id, attempt, result),
+            OutboxMsg::Expired { id, attempt } => {
+                if state.pending.get(&id).is_some_and(|p| p.attempt == attempt) {
+                    state.resolve(&id, Err(SendError::Timeout));
                 }
             }
-            OutboxMsg::Prepared { id, result: Err(e) } => state.resolve(&id, Err(e)),
-            OutboxMsg::Expired { id } => state.resolve(&id, Err(SendError::Timeout)),
+            OutboxMsg::Watch => state.on_watch(&myself),
         }
         Ok(())
     }

@@ -58,13 +58,16 @@ async fn ask_signal<T>(
     rx.await.map_err(|_| SendError::Stopped)?
 }
 
-/// Prepares and writes message `id` to `to`. `Ok` means the stanza is on the wire.
+/// Prepares and writes message `id` to `to`. `Ok` means the stanza is on the wire, on the
+/// connection of the returned generation or a later one: the generation is read before the
+/// write, so a connection that ends in between makes the `Outbox` write it again (a copy too
+/// many, never one too few).
 pub(crate) async fn prepare(
     ctx: PrepareCtx,
     id: String,
     to: Jid,
     message: wa::Message,
-) -> Result<(), SendError> {
+) -> Result<u64, SendError> {
     wait_connected(&ctx.live, ctx.config.connect_wait).await?;
     let device = ctx.identity.get().ok_or(SendError::NotPaired)?;
     let own = device.jid.clone().ok_or(SendError::NotPaired)?;
@@ -105,6 +108,14 @@ pub(crate) async fn prepare(
             }
         }
     }
+    let generation = match ctx.live.generation() {
+        Some(g) => g,
+        // Dropped after the iqs: wait for the next connection as a new send would.
+        None => {
+            wait_connected(&ctx.live, ctx.config.connect_wait).await?;
+            ctx.live.generation().ok_or(SendError::NotConnected)?
+        }
+    };
     ask_signal(&ctx.signal, |reply| {
         SignalMsg::Encrypt(Box::new(EncryptJob {
             id,
@@ -115,5 +126,6 @@ pub(crate) async fn prepare(
             reply,
         }))
     })
-    .await
+    .await?;
+    Ok(generation)
 }

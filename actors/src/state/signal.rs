@@ -190,7 +190,7 @@ impl SignalState {
             devices,
         } = encrypted;
         let hook = move || {
-            let result = live.send(stanza).map_err(|_| SendError::NotConnected);
+            let result = live.send(stanza).map_err(|_| SendError::NotWritten);
             if result.is_ok() {
                 counters.message_out();
                 tracing::debug!(parent: &span, %id, devices, "message written");
