@@ -6,6 +6,7 @@
 //! for tests of the actor tree without sockets.
 
 mod memory;
+mod release;
 pub mod tls;
 mod ws;
 

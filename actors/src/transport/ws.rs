@@ -12,6 +12,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
+use super::release::Release;
 use super::{BoxFuture, Connection, FrameSink, FrameSource, Transport, TransportError};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -94,7 +95,7 @@ impl Transport for WsTransport {
             .map_err(|e| TransportError::Connect(e.to_string()))?;
             let (sink, stream) = ws.split();
             let sink: Box<dyn FrameSink> = Box::new(WsSink(sink));
-            let source: Box<dyn FrameSource> = Box::new(WsSource(stream));
+            let source: Box<dyn FrameSource> = Box::new(WsSource(stream, Release::default()));
             Ok((sink, source))
         })
     }
@@ -102,7 +103,8 @@ impl Transport for WsTransport {
 
 /// Initial read buffer. tungstenite zero-fills the whole buffer on its first read, so its
 /// default of 128 KiB stays resident in every idle connection; WhatsApp frames are mostly
-/// well under 4 KiB, and a larger one makes the codec reserve exactly what it needs.
+/// well under 4 KiB, and a larger one makes the codec reserve what it needs, given back
+/// afterwards (`release.rs`).
 pub(crate) const READ_BUFFER: usize = 4 * 1024;
 
 /// The WebSocket settings: a small read buffer that grows on demand, and eager writes (the
@@ -132,7 +134,7 @@ impl FrameSink for WsSink {
     }
 }
 
-struct WsSource(SplitStream<Ws>);
+struct WsSource(SplitStream<Ws>, Release);
 
 impl FrameSource for WsSource {
     fn recv(&mut self) -> BoxFuture<'_, Option<Result<Bytes, TransportError>>> {
@@ -140,7 +142,10 @@ impl FrameSource for WsSource {
             loop {
                 match self.0.next().await {
                     None => return None,
-                    Some(Ok(Message::Binary(data))) => return Some(Ok(data)),
+                    Some(Ok(Message::Binary(data))) => {
+                        self.1.observe(&data);
+                        return Some(Ok(data));
+                    }
                     Some(Ok(Message::Close(_))) => return None,
                     // Pings are answered by tungstenite itself; text frames are not part of the
                     // protocol and are skipped.
