@@ -10,6 +10,7 @@ pub mod conn;
 pub mod counters;
 pub mod directory;
 pub mod events;
+pub(crate) mod keygen;
 pub(crate) mod link;
 pub mod media;
 pub mod pairing;

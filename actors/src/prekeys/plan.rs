@@ -35,7 +35,7 @@ pub(crate) async fn mint(
     rng: &mut (impl rand_core::CryptoRngCore + Send),
 ) -> StoreResult<(Vec<PreKey>, Batch)> {
     let first = reserve(store, account, count).await?;
-    Ok(generate(first, count, rng))
+    Ok(crate::keygen::off_workers(rng, move |rng| generate(first, count, rng)).await)
 }
 
 /// One fresh key (for a retry receipt), minted like [`mint`]'s.

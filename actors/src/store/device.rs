@@ -102,7 +102,7 @@ impl Device {
             tracing::debug!(%account, "loaded stored device identity");
             return Ok((existing, false));
         }
-        let fresh = DeviceData::generate(rng);
+        let fresh = crate::keygen::off_workers(rng, DeviceData::generate).await;
         store.save_device(account, &fresh).await?;
         tracing::info!(%account, "created a new device identity");
         Ok((fresh, true))

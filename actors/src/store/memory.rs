@@ -1,18 +1,16 @@
 //! A store that keeps everything in memory, for tests and short-lived clients.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use futures::future::{self, BoxFuture};
 
+use super::memory_tables::{Stamped, Tables};
 use super::{
     counter, AccountId, Batch, DeviceData, Entry, Namespace, Store, StoreError, StoreResult,
     WriteOp,
 };
-
-/// (table, key) → (value, unix seconds of the last write).
-type Tables = BTreeMap<(Namespace, Vec<u8>), (Vec<u8>, i64)>;
 
 #[derive(Default)]
 struct Account {
@@ -22,8 +20,8 @@ struct Account {
 
 /// What one write replaced, so a failed batch can be put back exactly.
 enum Undo {
-    Entry((Namespace, Vec<u8>), Option<(Vec<u8>, i64)>),
-    Table(Tables),
+    Entry((Namespace, Vec<u8>), Option<Stamped>),
+    Table(Namespace, Vec<(Vec<u8>, Stamped)>),
     Device(Option<Box<DeviceData>>),
 }
 
@@ -35,43 +33,38 @@ impl Account {
     fn apply(&mut self, op: WriteOp, now: i64) -> StoreResult<Undo> {
         Ok(match op {
             WriteOp::Put { ns, key, value } => {
-                let slot = (ns, key);
-                let old = self.tables.insert(slot.clone(), (value, now));
-                Undo::Entry(slot, old)
+                let old = self.tables.insert(ns, key.clone(), value, now);
+                Undo::Entry((ns, key), old)
             }
             WriteOp::InsertNew { ns, key, value } => {
-                let slot = (ns, key);
-                if self.tables.contains_key(&slot) {
-                    return Err(StoreError::KeyExists { ns, key: slot.1 });
+                if self.tables.contains(ns, &key) {
+                    return Err(StoreError::KeyExists { ns, key });
                 }
-                self.tables.insert(slot.clone(), (value, now));
-                Undo::Entry(slot, None)
+                self.tables.insert(ns, key.clone(), value, now);
+                Undo::Entry((ns, key), None)
             }
             WriteOp::Delete { ns, key } => {
-                let slot = (ns, key);
-                let old = self.tables.remove(&slot);
-                Undo::Entry(slot, old)
+                let old = self.tables.remove(ns, &key);
+                Undo::Entry((ns, key), old)
             }
-            WriteOp::Clear { ns } => {
-                let (gone, kept): (Tables, Tables) = std::mem::take(&mut self.tables)
-                    .into_iter()
-                    .partition(|((n, _), _)| *n == ns);
-                self.tables = kept;
-                Undo::Table(gone)
-            }
+            WriteOp::Clear { ns } => Undo::Table(ns, self.tables.take_ns(ns)),
             WriteOp::SaveDevice(device) => Undo::Device(self.device.replace(*device).map(Box::new)),
         })
     }
 
     fn undo(&mut self, undo: Undo) {
         match undo {
-            Undo::Entry(slot, Some(old)) => {
-                self.tables.insert(slot, old);
+            Undo::Entry((ns, key), Some((value, time))) => {
+                self.tables.insert(ns, key, value, time);
             }
-            Undo::Entry(slot, None) => {
-                self.tables.remove(&slot);
+            Undo::Entry((ns, key), None) => {
+                self.tables.remove(ns, &key);
             }
-            Undo::Table(entries) => self.tables.extend(entries),
+            Undo::Table(ns, entries) => {
+                for (key, (value, time)) in entries {
+                    self.tables.insert(ns, key, value, time);
+                }
+            }
             Undo::Device(old) => self.device = old.map(|d| *d),
         }
     }
@@ -169,8 +162,8 @@ impl Store for MemoryStore {
     ) -> BoxFuture<'a, StoreResult<Option<Vec<u8>>>> {
         Self::ready(Ok(self.with(|m| {
             m.get(account)
-                .and_then(|a| a.tables.get(&(ns, key.to_vec())))
-                .map(|(v, _)| v.clone())
+                .and_then(|a| a.tables.get(ns, key))
+                .map(|(v, _)| v)
         })))
     }
 
@@ -182,10 +175,12 @@ impl Store for MemoryStore {
         value: &'a [u8],
     ) -> BoxFuture<'a, StoreResult<()>> {
         self.with(|m| {
-            m.entry(account.clone())
-                .or_default()
-                .tables
-                .insert((ns, key.to_vec()), (value.to_vec(), now()))
+            m.entry(account.clone()).or_default().tables.insert(
+                ns,
+                key.to_vec(),
+                value.to_vec(),
+                now(),
+            )
         });
         Self::ready(Ok(()))
     }
@@ -199,12 +194,11 @@ impl Store for MemoryStore {
     ) -> BoxFuture<'a, StoreResult<bool>> {
         let inserted = self.with(|m| {
             let tables = &mut m.entry(account.clone()).or_default().tables;
-            match tables.entry((ns, key.to_vec())) {
-                std::collections::btree_map::Entry::Occupied(_) => false,
-                std::collections::btree_map::Entry::Vacant(slot) => {
-                    slot.insert((value.to_vec(), now()));
-                    true
-                }
+            if tables.contains(ns, key) {
+                false
+            } else {
+                tables.insert(ns, key.to_vec(), value.to_vec(), now());
+                true
             }
         });
         Self::ready(Ok(inserted))
@@ -218,7 +212,7 @@ impl Store for MemoryStore {
     ) -> BoxFuture<'a, StoreResult<bool>> {
         let existed = self.with(|m| {
             m.get_mut(account)
-                .and_then(|a| a.tables.remove(&(ns, key.to_vec())))
+                .and_then(|a| a.tables.remove(ns, key))
                 .is_some()
         });
         Self::ready(Ok(existed))
@@ -232,13 +226,7 @@ impl Store for MemoryStore {
     ) -> BoxFuture<'a, StoreResult<Vec<Entry>>> {
         let entries = self.with(|m| {
             m.get(account)
-                .map(|a| {
-                    a.tables
-                        .range((ns, prefix.to_vec())..)
-                        .take_while(|((n, k), _)| *n == ns && k.starts_with(prefix))
-                        .map(|((_, k), (v, _))| (k.clone(), v.clone()))
-                        .collect()
-                })
+                .map(|a| a.tables.scan(ns, prefix))
                 .unwrap_or_default()
         });
         Self::ready(Ok(entries))
@@ -267,10 +255,9 @@ impl Store for MemoryStore {
     ) -> BoxFuture<'a, StoreResult<u32>> {
         let first = self.with(|m| {
             let tables = &mut m.entry(account.clone()).or_default().tables;
-            let slot = (ns, key.to_vec());
-            let (first, next) =
-                counter::reserve(tables.get(&slot).map(|(v, _)| v.as_slice()), count, max);
-            tables.insert(slot, (next.to_vec(), now()));
+            let current = tables.get(ns, key).map(|(v, _)| v);
+            let (first, next) = counter::reserve(current.as_deref(), count, max);
+            tables.insert(ns, key.to_vec(), next.to_vec(), now());
             first
         });
         Self::ready(Ok(first))
@@ -287,10 +274,7 @@ impl Store for MemoryStore {
             let Some(acc) = m.get_mut(account) else {
                 return 0;
             };
-            let len = acc.tables.len();
-            acc.tables
-                .retain(|(n, _), (_, written)| *n != ns || *written >= cutoff);
-            (len - acc.tables.len()) as u64
+            acc.tables.prune(ns, cutoff)
         });
         Self::ready(Ok(removed))
     }

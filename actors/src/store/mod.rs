@@ -17,7 +17,9 @@ mod counter;
 mod device;
 mod error;
 mod memory;
+mod memory_tables;
 mod namespace;
+mod packed;
 mod retention;
 mod sqlite;
 

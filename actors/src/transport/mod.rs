@@ -6,6 +6,8 @@
 //! for tests of the actor tree without sockets.
 
 mod memory;
+mod release;
+pub mod tls;
 mod ws;
 
 use std::future::Future;
@@ -14,6 +16,7 @@ use std::pin::Pin;
 use bytes::Bytes;
 
 pub use memory::{MemoryListener, MemoryPeer, MemoryTransport};
+pub use tls::shared_client_config;
 pub use ws::WsTransport;
 
 /// A boxed, sendable future, the return type of the object-safe transport traits.

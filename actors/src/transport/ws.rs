@@ -8,9 +8,11 @@ use futures::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
+use super::release::Release;
 use super::{BoxFuture, Connection, FrameSink, FrameSource, Transport, TransportError};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -23,7 +25,8 @@ pub(crate) const DEFAULT_ORIGIN: &str = "https://web.whatsapp.com";
 #[derive(Clone)]
 pub struct WsTransport {
     origin: String,
-    tls: Arc<rustls::ClientConfig>,
+    /// A caller's own configuration; `None` uses the shared one.
+    tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl std::fmt::Debug for WsTransport {
@@ -35,26 +38,19 @@ impl std::fmt::Debug for WsTransport {
 }
 
 impl WsTransport {
-    /// A transport with the WhatsApp Web origin and Mozilla's webpki root certificates, TLS by
-    /// rustls with the ring provider.
+    /// A transport with the WhatsApp Web origin and the process-wide TLS configuration
+    /// ([`shared_client_config`](super::tls::shared_client_config)), built on the first
+    /// `wss://` connection.
     pub fn new() -> Result<Self, TransportError> {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| TransportError::Connect(format!("tls setup: {e}")))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
         Ok(Self {
             origin: DEFAULT_ORIGIN.to_string(),
-            tls: Arc::new(tls),
+            tls: None,
         })
     }
 
     /// Uses a caller-built rustls configuration (custom roots, proxies' CAs).
     pub fn with_tls_config(mut self, tls: Arc<rustls::ClientConfig>) -> Self {
-        self.tls = tls;
+        self.tls = Some(tls);
         self
     }
 
@@ -81,13 +77,17 @@ impl Transport for WsTransport {
                 })?;
             request.headers_mut().insert("Origin", origin);
             let connector = if url.starts_with("wss://") {
-                Connector::Rustls(self.tls.clone())
+                let tls = match &self.tls {
+                    Some(own) => own.clone(),
+                    None => super::tls::shared_client_config()?,
+                };
+                Connector::Rustls(tls)
             } else {
                 Connector::Plain
             };
             let (ws, _response) = tokio_tungstenite::connect_async_tls_with_config(
                 request,
-                None,
+                Some(ws_config()),
                 true,
                 Some(connector),
             )
@@ -95,10 +95,24 @@ impl Transport for WsTransport {
             .map_err(|e| TransportError::Connect(e.to_string()))?;
             let (sink, stream) = ws.split();
             let sink: Box<dyn FrameSink> = Box::new(WsSink(sink));
-            let source: Box<dyn FrameSource> = Box::new(WsSource(stream));
+            let source: Box<dyn FrameSource> = Box::new(WsSource(stream, Release::default()));
             Ok((sink, source))
         })
     }
+}
+
+/// Initial read buffer. tungstenite zero-fills the whole buffer on its first read, so its
+/// default of 128 KiB stays resident in every idle connection; WhatsApp frames are mostly
+/// well under 4 KiB, and a larger one makes the codec reserve what it needs, given back
+/// afterwards (`release.rs`).
+pub(crate) const READ_BUFFER: usize = 4 * 1024;
+
+/// The WebSocket settings: a small read buffer that grows on demand, and eager writes (the
+/// Noise layer already sends whole frames, so batching in tungstenite only holds memory).
+pub(crate) fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
 }
 
 struct WsSink(SplitSink<Ws, Message>);
@@ -120,7 +134,7 @@ impl FrameSink for WsSink {
     }
 }
 
-struct WsSource(SplitStream<Ws>);
+struct WsSource(SplitStream<Ws>, Release);
 
 impl FrameSource for WsSource {
     fn recv(&mut self) -> BoxFuture<'_, Option<Result<Bytes, TransportError>>> {
@@ -128,7 +142,10 @@ impl FrameSource for WsSource {
             loop {
                 match self.0.next().await {
                     None => return None,
-                    Some(Ok(Message::Binary(data))) => return Some(Ok(data)),
+                    Some(Ok(Message::Binary(data))) => {
+                        self.1.observe(&data);
+                        return Some(Ok(data));
+                    }
                     Some(Ok(Message::Close(_))) => return None,
                     // Pings are answered by tungstenite itself; text frames are not part of the
                     // protocol and are skipped.
