@@ -7,11 +7,12 @@
 //! WhatsApp and Signal protobufs).
 
 pub use wa_actors_core::{
-    broadcaster, client, conn, counters, directory, events, media, pairing, prekeys, send, store,
-    supervision, transport, wire,
+    bot, broadcaster, client, conn, counters, directory, events, media, pairing, prekeys, send,
+    store, supervision, transport, wire,
 };
 pub use wa_actors_core::{Client, ClientBuilder, ClientConfig, ClientError, IqError};
 
+pub use wa_actors_core::bot::{Bot, BotBuilder, BotError, HandlerError, MessageContext};
 pub use wa_actors_core::broadcaster::{BroadcasterHandle, EventStream, StreamItem};
 pub use wa_actors_core::client::{AccountState, ClientStatus, ConnectionState, StopReason};
 pub use wa_actors_core::events::{Event, EventFilter, EventHandler, EventKind};

@@ -1,7 +1,5 @@
-//! The HTTP client of media transfers: reqwest on the same rustls (ring provider, webpki
-//! roots) configuration as the WebSocket, so no second TLS stack or crypto provider is linked.
-
-use std::sync::Arc;
+//! The HTTP client of media transfers: reqwest on the WebSocket's own process-wide rustls
+//! configuration (`transport::tls`), so no second TLS stack, provider or root store exists.
 
 use reqwest::header::{HeaderMap, HeaderValue, ORIGIN, REFERER, USER_AGENT};
 
@@ -13,14 +11,10 @@ use super::error::MediaError;
 pub(crate) const WEB_ORIGIN: &str = "https://web.whatsapp.com";
 
 pub(crate) fn build_client(config: &MediaConfig) -> Result<reqwest::Client, MediaError> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| MediaError::Setup(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    // The process-wide config: a shallow copy shares its root store and verifier.
+    let tls: rustls::ClientConfig = (*crate::transport::tls::shared_client_config()
+        .map_err(|e| MediaError::Setup(e.to_string()))?)
+    .clone();
     let mut headers = HeaderMap::new();
     headers.insert(ORIGIN, HeaderValue::from_static(WEB_ORIGIN));
     headers.insert(
