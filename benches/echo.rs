@@ -6,15 +6,14 @@
 //! echo. The figure is messages per second through both directions, the testkit's own
 //! encryption and decryption on the same two cores included.
 
-use std::sync::Arc;
+mod common;
+
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use wa_actors::bot::Bot;
 use wa_actors::prekeys::PreKeyConfig;
 use wa_actors::protocol::binary::Jid;
-use wa_actors::store::{AccountId, MemoryStore, SqliteStore, Store};
-use wa_actors::testing::{provision_device, Provisioned};
 use wa_testkit::{Contact, FakeServer};
 
 const WAIT: Duration = Duration::from_secs(120);
@@ -32,26 +31,7 @@ struct Rig {
 async fn rig(sqlite: bool) -> Rig {
     let dir = tempfile::tempdir().expect("tempdir");
     let server = FakeServer::start().await.expect("server");
-    let store: Arc<dyn Store> = if sqlite {
-        Arc::new(
-            SqliteStore::open(dir.path().join("bench.sqlite"))
-                .await
-                .expect("sqlite"),
-        )
-    } else {
-        Arc::new(MemoryStore::new())
-    };
-    let me = provision_device(&*store, &AccountId::new("default"), |noise, paired_as| {
-        let given = server.provision(*noise, paired_as);
-        Provisioned {
-            jid: given.jid,
-            lid: given.lid,
-        }
-    })
-    .await
-    .expect("provisioned")
-    .jid
-    .expect("paired");
+    let (store, me) = common::provisioned_store(&server, &dir, sqlite).await;
     let bot = Bot::builder()
         .store(store)
         .client(|b| {

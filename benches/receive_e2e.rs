@@ -4,7 +4,8 @@
 //! the `Message` events. The figure is messages per second through the whole pipeline,
 //! including the testkit's own encryption on the same machine (so it understates the client).
 
-use std::sync::Arc;
+mod common;
+
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -12,8 +13,6 @@ use wa_actors::broadcaster::{EventStream, StreamItem};
 use wa_actors::events::{Event, EventFilter, EventKind};
 use wa_actors::prekeys::PreKeyConfig;
 use wa_actors::protocol::binary::Jid;
-use wa_actors::store::{AccountId, MemoryStore, SqliteStore, Store};
-use wa_actors::testing::{provision_device, Provisioned};
 use wa_actors::Client;
 use wa_testkit::{Contact, FakeServer, Group};
 
@@ -30,26 +29,7 @@ struct Rig {
 async fn rig(sqlite: bool) -> Rig {
     let dir = tempfile::tempdir().expect("tempdir");
     let server = FakeServer::start().await.expect("server");
-    let store: Arc<dyn Store> = if sqlite {
-        Arc::new(
-            SqliteStore::open(dir.path().join("bench.sqlite"))
-                .await
-                .expect("sqlite"),
-        )
-    } else {
-        Arc::new(MemoryStore::new())
-    };
-    let me = provision_device(&*store, &AccountId::new("default"), |noise, paired_as| {
-        let given = server.provision(*noise, paired_as);
-        Provisioned {
-            jid: given.jid,
-            lid: given.lid,
-        }
-    })
-    .await
-    .expect("provisioned")
-    .jid
-    .expect("paired");
+    let (store, me) = common::provisioned_store(&server, &dir, sqlite).await;
     let client = Client::builder()
         .url(server.url())
         .trust_root(server.trust_root())
