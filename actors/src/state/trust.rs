@@ -38,6 +38,12 @@ pub(crate) async fn check_trust(
     now: DateTime<Utc>,
 ) -> Result<Trust, StoreError> {
     let mut trust = Trust::default();
+    // Only a `pkmsg` can bring a new identity: a `msg` decrypts on a session whose identity
+    // was stored when it was made, so the hot path pays no extra read.
+    let new_session = stanza.encs.iter().any(|e| e.enc_type == EncType::PreKey);
+    if !new_session {
+        return Ok(trust);
+    }
     let stored = store
         .get(account, Namespace::IDENTITIES, address.as_bytes())
         .await?;
@@ -53,8 +59,7 @@ pub(crate) async fn check_trust(
     }
 
     let identity = stanza.source.encryption_identity();
-    let new_session = stanza.encs.iter().any(|e| e.enc_type == EncType::PreKey);
-    if !new_session || identity.device == 0 {
+    if identity.device == 0 {
         return Ok(trust);
     }
     let primary_address = signal_address(&identity.clone().with_device(0));
