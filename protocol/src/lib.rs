@@ -20,3 +20,4 @@ pub mod send;
 pub mod signal;
 pub mod stanza;
 pub mod usync;
+pub mod websocket;

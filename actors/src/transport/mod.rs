@@ -1,12 +1,11 @@
 //! How the client reaches the server: a [`Transport`] opens a connection and hands back a
 //! [`FrameSink`] and a [`FrameSource`] of WebSocket binary messages.
 //!
-//! The default is [`WsTransport`] (tokio-tungstenite; `wss://` through rustls with the ring
-//! provider, plain `ws://` for a local test server). [`MemoryTransport`] is an in-process duplex
+//! The default is [`WsTransport`] (our own RFC 6455 client framing over tokio; `wss://` through
+//! rustls with the ring provider, plain `ws://` for a local test server). [`MemoryTransport`] is an in-process duplex
 //! for tests of the actor tree without sockets.
 
 mod memory;
-mod release;
 pub mod tls;
 mod ws;
 
