@@ -178,7 +178,9 @@ impl Actor for Broadcaster {
                 filter,
                 reply,
             } => {
-                let id = state.subscribe(&myself, sink, filter).await?;
+                // Boxed: spawning a handler actor is a large future, and the actor's loop
+                // future, sized for its largest handler, lives as long as the session.
+                let id = Box::pin(state.subscribe(&myself, sink, filter)).await?;
                 if let Some(reply) = reply {
                     // The caller may have given up waiting; the subscription stands.
                     let _ = reply.send(id);

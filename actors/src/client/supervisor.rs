@@ -228,7 +228,9 @@ impl Actor for ClientSup {
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
         match msg {
-            ClientSupMsg::Conn(report) => state.on_conn_report(&myself, report).await,
+            // The long arms are boxed: the actor's loop future is sized for its largest
+            // handler and stays allocated in every idle session.
+            ClientSupMsg::Conn(report) => Box::pin(state.on_conn_report(&myself, report)).await,
             ClientSupMsg::State(StateReport::SignalRestarted) => {
                 // Whatever it was handling was not acked: a new connection gets it again.
                 if state.conn.is_some() {
@@ -237,12 +239,12 @@ impl Actor for ClientSup {
                     state.schedule_reconnect(&myself, false, "state actor restarted");
                 }
             }
-            ClientSupMsg::Api(api) => state.on_api(&myself, api).await,
+            ClientSupMsg::Api(api) => Box::pin(state.on_api(&myself, api)).await,
             ClientSupMsg::Reconnect { generation } => {
                 let wanted = matches!(state.connection, ConnectionState::WaitingToReconnect);
                 if generation == state.generation && wanted && state.conn.is_none() {
                     state.timer = None;
-                    state.start_connection(&myself).await;
+                    Box::pin(state.start_connection(&myself)).await;
                 }
             }
         }
@@ -269,12 +271,12 @@ impl Actor for ClientSup {
         if id == state.broadcaster.actor().get_id() {
             // Permanent child: back at once, on the same registry, so no subscriber is lost.
             tracing::error!(parent: &state.span, %reason, "broadcaster exited; restarting it");
-            state.respawn_broadcaster(&myself).await?;
+            Box::pin(state.respawn_broadcaster(&myself)).await?;
         } else if state.state_sup.as_ref().is_some_and(|s| s.get_id() == id) {
             // Its Signal actor melted down; start over from the store, and renew the
             // connection so nothing un-acked is stranded.
             tracing::error!(parent: &state.span, %reason, "state supervisor exited; restarting it");
-            state.spawn_state(&myself).await?;
+            Box::pin(state.spawn_state(&myself)).await?;
             if state.conn.is_some() {
                 state.stop_connection();
                 state.schedule_reconnect(&myself, true, "state supervisor restarted");
@@ -286,11 +288,11 @@ impl Actor for ClientSup {
         {
             // Its pending sends are lost (their callers see `Stopped`); new ones work again.
             tracing::error!(parent: &state.span, %reason, "outbox exited; restarting it");
-            state.spawn_outbox(&myself).await?;
+            Box::pin(state.spawn_outbox(&myself)).await?;
         } else if state.conn.as_ref().is_some_and(|c| c.get_id() == id) {
             // ConnSup itself died without reporting (a bug or a panic): a loss.
             let down = crate::conn::ConnDown::Lost(format!("connection supervisor {reason}"));
-            state.on_down(&myself, down).await;
+            Box::pin(state.on_down(&myself, down)).await;
         }
         // Anything else is an old ConnSup we stopped ourselves, or a closure subscriber.
         Ok(())

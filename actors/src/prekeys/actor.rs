@@ -113,15 +113,16 @@ impl Actor for PreKeys {
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
         // Each request runs to its end before the next one starts, so two refills never
-        // draw the same ids.
+        // draw the same ids. Boxed: the actor's loop future would otherwise be sized for the
+        // upload and held by every idle session.
         let result = match msg {
-            PreKeysMsg::Check => state.check().await,
+            PreKeysMsg::Check => Box::pin(state.check()).await,
             PreKeysMsg::Stanza(Inbound { node, ticket }) => {
                 // Nothing else needs this stanza's place, and the upload below waits on the
                 // connection: give the place back first.
                 drop(ticket);
                 match wa_protocol::stanza::prekeys::low_count_notification(&node) {
-                    Some(n) => state.top_up(n).await,
+                    Some(n) => Box::pin(state.top_up(n)).await,
                     None => Ok(()),
                 }
             }

@@ -311,32 +311,39 @@ impl Actor for Signal {
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
         // The ticket is held until the stanza is done: a slow Signal actor slows the socket.
+        // Every arm is boxed: the actor's loop future is sized for its largest handler and
+        // stays allocated in every idle session (`many_accounts`); one allocation per stanza
+        // is nothing beside a decrypt and a commit.
         let (node, _ticket) = match msg {
             SignalMsg::Stanza(Inbound { node, ticket }) => (node, ticket),
             SignalMsg::MissingSessions(devices, reply) => {
-                let r =
-                    missing_sessions(&*state.args.store, &state.args.account_id, &devices).await;
+                let r = Box::pin(missing_sessions(
+                    &*state.args.store,
+                    &state.args.account_id,
+                    &devices,
+                ))
+                .await;
                 let _ = reply.send(r);
                 return Ok(());
             }
             SignalMsg::Encrypt(job) => {
-                state.on_encrypt(*job).await;
+                Box::pin(state.on_encrypt(*job)).await;
                 return Ok(());
             }
         };
         if node.tag == "receipt" {
-            state.on_retry_receipt(&node).await;
+            Box::pin(state.on_retry_receipt(&node)).await;
             return Ok(());
         }
         if node.tag == "notification" {
             return match Notification::parse(&node) {
-                Ok(n) => state.on_identity_changed(n.from).await,
+                Ok(n) => Box::pin(state.on_identity_changed(n.from)).await,
                 Err(e) => {
                     tracing::debug!(parent: &state.args.span, error = %e, "unreadable notification");
                     Ok(())
                 }
             };
         }
-        state.on_message(node).await
+        Box::pin(state.on_message(node)).await
     }
 }
