@@ -73,6 +73,9 @@ pub(crate) fn handle(
     if is_privacy_get(node) {
         return Some(crate::account::privacy(&id));
     }
+    if is(node, "xmlns", wa_protocol::appstate::SYNC_XMLNS) {
+        return Some(crate::app_state::sync_iq(shared, device, &id, node));
+    }
     if is(node, "xmlns", "usync") {
         return Some(crate::directory::usync(shared, &id, node));
     }
