@@ -277,6 +277,15 @@ async fn initial_sync_by_snapshot_then_live_changes_both_ways_and_a_resume() {
         )
         .await;
 
+    events2
+        .wait_for(
+            "our mute on the second device",
+            |e| matches!(e, Event::MuteUpdate(m) if m.jid == chat && !m.from_full_sync),
+        )
+        .await;
+    // The request log is per account: stop the second device so only the restart is seen.
+    client2.stop().await;
+
     // A restart resumes from the stored versions: no snapshot is asked for again.
     let before = h.server.app_state_requests(&me).len();
     h.client.stop().await;
@@ -321,7 +330,6 @@ async fn initial_sync_by_snapshot_then_live_changes_both_ways_and_a_resume() {
         "nothing is applied twice"
     );
     again.stop().await;
-    client2.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -370,4 +378,45 @@ async fn a_corrupted_snapshot_is_refetched_and_ends_verified() {
         c.app_state_verify_failures >= 1 && c.app_state_recoveries >= 1,
         "{c:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_on_a_stale_version_is_refetched_reapplied_and_sent_once_more() {
+    let (h, me) = ready_with(|b| b).await;
+    seed(&h, &me);
+    h.server.app_state_share_keys(&me).unwrap();
+    expect_initial(&h.events).await;
+    // The phone changes regular_low without telling us: our upload is built one version behind.
+    let behind = h.server.app_state_version(&me, "regular_low");
+    h.server
+        .app_state_set_unannounced(
+            &me,
+            "regular_low",
+            &["pin_v1", GROUP],
+            value(|v| v.pin_action = Some(wa::PinAction { pinned: Some(true) })),
+        )
+        .unwrap();
+    let chat: Jid = ARCHIVED.parse().unwrap();
+    h.client
+        .pin_chat(&chat, true)
+        .await
+        .expect("sent after the conflict");
+    let group: Jid = GROUP.parse().unwrap();
+    h.events
+        .wait_for(
+            "the phone's change, fetched on the conflict",
+            |e| matches!(e, Event::PinUpdate(p) if p.jid == group && !p.from_full_sync),
+        )
+        .await;
+    let got = h.server.app_state_received(&me);
+    assert_eq!(got.len(), 1, "exactly one upload was applied: {got:?}");
+    assert_eq!(got[0].index, ["pin_v1", ARCHIVED]);
+    assert_eq!(h.server.app_state_version(&me, "regular_low"), behind + 2);
+    let stale = h
+        .server
+        .app_state_requests(&me)
+        .iter()
+        .filter(|(c, v, snap)| c == "regular_low" && *v == behind && !snap)
+        .count();
+    assert!(stale >= 1, "the first upload was built on version {behind}");
 }

@@ -2,29 +2,29 @@
 //! five collections with real contents, the sync iq answered with snapshots (through the
 //! media host, when one runs) and patches whose MACs and LTHash are right, our clients'
 //! patches verified, applied and announced to the account's other devices, and a corrupted
-//! MAC on request. Every patch and snapshot is built with `wa_protocol::appstate`.
+//! MAC on request. Every patch and snapshot is built with `wa_protocol::appstate`. The sync
+//! iq itself is answered in [`sync`].
+
+mod sync;
+
+pub(crate) use sync::sync_iq;
 
 use std::collections::{BTreeMap, HashMap};
 
-use prost::Message as _;
 use wa_protobuf::wa;
-use wa_protocol::appstate::iq::{parse_sync_request, sync_result, CollectionResult};
 use wa_protocol::appstate::{
-    decode_patch, encode_patch, encode_snapshot, is_collection, CollectionState, ExpandedKeys,
-    Operation, OutgoingMutation,
+    decode_patch, encode_patch, is_collection, CollectionState, ExpandedKeys, Operation,
+    OutgoingMutation,
 };
 use wa_protocol::binary::{Jid, Node};
-use wa_protocol::media::MediaType;
-use wa_protocol::stanza::iq::server_error_reply;
 
 use crate::envelope::{enc_node, padded};
 use crate::error::TestkitError;
-use crate::handlers::result;
 use crate::server::{random_id, unix_now, FakeServer};
-use crate::state::{DeviceKey, Shared, State};
+use crate::state::{DeviceKey, State};
 
 /// Patches per sync answer; more set `has_more_patches`, so clients must loop.
-const PAGE: usize = 8;
+pub(crate) const PAGE: usize = 8;
 
 /// A one-shot corruption of the next sync answer for an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,17 +37,17 @@ pub enum AppStateCorruption {
 }
 
 #[derive(Debug, Default)]
-struct ServerCollection {
-    state: CollectionState,
+pub(crate) struct ServerCollection {
+    pub(crate) state: CollectionState,
     /// The live records by index MAC (what a snapshot holds).
-    records: BTreeMap<[u8; 32], wa::SyncdRecord>,
+    pub(crate) records: BTreeMap<[u8; 32], wa::SyncdRecord>,
     /// Every patch, oldest first, with its version set.
-    patches: Vec<wa::SyncdPatch>,
+    pub(crate) patches: Vec<wa::SyncdPatch>,
 }
 
 impl ServerCollection {
     /// Verifies `patch` (version set) against the collection, then applies it.
-    fn apply(
+    pub(crate) fn apply(
         &mut self,
         name: &str,
         patch: wa::SyncdPatch,
@@ -85,18 +85,18 @@ pub struct ReceivedMutation {
 
 #[derive(Debug)]
 pub(crate) struct PhoneAppState {
-    key_id: Vec<u8>,
-    key_data: [u8; 32],
-    keys: HashMap<Vec<u8>, ExpandedKeys>,
-    collections: HashMap<String, ServerCollection>,
-    corrupt: Option<AppStateCorruption>,
-    received: Vec<ReceivedMutation>,
-    requests: Vec<(String, u64, bool)>,
-    shared: bool,
+    pub(crate) key_id: Vec<u8>,
+    pub(crate) key_data: [u8; 32],
+    pub(crate) keys: HashMap<Vec<u8>, ExpandedKeys>,
+    pub(crate) collections: HashMap<String, ServerCollection>,
+    pub(crate) corrupt: Option<AppStateCorruption>,
+    pub(crate) received: Vec<ReceivedMutation>,
+    pub(crate) requests: Vec<(String, u64, bool)>,
+    pub(crate) shared: bool,
 }
 
 impl PhoneAppState {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let key_data: [u8; 32] = rand::random();
         let mut key_id = vec![0, 0, 0, 1];
         key_id.extend(rand::random::<[u8; 2]>());
@@ -115,7 +115,7 @@ impl PhoneAppState {
 
 /// Every account's phone app state, by phone number.
 #[derive(Debug, Default)]
-pub(crate) struct PhoneAppStates(HashMap<u64, PhoneAppState>);
+pub(crate) struct PhoneAppStates(pub(crate) HashMap<u64, PhoneAppState>);
 
 fn phone_of(account: &Jid) -> Result<u64, TestkitError> {
     account
@@ -154,7 +154,13 @@ fn companions(st: &State, phone: u64, except: Option<DeviceKey>) -> Vec<DeviceKe
 }
 
 /// Queues `<notification type="server_sync"><collection name version/></notification>`.
-fn announce(st: &mut State, phone: u64, collection: &str, version: u64, except: Option<DeviceKey>) {
+pub(crate) fn announce(
+    st: &mut State,
+    phone: u64,
+    collection: &str,
+    version: u64,
+    except: Option<DeviceKey>,
+) {
     for d in companions(st, phone, except) {
         let child = Node::build("collection")
             .attr("name", collection.to_owned())
@@ -183,6 +189,29 @@ impl FakeServer {
         index: &[&str],
         value: wa::SyncActionValue,
     ) -> Result<u64, TestkitError> {
+        self.app_state_change(account, collection, index, value, true)
+    }
+
+    /// [`FakeServer::app_state_set`] without the notification: our devices learn of it only
+    /// when they next fetch, or when an upload built on the older version is refused (409).
+    pub fn app_state_set_unannounced(
+        &self,
+        account: &Jid,
+        collection: &str,
+        index: &[&str],
+        value: wa::SyncActionValue,
+    ) -> Result<u64, TestkitError> {
+        self.app_state_change(account, collection, index, value, false)
+    }
+
+    fn app_state_change(
+        &self,
+        account: &Jid,
+        collection: &str,
+        index: &[&str],
+        value: wa::SyncActionValue,
+        notify: bool,
+    ) -> Result<u64, TestkitError> {
         if !is_collection(collection) {
             return Err(
                 wa_protocol::appstate::AppStateError::UnknownCollection(collection.into()).into(),
@@ -208,7 +237,7 @@ impl FakeServer {
             });
             coll.apply(collection, patch, keys)?;
             let version = coll.state.version;
-            if ps.shared {
+            if ps.shared && notify {
                 announce(&mut st, phone, collection, version, None);
             }
             version
@@ -324,162 +353,4 @@ impl FakeServer {
             .get(collection)
             .map_or(0, |c| c.state.version)
     }
-}
-
-fn snapshot_blob(
-    st: &State,
-    name: &str,
-    ps: &mut PhoneAppState,
-) -> Result<Option<Vec<u8>>, TestkitError> {
-    let Some(media) = st.media.clone() else {
-        return Ok(None);
-    };
-    let coll = &ps.collections[name];
-    let (mut snapshot, _) = encode_snapshot(
-        name,
-        coll.state.version,
-        &ps.key_id,
-        &ps.keys[&ps.key_id],
-        coll.records.values().cloned().collect(),
-    )?;
-    if ps.corrupt == Some(AppStateCorruption::SnapshotMac) {
-        ps.corrupt = None;
-        if let Some(m) = snapshot.mac.as_mut().and_then(|m| m.first_mut()) {
-            *m ^= 1;
-        }
-    }
-    let stored = media.store(MediaType::AppState, &snapshot.encode_to_vec());
-    let blob = wa::ExternalBlobReference {
-        media_key: Some(stored.info.media_key.as_bytes().to_vec()),
-        direct_path: Some(stored.direct_path),
-        handle: None,
-        file_size_bytes: Some(stored.info.file_length),
-        file_sha256: Some(stored.info.file_sha256.to_vec()),
-        file_enc_sha256: Some(stored.info.file_enc_sha256.to_vec()),
-    };
-    Ok(Some(blob.encode_to_vec()))
-}
-
-/// Answers a client's `w:sync:app:state` iq.
-pub(crate) fn sync_iq(shared: &Shared, device: Option<DeviceKey>, id: &str, node: &Node) -> Node {
-    let Some(device) = device else {
-        return server_error_reply(id, 401, "not-authorized");
-    };
-    let requests = match parse_sync_request(node) {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::debug!(error = %e, "refused sync iq");
-            return server_error_reply(id, 400, "bad-request");
-        }
-    };
-    let phone = device.0;
-    let mut st = shared.state();
-    let mut results = Vec::new();
-    let mut announcements = Vec::new();
-    for req in requests {
-        let mut ps = st
-            .app_states
-            .0
-            .remove(&phone)
-            .unwrap_or_else(PhoneAppState::new);
-        ps.requests
-            .push((req.name.clone(), req.version, req.return_snapshot));
-        let name = req.name.clone();
-        ps.collections.entry(name.clone()).or_default();
-        let r = answer(&st, &mut ps, req, &mut announcements);
-        st.app_states.0.insert(phone, ps);
-        match r {
-            Ok(r) => results.push(r),
-            Err(e) => {
-                tracing::debug!(error = %e, collection = %name, "refused app-state patch");
-                results.push(CollectionResult {
-                    name,
-                    error_code: Some(400),
-                    ..Default::default()
-                });
-            }
-        }
-    }
-    for (name, version) in announcements {
-        announce(&mut st, phone, &name, version, Some(device));
-    }
-    drop(st);
-    shared.notify();
-    result(id, vec![sync_result(&results)])
-}
-
-fn answer(
-    st: &State,
-    ps: &mut PhoneAppState,
-    req: wa_protocol::appstate::iq::CollectionRequest,
-    announcements: &mut Vec<(String, u64)>,
-) -> Result<CollectionResult, TestkitError> {
-    let name = req.name.clone();
-    if !req.patches.is_empty() {
-        let coll = ps.collections.get_mut(&name).expect("made above");
-        if req.version != coll.state.version {
-            return Ok(CollectionResult {
-                name,
-                version: coll.state.version,
-                error_code: Some(409),
-                ..Default::default()
-            });
-        }
-        for bytes in &req.patches {
-            let mut patch = wa_protocol::appstate::decode::parse_patch(bytes)?;
-            patch.version = Some(wa::SyncdVersion {
-                version: Some(coll.state.version + 1),
-            });
-            let muts = coll.apply(&name, patch, &ps.keys)?;
-            ps.received
-                .extend(muts.into_iter().map(|m| ReceivedMutation {
-                    collection: name.clone(),
-                    index: m.index,
-                    value: m.value,
-                }));
-        }
-        announcements.push((name.clone(), coll.state.version));
-        return Ok(CollectionResult {
-            name,
-            version: coll.state.version,
-            ..Default::default()
-        });
-    }
-    let version = ps.collections[&name].state.version;
-    if req.return_snapshot && version > 0 {
-        if let Some(blob) = snapshot_blob(st, &name, ps)? {
-            return Ok(CollectionResult {
-                name,
-                version,
-                snapshot: Some(blob),
-                ..Default::default()
-            });
-        }
-    }
-    let from = if req.return_snapshot { 0 } else { req.version };
-    let coll = &ps.collections[&name];
-    let newer: Vec<&wa::SyncdPatch> = coll
-        .patches
-        .iter()
-        .filter(|p| p.version.as_ref().and_then(|v| v.version).unwrap_or(0) > from)
-        .collect();
-    let has_more = newer.len() > PAGE;
-    let mut patches: Vec<wa::SyncdPatch> = newer.into_iter().take(PAGE).cloned().collect();
-    if ps.corrupt == Some(AppStateCorruption::PatchMac) && !patches.is_empty() {
-        ps.corrupt = None;
-        if let Some(b) = patches[0].patch_mac.as_mut().and_then(|m| m.first_mut()) {
-            *b ^= 1;
-        }
-    }
-    let last = patches
-        .last()
-        .and_then(|p| p.version.as_ref().and_then(|v| v.version))
-        .unwrap_or(from);
-    Ok(CollectionResult {
-        name,
-        version: last,
-        has_more_patches: has_more,
-        patches: patches.iter().map(|p| p.encode_to_vec()).collect(),
-        ..Default::default()
-    })
 }
