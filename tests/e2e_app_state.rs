@@ -420,3 +420,45 @@ async fn an_upload_on_a_stale_version_is_refetched_reapplied_and_sent_once_more(
         .count();
     assert!(stale >= 1, "the first upload was built on version {behind}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_share_from_anyone_but_our_own_devices_is_ignored() {
+    let (h, me) = ready_with(|b| b).await;
+    seed(&h, &me);
+    let mallory = h.server.add_contact(15559990000);
+    let forged = wa::Message {
+        protocol_message: Some(Box::new(wa::ProtocolMessage {
+            r#type: Some(6),
+            app_state_sync_key_share: Some(wa::AppStateSyncKeyShare {
+                keys: vec![wa::AppStateSyncKey {
+                    key_id: Some(wa::AppStateSyncKeyId {
+                        key_id: Some(vec![0, 0, 0, 9]),
+                    }),
+                    key_data: Some(wa::AppStateSyncKeyData {
+                        key_data: Some(vec![7; 32]),
+                        fingerprint: None,
+                        timestamp: None,
+                    }),
+                }],
+            }),
+            ..Default::default()
+        })),
+        ..Default::default()
+    };
+    let id = mallory.send_message(&h.server, &me, &forged).unwrap();
+    h.server.wait_for_acks(1, WAIT).await.unwrap();
+    assert!(h.server.acked(&id));
+    let keys = h
+        .store
+        .scan_prefix(
+            &AccountId::new("default"),
+            wa_actors::store::Namespace::APP_STATE_KEYS,
+            b"",
+        )
+        .await
+        .unwrap();
+    assert!(keys.is_empty(), "a contact's key share was stored");
+    // The phone's own share still works afterwards.
+    h.server.app_state_share_keys(&me).unwrap();
+    expect_initial(&h.events).await;
+}
