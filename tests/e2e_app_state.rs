@@ -361,6 +361,19 @@ async fn a_corrupted_patch_is_refetched_and_ends_verified() {
     h.events
         .wait_for("later name", |e| matches!(e, Event::SelfPushNameUpdated(p) if p.new_name == "Alice Again" && p.old_name == "Alice Phone"))
         .await;
+    // Our own name change goes to the phone through app state too.
+    h.client.set_push_name("Alice Laptop").await.unwrap();
+    let got = h.server.app_state_received(&me);
+    assert!(
+        got.iter().any(|m| m.collection == "critical_block"
+            && m.index == ["setting_pushName"]
+            && m.value
+                .push_name_setting
+                .as_ref()
+                .and_then(|p| p.name.as_deref())
+                == Some("Alice Laptop")),
+        "{got:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -311,12 +311,18 @@ impl Client {
         Ok(())
     }
 
-    /// Changes our push name: stored with the device, announced with our presence, and
-    /// published as `Event::SelfPushNameUpdated` (`from_server: false`).
+    /// Changes our push name: stored with the device, announced with our presence,
+    /// published as `Event::SelfPushNameUpdated` (`from_server: false`), and, once app-state
+    /// keys are held, written to app state so our other devices learn it (a failure there is
+    /// logged; the local change stands).
     pub async fn set_push_name(&self, name: &str) -> Result<(), ClientError> {
-        let name = name.to_owned();
-        self.ask(|p| ApiMsg::SetPushName(name, p), API_TIMEOUT)
-            .await?
+        let owned = name.to_owned();
+        self.ask(|p| ApiMsg::SetPushName(owned, p), API_TIMEOUT)
+            .await??;
+        if let Err(e) = self.set_push_name_app_state(name).await {
+            tracing::debug!(error = %e, "push name not written to app state");
+        }
+        Ok(())
     }
 
     /// Asks for `jid`'s presence updates; they arrive as `Event::Presence`.
