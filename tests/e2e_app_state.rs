@@ -475,3 +475,53 @@ async fn a_key_share_from_anyone_but_our_own_devices_is_ignored() {
     h.server.app_state_share_keys(&me).unwrap();
     expect_initial(&h.events).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn patches_with_external_mutations_are_downloaded_and_verified() {
+    let (h, me) = ready_with(|b| b.media(media_config())).await;
+    let host = h.server.media_host().await.expect("media host");
+    h.server.app_state_share_keys(&me).unwrap();
+    // A first change reaches us by snapshot; the next comes as a patch whose mutations are
+    // an external blob.
+    h.server
+        .app_state_set(
+            &me,
+            "regular_low",
+            &["pin_v1", PINNED],
+            value(|v| v.pin_action = Some(wa::PinAction { pinned: Some(true) })),
+        )
+        .unwrap();
+    let pinned: Jid = PINNED.parse().unwrap();
+    h.events
+        .wait_for(
+            "pin by snapshot",
+            |e| matches!(e, Event::PinUpdate(p) if p.jid == pinned && p.from_full_sync),
+        )
+        .await;
+    h.server.app_state_external_patches(&me, true).unwrap();
+    let (_, downloads_before) = host.counts();
+    h.server
+        .app_state_set(
+            &me,
+            "regular_low",
+            &["archive", PINNED],
+            value(|v| {
+                v.archive_chat_action = Some(wa::ArchiveChatAction {
+                    archived: Some(true),
+                    message_range: None,
+                })
+            }),
+        )
+        .unwrap();
+    h.events
+        .wait_for(
+            "archive from an external blob",
+            |e| matches!(e, Event::ArchiveUpdate(a) if a.jid == pinned && !a.from_full_sync),
+        )
+        .await;
+    let (_, downloads_after) = host.counts();
+    assert!(
+        downloads_after > downloads_before,
+        "the mutations came from the media host"
+    );
+}

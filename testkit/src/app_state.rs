@@ -90,6 +90,8 @@ pub(crate) struct PhoneAppState {
     pub(crate) keys: HashMap<Vec<u8>, ExpandedKeys>,
     pub(crate) collections: HashMap<String, ServerCollection>,
     pub(crate) corrupt: Option<AppStateCorruption>,
+    /// Serve patches with their mutations in an external blob (needs the media host).
+    pub(crate) external: bool,
     pub(crate) received: Vec<ReceivedMutation>,
     pub(crate) requests: Vec<(String, u64, bool)>,
     pub(crate) shared: bool,
@@ -106,6 +108,7 @@ impl PhoneAppState {
             key_data,
             collections: HashMap::new(),
             corrupt: None,
+            external: false,
             received: Vec::new(),
             requests: Vec::new(),
             shared: false,
@@ -312,6 +315,14 @@ impl FakeServer {
         };
         self.shared.notify();
         Ok(n)
+    }
+
+    /// When `on` and a media host runs, patches sent to `account`'s devices carry their
+    /// mutations as an external blob (`externalMutations`), as large patches do.
+    pub fn app_state_external_patches(&self, account: &Jid, on: bool) -> Result<(), TestkitError> {
+        let phone = phone_of(account)?;
+        entry(&mut self.shared.state(), phone).external = on;
+        Ok(())
     }
 
     /// Corrupts the next sync answer to `account`'s devices once.

@@ -36,16 +36,22 @@ fn snapshot_blob(
             *m ^= 1;
         }
     }
-    let stored = media.store(MediaType::AppState, &snapshot.encode_to_vec());
-    let blob = wa::ExternalBlobReference {
+    Ok(Some(
+        blob_ref(&media, &snapshot.encode_to_vec()).encode_to_vec(),
+    ))
+}
+
+/// Stores `plain` on the media host as an app-state blob; its reference.
+fn blob_ref(media: &crate::media_host::MediaHost, plain: &[u8]) -> wa::ExternalBlobReference {
+    let stored = media.store(MediaType::AppState, plain);
+    wa::ExternalBlobReference {
         media_key: Some(stored.info.media_key.as_bytes().to_vec()),
         direct_path: Some(stored.direct_path),
         handle: None,
         file_size_bytes: Some(stored.info.file_length),
         file_sha256: Some(stored.info.file_sha256.to_vec()),
         file_enc_sha256: Some(stored.info.file_enc_sha256.to_vec()),
-    };
-    Ok(Some(blob.encode_to_vec()))
+    }
 }
 
 /// Answers a client's `w:sync:app:state` iq.
@@ -153,6 +159,14 @@ fn answer(
         .collect();
     let has_more = newer.len() > PAGE;
     let mut patches: Vec<wa::SyncdPatch> = newer.into_iter().take(PAGE).cloned().collect();
+    if let (true, Some(media)) = (ps.external, st.media.clone()) {
+        for p in &mut patches {
+            let mutations = wa::SyncdMutations {
+                mutations: std::mem::take(&mut p.mutations),
+            };
+            p.external_mutations = Some(blob_ref(&media, &mutations.encode_to_vec()));
+        }
+    }
     if ps.corrupt == Some(AppStateCorruption::PatchMac) && !patches.is_empty() {
         ps.corrupt = None;
         if let Some(b) = patches[0].patch_mac.as_mut().and_then(|m| m.first_mut()) {
