@@ -174,21 +174,17 @@ async fn expect_initial(events: &EventLog) {
         .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn initial_sync_by_snapshot_then_live_changes_both_ways_and_a_resume() {
-    let (h, me) = ready_with(|b| b.media(media_config())).await;
-    let _host = h.server.media_host().await.expect("media host");
-    seed(&h, &me);
-
-    // A second linked device of the same account, with its own store.
-    let dir2 = tempfile::tempdir().unwrap();
-    let store2: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(dir2.path().join("b.sqlite"))
+/// A second linked device of `me`'s account with its own store, connected, its prekeys on
+/// the server.
+async fn second_device(h: &Harness, me: &Jid) -> (Client, EventLog, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(dir.path().join("b.sqlite"))
             .await
             .unwrap(),
     );
     let second = me.clone().with_device(2);
-    provision_device(&*store2, &AccountId::new("default"), |noise, _| {
+    provision_device(&*store, &AccountId::new("default"), |noise, _| {
         let given = h.server.provision(*noise, Some(&second));
         Provisioned {
             jid: given.jid,
@@ -200,17 +196,40 @@ async fn initial_sync_by_snapshot_then_live_changes_both_ways_and_a_resume() {
     let builder = Client::builder()
         .url(h.server.url())
         .trust_root(h.server.trust_root())
-        .store(store2.clone())
+        .store(store)
         .prekeys(PREKEYS)
         .media(media_config());
-    let client2 = fast(builder).build().await.unwrap();
-    let events2 = EventLog::new();
-    subscribe(&client2, &events2).await;
-    client2.connect().await.unwrap();
+    let client = fast(builder).build().await.unwrap();
+    let events = EventLog::new();
+    subscribe(&client, &events).await;
+    client.connect().await.unwrap();
     h.server
         .wait_for_prekey_uploads(&second, 1, WAIT)
         .await
         .unwrap();
+    (client, events, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newly_linked_device_gets_the_keys_and_everything_right_after_pairing() {
+    let (h, me) = ready_with(|b| b).await;
+    seed(&h, &me);
+    h.server.set_app_state_share_after_pairing(true);
+    let (client2, events2, _dir) = second_device(&h, &me).await;
+    expect_initial(&events2).await;
+    // The first device was linked before and got nothing.
+    assert_eq!(h.events.count(|e| matches!(e, Event::ContactUpdate(_))), 0);
+    client2.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn initial_sync_by_snapshot_then_live_changes_both_ways_and_a_resume() {
+    let (h, me) = ready_with(|b| b.media(media_config())).await;
+    let _host = h.server.media_host().await.expect("media host");
+    seed(&h, &me);
+
+    // A second linked device of the same account, with its own store.
+    let (client2, events2, _dir2) = second_device(&h, &me).await;
 
     assert_eq!(h.server.app_state_share_keys(&me).unwrap(), 2);
     expect_initial(&h.events).await;

@@ -118,7 +118,11 @@ impl PhoneAppState {
 
 /// Every account's phone app state, by phone number.
 #[derive(Debug, Default)]
-pub(crate) struct PhoneAppStates(pub(crate) HashMap<u64, PhoneAppState>);
+pub(crate) struct PhoneAppStates {
+    pub(crate) phones: HashMap<u64, PhoneAppState>,
+    /// See [`FakeServer::set_app_state_share_after_pairing`].
+    pub(crate) share_after_pairing: bool,
+}
 
 fn phone_of(account: &Jid) -> Result<u64, TestkitError> {
     account
@@ -129,7 +133,7 @@ fn phone_of(account: &Jid) -> Result<u64, TestkitError> {
 
 fn entry(st: &mut State, phone: u64) -> &mut PhoneAppState {
     st.app_states
-        .0
+        .phones
         .entry(phone)
         .or_insert_with(PhoneAppState::new)
 }
@@ -178,6 +182,79 @@ pub(crate) fn announce(
             vec![child],
         );
         st.enqueue(d, node);
+    }
+}
+
+/// Sends the phone's key share to `devices` of account `phone`, starting sessions from their
+/// bundles where the phone has none.
+fn share_keys(st: &mut State, phone: u64, devices: &[DeviceKey]) -> Result<(), TestkitError> {
+    let ps = entry(st, phone);
+    ps.shared = true;
+    let message = wa::Message {
+        protocol_message: Some(Box::new(wa::ProtocolMessage {
+            r#type: Some(6),
+            app_state_sync_key_share: Some(wa::AppStateSyncKeyShare {
+                keys: vec![wa::AppStateSyncKey {
+                    key_id: Some(wa::AppStateSyncKeyId {
+                        key_id: Some(ps.key_id.clone()),
+                    }),
+                    key_data: Some(wa::AppStateSyncKeyData {
+                        key_data: Some(ps.key_data.to_vec()),
+                        fingerprint: None,
+                        timestamp: Some(unix_now() as i64 * 1000),
+                    }),
+                }],
+            }),
+            ..Default::default()
+        })),
+        ..Default::default()
+    };
+    let plaintext = padded(&message);
+    for d in devices {
+        let has = crate::own_phone::phone_device(st, phone)
+            .sessions
+            .get(d)
+            .is_some_and(wa_protocol::signal::SessionRecord::has_session);
+        let bundle = if has {
+            None
+        } else {
+            Some(
+                crate::prekeys::take_bundle(st, *d)
+                    .ok_or_else(|| TestkitError::NoPrekeys(crate::contact::device_jid(st, *d)))?,
+            )
+        };
+        let dev = crate::own_phone::phone_device(st, phone);
+        let mut session = dev.sessions.get(d).cloned().unwrap_or_default();
+        if let Some(b) = bundle {
+            session = session.initiate(&dev.identity, &b, &mut rand::rngs::OsRng)?;
+        }
+        let (ct, session) = session.encrypt(&plaintext)?;
+        dev.sessions.insert(*d, session);
+        let node = Node::build("message")
+            .attr("id", random_id())
+            .attr("from", Jid::pn(phone.to_string()))
+            .attr("type", "text")
+            .attr("t", unix_now().to_string())
+            .children(vec![enc_node(
+                ct.enc_type(),
+                ct.serialized().to_vec(),
+                None,
+            )])
+            .finish();
+        st.enqueue(*d, node);
+    }
+    Ok(())
+}
+
+/// After `device` uploaded prekeys: the phone shares its key once, when asked to do so
+/// after pairing.
+pub(crate) fn after_prekey_upload(st: &mut State, device: DeviceKey) {
+    let first = st.prekeys.get(&device).is_some_and(|k| k.uploads == 1);
+    if !(st.app_states.share_after_pairing && first && device.1 != 0) {
+        return;
+    }
+    if let Err(e) = share_keys(st, device.0, &[device]) {
+        tracing::debug!(error = %e, "app-state key share after pairing failed");
     }
 }
 
@@ -256,65 +333,19 @@ impl FakeServer {
         let phone = phone_of(account)?;
         let n = {
             let mut st = self.shared.state();
-            let ps = entry(&mut st, phone);
-            ps.shared = true;
-            let message = wa::Message {
-                protocol_message: Some(Box::new(wa::ProtocolMessage {
-                    r#type: Some(6),
-                    app_state_sync_key_share: Some(wa::AppStateSyncKeyShare {
-                        keys: vec![wa::AppStateSyncKey {
-                            key_id: Some(wa::AppStateSyncKeyId {
-                                key_id: Some(ps.key_id.clone()),
-                            }),
-                            key_data: Some(wa::AppStateSyncKeyData {
-                                key_data: Some(ps.key_data.to_vec()),
-                                fingerprint: None,
-                                timestamp: Some(unix_now() as i64 * 1000),
-                            }),
-                        }],
-                    }),
-                    ..Default::default()
-                })),
-                ..Default::default()
-            };
-            let plaintext = padded(&message);
             let devices = companions(&st, phone, None);
-            for d in &devices {
-                let has = crate::own_phone::phone_device(&mut st, phone)
-                    .sessions
-                    .get(d)
-                    .is_some_and(wa_protocol::signal::SessionRecord::has_session);
-                let bundle = if has {
-                    None
-                } else {
-                    Some(crate::prekeys::take_bundle(&mut st, *d).ok_or_else(|| {
-                        TestkitError::NoPrekeys(crate::contact::device_jid(&st, *d))
-                    })?)
-                };
-                let dev = crate::own_phone::phone_device(&mut st, phone);
-                let mut session = dev.sessions.get(d).cloned().unwrap_or_default();
-                if let Some(b) = bundle {
-                    session = session.initiate(&dev.identity, &b, &mut rand::rngs::OsRng)?;
-                }
-                let (ct, session) = session.encrypt(&plaintext)?;
-                dev.sessions.insert(*d, session);
-                let node = Node::build("message")
-                    .attr("id", random_id())
-                    .attr("from", Jid::pn(phone.to_string()))
-                    .attr("type", "text")
-                    .attr("t", unix_now().to_string())
-                    .children(vec![enc_node(
-                        ct.enc_type(),
-                        ct.serialized().to_vec(),
-                        None,
-                    )])
-                    .finish();
-                st.enqueue(*d, node);
-            }
+            share_keys(&mut st, phone, &devices)?;
             devices.len()
         };
         self.shared.notify();
         Ok(n)
+    }
+
+    /// When `on`, the phone shares its app-state key with each new companion of any of our
+    /// accounts as soon as that device first uploads its prekeys (right after pairing), as a
+    /// real phone does. Off by default so other tests see no extra message.
+    pub fn set_app_state_share_after_pairing(&self, on: bool) {
+        self.shared.state().app_states.share_after_pairing = on;
     }
 
     /// When `on` and a media host runs, patches sent to `account`'s devices carry their

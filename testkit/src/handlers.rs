@@ -111,7 +111,11 @@ fn encrypt(shared: &Shared, device: Option<DeviceKey>, id: &str, node: &Node) ->
     if is(node, "type", "set") && node.child("registration").is_some() {
         return match parse_upload_iq(node) {
             Ok(upload) => {
-                prekeys::apply_upload(&mut shared.state(), device, upload);
+                {
+                    let mut st = shared.state();
+                    prekeys::apply_upload(&mut st, device, upload);
+                    crate::app_state::after_prekey_upload(&mut st, device);
+                }
                 shared.notify();
                 result(id, Vec::new())
             }

@@ -73,7 +73,7 @@ pub(crate) fn sync_iq(shared: &Shared, device: Option<DeviceKey>, id: &str, node
     for req in requests {
         let mut ps = st
             .app_states
-            .0
+            .phones
             .remove(&phone)
             .unwrap_or_else(PhoneAppState::new);
         ps.requests
@@ -81,7 +81,7 @@ pub(crate) fn sync_iq(shared: &Shared, device: Option<DeviceKey>, id: &str, node
         let name = req.name.clone();
         ps.collections.entry(name.clone()).or_default();
         let r = answer(&st, &mut ps, req, &mut announcements);
-        st.app_states.0.insert(phone, ps);
+        st.app_states.phones.insert(phone, ps);
         match r {
             Ok(r) => results.push(r),
             Err(e) => {
