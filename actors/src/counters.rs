@@ -21,6 +21,8 @@ pub struct Counters {
     bad_frames: AtomicU64,
     malformed: AtomicU64,
     unverified_identities: AtomicU64,
+    app_state_verify_failures: AtomicU64,
+    app_state_recoveries: AtomicU64,
 }
 
 /// A copy of the counters at one moment.
@@ -57,6 +59,10 @@ pub struct CounterSnapshot {
     /// New sessions from a contact's companion device whose `<device-identity>` was missing
     /// or signed by a key not yet known as the account's primary (accepted, flagged here).
     pub unverified_identities: u64,
+    /// App-state fetches that failed a MAC or LTHash check (nothing of them was applied).
+    pub app_state_verify_failures: u64,
+    /// App-state collections recovered by a refetch from a snapshot after a failed check.
+    pub app_state_recoveries: u64,
     /// Inbound messages read but not yet finished by their owners (a gauge).
     pub inbound_queue: u64,
     /// The deepest the inbound queue has been.
@@ -106,6 +112,13 @@ impl Counters {
     pub(crate) fn unverified_identity(&self) {
         self.unverified_identities.fetch_add(1, Ordering::Relaxed);
     }
+    pub(crate) fn app_state_verify_failed(&self) {
+        self.app_state_verify_failures
+            .fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn app_state_recovered(&self) {
+        self.app_state_recoveries.fetch_add(1, Ordering::Relaxed);
+    }
     pub(crate) fn prekeys_uploaded(&self, n: u64) {
         self.prekeys_uploaded.fetch_add(n, Ordering::Relaxed);
     }
@@ -137,6 +150,8 @@ impl Counters {
             bad_frames: self.bad_frames.load(Ordering::Relaxed),
             malformed: self.malformed.load(Ordering::Relaxed),
             unverified_identities: self.unverified_identities.load(Ordering::Relaxed),
+            app_state_verify_failures: self.app_state_verify_failures.load(Ordering::Relaxed),
+            app_state_recoveries: self.app_state_recoveries.load(Ordering::Relaxed),
             inbound_queue: 0,
             inbound_queue_peak: 0,
         }

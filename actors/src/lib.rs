@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 #![warn(unreachable_pub)]
 
+pub(crate) mod appstate;
 pub mod bot;
 pub mod broadcaster;
 pub mod client;

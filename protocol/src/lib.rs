@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod appstate;
 pub mod binary;
 pub mod connection;
 pub mod crypto;

@@ -83,6 +83,9 @@ pub enum TestkitError {
     /// A contact's Signal operation failed (a bad bundle, usually).
     #[error("signal: {0}")]
     Signal(#[from] SignalError),
+    /// An app-state patch or snapshot did not build or verify.
+    #[error("app state: {0}")]
+    AppState(#[from] wa_protocol::appstate::AppStateError),
     /// Bytes given as a `Message` protobuf do not decode as one.
     #[error("not a Message protobuf: {0}")]
     BadMessage(#[source] prost::DecodeError),

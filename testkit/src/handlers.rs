@@ -73,6 +73,9 @@ pub(crate) fn handle(
     if is_privacy_get(node) {
         return Some(crate::account::privacy(&id));
     }
+    if is(node, "xmlns", wa_protocol::appstate::SYNC_XMLNS) {
+        return Some(crate::app_state::sync_iq(shared, device, &id, node));
+    }
     if is(node, "xmlns", "usync") {
         return Some(crate::directory::usync(shared, &id, node));
     }
@@ -108,7 +111,11 @@ fn encrypt(shared: &Shared, device: Option<DeviceKey>, id: &str, node: &Node) ->
     if is(node, "type", "set") && node.child("registration").is_some() {
         return match parse_upload_iq(node) {
             Ok(upload) => {
-                prekeys::apply_upload(&mut shared.state(), device, upload);
+                {
+                    let mut st = shared.state();
+                    prekeys::apply_upload(&mut st, device, upload);
+                    crate::app_state::after_prekey_upload(&mut st, device);
+                }
                 shared.notify();
                 result(id, Vec::new())
             }

@@ -48,6 +48,7 @@
 #![warn(missing_docs)]
 
 mod account;
+mod app_state;
 mod behaviour;
 mod certs;
 mod connection;
@@ -77,6 +78,7 @@ pub mod stanzas;
 mod state;
 mod wire;
 
+pub use app_state::{AppStateCorruption, ReceivedMutation as AppStateMutation};
 pub use behaviour::{LoginResponse, ReplyPolicy};
 pub use certs::ServerIdentity;
 pub use contact::{text_message, Contact};

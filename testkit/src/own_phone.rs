@@ -63,6 +63,20 @@ pub(crate) fn receive_on_phone(
     true
 }
 
+/// The Signal device of our account's phone `phone`, made if it has none yet (the phone
+/// also sends: app-state key shares).
+pub(crate) fn phone_device(st: &mut State, phone: u64) -> &mut ContactDevice {
+    &mut st
+        .own_phones
+        .0
+        .entry(phone)
+        .or_insert_with(|| OwnPhone {
+            device: ContactDevice::new(LocalIdentity::generate(&mut rand::rngs::OsRng)),
+            received: Vec::new(),
+        })
+        .device
+}
+
 impl FakeServer {
     /// What the phone of our account `account` (any of its JIDs) decrypted of what our
     /// clients sent, in arrival order.

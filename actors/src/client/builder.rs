@@ -174,6 +174,7 @@ impl ClientBuilder {
         // The send path asks the directory (usync, cached) unless told otherwise.
         let lister = self.lister.unwrap_or_else(|| Arc::new(directory.clone()));
         let media = Media::new(config.media.clone(), live.clone(), config.iq_timeout)?;
+        let app_state = crate::appstate::AppStateHandle::default();
         let (sup, _) = Actor::spawn(
             None,
             ClientSup,
@@ -188,6 +189,8 @@ impl ClientBuilder {
                 outbox: outbox.clone(),
                 lister,
                 directory: directory.clone(),
+                app_state: app_state.clone(),
+                media: media.clone(),
             },
         )
         .await?;
@@ -211,6 +214,7 @@ impl ClientBuilder {
                 identity,
                 outbox,
                 directory,
+                app_state,
             },
             Arc::new(config),
             media,

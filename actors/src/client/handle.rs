@@ -55,6 +55,9 @@ pub enum ClientError {
     /// The media HTTP client could not be set up.
     #[error("media: {0}")]
     Media(#[from] MediaError),
+    /// An app-state change could not be uploaded (no keys yet, refused, or not verified).
+    #[error("app state: {0}")]
+    AppState(String),
 }
 
 /// A running client: one account, one supervision tree. Cheap to clone; every clone talks to
@@ -69,6 +72,8 @@ pub struct Client {
     /// Read-only view of the device identity (`ClientSup` owns it).
     identity: IdentityCell,
     pub(super) outbox: OutboxHandle,
+    /// The app-state actor (mutations).
+    pub(crate) app_state: crate::appstate::AppStateHandle,
     /// Device lists, LIDs and group metadata (see `crate::directory`).
     pub(super) directory: crate::directory::Directory,
     config: Arc<ClientConfig>,
@@ -92,6 +97,7 @@ pub(super) struct ClientShared {
     pub identity: IdentityCell,
     pub outbox: OutboxHandle,
     pub directory: crate::directory::Directory,
+    pub app_state: crate::appstate::AppStateHandle,
 }
 
 /// Raw access to the live connection, for stanzas this library does not model yet.
@@ -138,6 +144,7 @@ impl Client {
             live: shared.live,
             identity: shared.identity,
             outbox: shared.outbox,
+            app_state: shared.app_state,
             directory: shared.directory,
             config,
             media,
@@ -304,12 +311,18 @@ impl Client {
         Ok(())
     }
 
-    /// Changes our push name: stored with the device, announced with our presence, and
-    /// published as `Event::SelfPushNameUpdated` (`from_server: false`).
+    /// Changes our push name: stored with the device, announced with our presence,
+    /// published as `Event::SelfPushNameUpdated` (`from_server: false`), and, once app-state
+    /// keys are held, written to app state so our other devices learn it (a failure there is
+    /// logged; the local change stands).
     pub async fn set_push_name(&self, name: &str) -> Result<(), ClientError> {
-        let name = name.to_owned();
-        self.ask(|p| ApiMsg::SetPushName(name, p), API_TIMEOUT)
-            .await?
+        let owned = name.to_owned();
+        self.ask(|p| ApiMsg::SetPushName(owned, p), API_TIMEOUT)
+            .await??;
+        if let Err(e) = self.set_push_name_app_state(name).await {
+            tracing::debug!(error = %e, "push name not written to app state");
+        }
+        Ok(())
     }
 
     /// Asks for `jid`'s presence updates; they arrive as `Event::Presence`.

@@ -68,6 +68,7 @@ impl ClientSupState {
             directory: self.directory.clone(),
             signal: self.signal.clone(),
             outbox: self.outbox_acks.clone(),
+            app_state: self.app_state.clone(),
             broadcaster: self.broadcaster.clone(),
             identity: self.identity.clone(),
             store: self.store.clone(),
@@ -173,6 +174,8 @@ impl ClientSupState {
             "connected"
         );
         self.counters.connected();
+        // App state catches up from the stored versions on every login.
+        self.app_state.send(crate::appstate::AppStateMsg::Connected);
         self.backoff.reset();
         self.connection = ConnectionState::Connected;
         // Tell the server this client is active (README lifecycle step 5).

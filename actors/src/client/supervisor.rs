@@ -52,6 +52,10 @@ pub(crate) struct ClientSupArgs {
     pub identity: IdentityCell,
     /// Where the `Client` finds the Outbox.
     pub outbox: OutboxHandle,
+    /// Where the client and the connections find the app-state actor.
+    pub app_state: crate::appstate::AppStateHandle,
+    /// Blob downloads (app-state snapshots and large patches).
+    pub media: crate::media::Media,
     /// Who the send path asks for device lists.
     pub lister: Arc<dyn DeviceLister>,
     /// Device lists, LIDs and group metadata, shared with every connection.
@@ -79,6 +83,8 @@ pub(crate) struct ClientSupState {
     pub(super) signal: OwnerSlot,
     pub(super) signal_handle: SignalHandle,
     pub(super) outbox: OutboxHandle,
+    pub(super) app_state: crate::appstate::AppStateHandle,
+    pub(super) media: crate::media::Media,
     /// Where the routing tables send message acks: the current Outbox.
     pub(super) outbox_acks: OwnerSlot,
     pub(super) outbox_actor: Option<ActorRef<OutboxMsg>>,
@@ -102,6 +108,7 @@ impl ClientSupState {
             counters: self.counters.clone(),
             retention: self.config.retention,
             keep_sent: self.config.send.keep_sent,
+            app_state: self.app_state.clone(),
             span: tracing::info_span!(parent: &self.span, "signal"),
         };
         let args = StateSupArgs {
@@ -110,6 +117,17 @@ impl ClientSupState {
             handle: self.signal_handle.clone(),
             up: myself.get_derived(),
             meltdown: self.config.meltdown,
+            app_state: crate::appstate::AppStateArgs {
+                store: self.store.clone(),
+                account_id: self.account_id.clone(),
+                broadcaster: self.broadcaster.clone(),
+                live: self.live.clone(),
+                media: self.media.clone(),
+                identity: self.identity.clone(),
+                counters: self.counters.clone(),
+                span: tracing::info_span!(parent: &self.span, "app_state"),
+            },
+            app_state_handle: self.app_state.clone(),
         };
         let (s, _) = Actor::spawn_linked(None, StateSup, args, myself.get_cell())
             .await
@@ -201,6 +219,8 @@ impl Actor for ClientSup {
             signal: OwnerSlot::default(),
             signal_handle: SignalHandle::default(),
             outbox: args.outbox,
+            app_state: args.app_state,
+            media: args.media,
             outbox_acks: OwnerSlot::default(),
             outbox_actor: None,
             lister: args.lister,

@@ -60,6 +60,8 @@ pub(crate) struct ConnParams {
     pub signal: OwnerSlot,
     /// Where message acks go (the Outbox).
     pub outbox: OwnerSlot,
+    /// The app-state actor (`server_sync` notifications).
+    pub app_state: crate::appstate::AppStateHandle,
     pub broadcaster: BroadcasterHandle,
     pub identity: IdentityCell,
     pub store: Arc<dyn Store>,

@@ -15,6 +15,8 @@ pub(crate) struct Routes {
     pub signal: OwnerSlot,
     /// Acks of the messages we sent: the Outbox.
     pub outbox: OwnerSlot,
+    /// `server_sync` notifications: the app-state actor.
+    pub app_state: crate::appstate::AppStateHandle,
     /// Pairing stanzas, while unpaired.
     pub pairing: Option<DerivedActorRef<Inbound>>,
     /// The server's prekey-count notifications, once logged in.
@@ -61,6 +63,12 @@ impl Routes {
             Destination::RetryReceipt(node, events) => {
                 self.publish(events);
                 self.to_signal(node, ticket);
+            }
+            Destination::AppState(node) => {
+                let msg = crate::appstate::AppStateMsg::Stanza(Inbound { node, ticket });
+                if !self.app_state.send(msg) {
+                    tracing::debug!("app-state actor not running; server_sync ignored");
+                }
             }
             Destination::Outbox(node) => {
                 if !self.outbox.send(Inbound { node, ticket }) {

@@ -93,6 +93,7 @@ impl ConnSupState {
         let mut routes = Routes {
             signal: p.signal.clone(),
             outbox: p.outbox.clone(),
+            app_state: p.app_state.clone(),
             pairing: None,
             prekeys: None,
             broadcaster: p.broadcaster.clone(),

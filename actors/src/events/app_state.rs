@@ -81,3 +81,23 @@ pub struct MarkChatAsReadUpdate {
     /// True when it came from a full snapshot.
     pub from_full_sync: bool,
 }
+
+/// Any other app-state action (star, delete for me, clear or delete chat, labels, settings,
+/// a REMOVE, or a name this library does not know), verified like the typed ones and passed on
+/// with its raw index and value so nothing is dropped.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AppStateUpdate {
+    /// The collection it came from (`regular`, `regular_low`, ...).
+    pub collection: String,
+    /// The index array, e.g. `["star", chat, id, "1", "0"]`.
+    pub index: Vec<String>,
+    /// `true` for SET, `false` for REMOVE.
+    pub set: bool,
+    /// When the mutation was made.
+    pub timestamp: DateTime<Utc>,
+    /// The action value.
+    #[serde(serialize_with = "serde_wire::proto")]
+    pub action: Box<wa::SyncActionValue>,
+    /// True when it came from a full snapshot.
+    pub from_full_sync: bool,
+}

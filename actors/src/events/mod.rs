@@ -28,7 +28,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use wa_protobuf::wa;
 
-pub use app_state::{ArchiveUpdate, ContactUpdate, MarkChatAsReadUpdate, MuteUpdate, PinUpdate};
+pub use app_state::{
+    AppStateUpdate, ArchiveUpdate, ContactUpdate, MarkChatAsReadUpdate, MuteUpdate, PinUpdate,
+};
 pub use business::{BusinessStatusUpdate, BusinessSubscription, BusinessUpdateType};
 pub use connection::{
     ConnectFailure, ConnectFailureReason, Connected, Disconnected, StreamError, StreamReplaced,
@@ -182,6 +184,8 @@ pub enum Event {
     IdentityChange(IdentityChange),
     /// A business account's status changed.
     BusinessStatusUpdate(BusinessStatusUpdate),
+    /// An app-state action without a typed event of its own.
+    AppStateUpdate(AppStateUpdate),
 }
 
 impl Event {
@@ -225,6 +229,7 @@ impl Event {
             Event::DeviceListUpdate(_) => EventKind::DeviceListUpdate,
             Event::IdentityChange(_) => EventKind::IdentityChange,
             Event::BusinessStatusUpdate(_) => EventKind::BusinessStatusUpdate,
+            Event::AppStateUpdate(_) => EventKind::AppStateUpdate,
         }
     }
 
@@ -269,7 +274,8 @@ impl Event {
             | Event::JoinedGroup(_)
             | Event::HistorySync(_)
             | Event::OfflineSyncPreview(_)
-            | Event::OfflineSyncCompleted(_) => None,
+            | Event::OfflineSyncCompleted(_)
+            | Event::AppStateUpdate(_) => None,
         }
     }
 }

@@ -227,6 +227,20 @@ pub(crate) fn one_of_each() -> Vec<Event> {
             timestamp: ts(),
             implicit: true,
         }),
+        Event::AppStateUpdate(AppStateUpdate {
+            collection: "regular_high".into(),
+            index: vec![
+                "star".into(),
+                chat.into(),
+                "ID".into(),
+                "1".into(),
+                "0".into(),
+            ],
+            set: true,
+            timestamp: ts(),
+            action: Box::default(),
+            from_full_sync: true,
+        }),
     ]
 }
 

@@ -28,6 +28,8 @@ pub(crate) enum Destination {
     PreKeys(Node),
     /// A contact's identity changed: publish these, and the Signal actor drops their sessions.
     IdentityChanged(Node, Vec<Event>),
+    /// A `server_sync` notification: the app-state actor fetches the named collections.
+    AppState(Node),
     /// The server's `<ack class="message">` for a message we sent: the Outbox resolves it.
     Outbox(Node),
     /// A retry receipt: publish these, and the Signal actor re-sends the message it names.
@@ -63,6 +65,9 @@ pub(crate) fn destination(node: Node, own: Option<&OwnJids>, pairing: bool) -> D
         && wa_protocol::stanza::prekeys::low_count_notification(&node).is_some()
     {
         return Destination::PreKeys(node);
+    }
+    if node.tag == "notification" && node.attr_str("type").as_deref() == Some("server_sync") {
+        return Destination::AppState(node);
     }
     let now = Utc::now();
     let Some(own) = own else {

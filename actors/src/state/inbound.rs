@@ -30,6 +30,9 @@ pub(crate) struct Outcome {
     pub kind: OutcomeKind,
     /// A companion's new session came without a verifiable tie to its primary identity.
     pub unverified_identity: bool,
+    /// App-state keys from our own phone stored in `batch`: tell the app-state actor once
+    /// they are committed.
+    pub app_state_keys: usize,
 }
 
 /// How a stanza ended.
@@ -99,6 +102,7 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
             replies,
             kind: OutcomeKind::Duplicate,
             unverified_identity: false,
+            app_state_keys: 0,
         });
     }
     let now = Utc::now();
@@ -118,6 +122,7 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
             replies: ack,
             kind: OutcomeKind::Delivered,
             unverified_identity: false,
+            app_state_keys: 0,
         });
     }
 
@@ -204,6 +209,18 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
         tracing::debug!(id = %stanza.id, reason = %ignored.reason, "payload skipped");
     }
     let failure = decryption.failure.clone();
+    // Key shares are trusted only from our own devices; they go into this batch so they are
+    // durable before the message is acked.
+    let from_own = stanza.source.sender.same_user(&own.pn)
+        || own
+            .lid
+            .as_ref()
+            .is_some_and(|l| stanza.source.sender.same_user(l));
+    let app_state_keys = if failure.is_none() && from_own {
+        crate::appstate::keyshare::store_key_shares(&decryption.contents, &mut batch)
+    } else {
+        0
+    };
     // What to publish and whether to receipt or retry: the pure decision of `recv`.
     let mut plan = plan_message(&stanza, decryption, true, now);
     if limited {
@@ -287,6 +304,7 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
         replies,
         kind,
         unverified_identity: trust.unverified,
+        app_state_keys,
     })
 }
 
@@ -297,5 +315,6 @@ fn dropped(ack: Vec<Node>) -> Outcome {
         replies: ack,
         kind: OutcomeKind::Dropped,
         unverified_identity: false,
+        app_state_keys: 0,
     }
 }

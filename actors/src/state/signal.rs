@@ -81,6 +81,8 @@ pub(crate) struct SignalArgs {
     pub retention: RetentionConfig,
     /// How many sent messages stay stored for retry receipts.
     pub keep_sent: usize,
+    /// Told when app-state keys from our phone were stored.
+    pub app_state: crate::appstate::AppStateHandle,
     pub span: tracing::Span,
 }
 
@@ -129,7 +131,11 @@ impl SignalState {
         let broadcaster = self.args.broadcaster.clone();
         let live = self.args.live.clone();
         let (events, replies) = (outcome.events, outcome.replies);
+        let app_state = (outcome.app_state_keys > 0).then(|| self.args.app_state.clone());
         let deliver = move || {
+            if let Some(a) = app_state {
+                a.send(crate::appstate::AppStateMsg::KeysStored);
+            }
             for event in events {
                 if !broadcaster.publish(event) {
                     tracing::warn!("broadcaster registry closed; event dropped");

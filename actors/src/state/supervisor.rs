@@ -1,5 +1,5 @@
-//! `StateSup`: keeps the Signal actor alive for the client's whole life. A failed Signal actor
-//! is restarted from the store (it keeps nothing that is not persisted), its new address goes
+//! `StateSup`: keeps the Signal and app-state actors alive for the client's whole life. A
+//! failed Signal actor is restarted from the store (it keeps nothing that is not persisted), its new address goes
 //! into the routing slot, and `ClientSup` is told so it renews the connection and the server
 //! redelivers what was not acked. It is not on the data path.
 
@@ -8,6 +8,7 @@ use std::time::Instant;
 use ractor::{Actor, ActorProcessingErr, ActorRef, DerivedActorRef, SupervisionEvent};
 
 use super::signal::{Signal, SignalArgs, SignalHandle, SignalMsg};
+use crate::appstate::{AppStateArgs, AppStateHandle, AppStateMsg, AppStateSync};
 use crate::link::OwnerSlot;
 use crate::supervision::{MeltdownConfig, RestartWindow};
 
@@ -25,6 +26,9 @@ pub(crate) struct StateSupArgs {
     pub handle: SignalHandle,
     pub up: DerivedActorRef<StateReport>,
     pub meltdown: MeltdownConfig,
+    /// The app-state actor's arguments and where others find it.
+    pub app_state: AppStateArgs,
+    pub app_state_handle: AppStateHandle,
 }
 
 pub(crate) struct StateSup;
@@ -32,6 +36,7 @@ pub(crate) struct StateSup;
 pub(crate) struct StateSupState {
     args: StateSupArgs,
     signal: ActorRef<SignalMsg>,
+    app_state: ActorRef<AppStateMsg>,
     restarts: RestartWindow,
 }
 
@@ -47,6 +52,17 @@ async fn spawn_signal(
     Ok(signal)
 }
 
+async fn spawn_app_state(
+    args: &StateSupArgs,
+    sup: &ActorRef<()>,
+) -> Result<ActorRef<AppStateMsg>, ActorProcessingErr> {
+    let (a, _) = Actor::spawn_linked(None, AppStateSync, args.app_state.clone(), sup.get_cell())
+        .await
+        .map_err(|e| format!("spawn app state: {e}"))?;
+    args.app_state_handle.set(a.clone());
+    Ok(a)
+}
+
 impl Actor for StateSup {
     type Msg = ();
     type State = StateSupState;
@@ -58,10 +74,12 @@ impl Actor for StateSup {
         args: StateSupArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
         let signal = spawn_signal(&args, &myself).await?;
+        let app_state = spawn_app_state(&args, &myself).await?;
         Ok(StateSupState {
             restarts: RestartWindow::new(args.meltdown),
             args,
             signal,
+            app_state,
         })
     }
 
@@ -71,6 +89,31 @@ impl Actor for StateSup {
         event: SupervisionEvent,
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
+        // The app-state actor keeps nothing unpersisted either: restart it in place (its
+        // next sync resumes from the stored versions), within the same meltdown window.
+        let app_state_exit = match &event {
+            SupervisionEvent::ActorFailed(cell, err)
+                if cell.get_id() == state.app_state.get_id() =>
+            {
+                state.args.signal.counters.actor_failure();
+                Some(format!("failed: {err}"))
+            }
+            SupervisionEvent::ActorTerminated(cell, _, reason)
+                if cell.get_id() == state.app_state.get_id() =>
+            {
+                Some(reason.clone().unwrap_or_else(|| "stopped".into()))
+            }
+            _ => None,
+        };
+        if let Some(reason) = app_state_exit {
+            tracing::error!(parent: &state.args.app_state.span, %reason, "app-state actor exited; restarting it");
+            if state.restarts.record(Instant::now()) {
+                myself.stop(Some(format!("app-state actor meltdown (last: {reason})")));
+                return Ok(());
+            }
+            state.app_state = spawn_app_state(&state.args, &myself).await?;
+            return Ok(());
+        }
         let reason = match event {
             SupervisionEvent::ActorFailed(cell, err) if cell.get_id() == state.signal.get_id() => {
                 state.args.signal.counters.actor_failure();

@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+pub mod app_state;
 pub mod binary_node;
 pub mod media;
 pub mod node_json;
@@ -54,6 +55,7 @@ pub const SUITES: &[(&str, &str, SuiteFn)] = &[
     ("sender-keys", "sender-keys.json", sender_keys::check),
     ("pairing", "pairing.json", pairing::check),
     ("media", "media.json", media::check),
+    ("app-state", "app-state.json", app_state::check),
 ];
 
 /// `../shared/vectors` relative to the workspace root, overridable with `WA_VECTORS_DIR`.

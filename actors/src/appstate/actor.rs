@@ -1,0 +1,224 @@
+//! The `AppStateSync` actor: one request at a time, so a collection's state has one writer.
+
+use std::sync::Arc;
+
+use prost::Message as _;
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use wa_protocol::appstate::iq::{parse_sync_result, sync_request, CollectionRequest};
+use wa_protocol::appstate::{
+    encode_patch, is_collection, Operation, OutgoingMutation, ALL_COLLECTIONS,
+};
+
+use super::store::{load_keys, load_state, newest_key};
+use super::sync::{sync_collection, SyncError, IQ_TIMEOUT};
+use crate::broadcaster::BroadcasterHandle;
+use crate::counters::Counters;
+use crate::link::{narrow, IdentityCell, Inbound, LiveConn};
+use crate::media::Media;
+use crate::store::{AccountId, Store};
+
+/// Messages of the app-state actor.
+pub(crate) enum AppStateMsg {
+    /// The Signal actor stored new keys from our phone: fetch every collection.
+    KeysStored,
+    /// A connection logged in: catch up from the stored versions.
+    Connected,
+    /// A `server_sync` notification.
+    Stanza(Inbound),
+    /// Upload one mutation (the client's mutation methods).
+    Mutate(Box<Mutation>, RpcReplyPort<Result<(), String>>),
+}
+
+narrow!(AppStateMsg, Inbound => Stanza);
+
+/// One outgoing change.
+pub(crate) struct Mutation {
+    /// The collection the action belongs to.
+    pub collection: &'static str,
+    /// The index array.
+    pub index: Vec<String>,
+    /// The value.
+    pub value: wa_protobuf::wa::SyncActionValue,
+    /// The action's API version.
+    pub version: i32,
+}
+
+#[derive(Clone)]
+pub(crate) struct AppStateArgs {
+    pub store: Arc<dyn Store>,
+    pub account_id: AccountId,
+    pub broadcaster: BroadcasterHandle,
+    pub live: LiveConn,
+    pub media: Media,
+    pub identity: IdentityCell,
+    pub counters: Arc<Counters>,
+    pub span: tracing::Span,
+}
+
+pub(crate) struct AppStateSync;
+
+pub(crate) struct AppStateState {
+    args: AppStateArgs,
+    /// Our push name as app state last said (the old name of the next change).
+    push_name: String,
+}
+
+impl AppStateState {
+    /// Syncs one collection; a verification failure refetches it once from a snapshot and
+    /// stops there if that fails too (never applying unverified state, never looping).
+    async fn sync(&mut self, collection: &'static str) -> Result<(), SyncError> {
+        match sync_collection(&self.args, collection, None, &mut self.push_name).await {
+            Err(e) if e.is_verification() => {
+                self.args.counters.app_state_verify_failed();
+                tracing::warn!(parent: &self.args.span, collection, error = %e, "app state failed verification; refetching from a snapshot");
+                let again = sync_collection(
+                    &self.args,
+                    collection,
+                    Some(Default::default()),
+                    &mut self.push_name,
+                )
+                .await;
+                match &again {
+                    Ok(_) => {
+                        self.args.counters.app_state_recovered();
+                        tracing::info!(parent: &self.args.span, collection, "app state recovered from a snapshot");
+                    }
+                    Err(e) => {
+                        self.args.counters.app_state_verify_failed();
+                        tracing::error!(parent: &self.args.span, collection, error = %e, "snapshot refetch failed too; keeping the last verified state");
+                    }
+                }
+                again.map(|_| ())
+            }
+            other => other.map(|_| ()),
+        }
+    }
+
+    async fn sync_all(&mut self) {
+        for c in ALL_COLLECTIONS {
+            match self.sync(c).await {
+                Ok(()) => {}
+                Err(SyncError::NoKeys) => {
+                    tracing::debug!(parent: &self.args.span, "no app-state keys yet; waiting for the phone to share them");
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!(parent: &self.args.span, collection = c, error = %e, "app-state sync did not complete")
+                }
+            }
+        }
+    }
+
+    /// Encodes and uploads `m` on top of our state; on a conflict fetches, rebuilds and sends
+    /// once more. The server's copy of our patch comes back through the following fetch,
+    /// verified like any other.
+    async fn mutate(&mut self, m: Mutation) -> Result<(), String> {
+        for attempt in 0..2 {
+            let keys = load_keys(&*self.args.store, &self.args.account_id)
+                .await
+                .map_err(|e| e.to_string())?;
+            let key_id = newest_key(&keys).ok_or("no app-state keys")?.clone();
+            let state = load_state(&*self.args.store, &self.args.account_id, m.collection)
+                .await
+                .map_err(|e| e.to_string())?;
+            let outgoing = OutgoingMutation {
+                operation: Operation::Set,
+                index: m.index.clone(),
+                value: m.value.clone(),
+                version: m.version,
+                iv: rand::random(),
+            };
+            let (patch, _) =
+                encode_patch(m.collection, &state, &key_id, &keys[&key_id], &[outgoing])
+                    .map_err(|e| e.to_string())?;
+            let request = sync_request(&[CollectionRequest {
+                name: m.collection.to_owned(),
+                version: state.version,
+                return_snapshot: false,
+                patches: vec![patch.encode_to_vec()],
+            }]);
+            let reply = self
+                .args
+                .live
+                .iq(request, IQ_TIMEOUT)
+                .await
+                .map_err(|e| e.to_string())?;
+            let refused = parse_sync_result(&reply)
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .find(|r| r.name == m.collection)
+                .and_then(|r| r.error_code);
+            let fetched = self.sync(m.collection).await;
+            match refused {
+                None => return fetched.map_err(|e| e.to_string()),
+                Some(409) if attempt == 0 => {
+                    tracing::info!(parent: &self.args.span, collection = m.collection, "app-state upload conflicted; refetched, sending again");
+                }
+                Some(code) => return Err(format!("server refused the patch ({code})")),
+            }
+        }
+        Err("conflict persisted after one resend".into())
+    }
+}
+
+impl Actor for AppStateSync {
+    type Msg = AppStateMsg;
+    type State = AppStateState;
+    type Arguments = AppStateArgs;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        args: AppStateArgs,
+    ) -> Result<Self::State, ActorProcessingErr> {
+        let push_name = args
+            .identity
+            .get()
+            .map(|d| d.push_name.clone())
+            .unwrap_or_default();
+        // A restart while logged in catches up by itself.
+        if args.live.generation().is_some() {
+            let _ = myself.send_message(AppStateMsg::Connected);
+        }
+        Ok(AppStateState { args, push_name })
+    }
+
+    async fn handle(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        msg: Self::Msg,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        match msg {
+            AppStateMsg::KeysStored | AppStateMsg::Connected => state.sync_all().await,
+            AppStateMsg::Stanza(Inbound { node, ticket }) => {
+                // The fetch waits on the connection: give the queue place back first.
+                drop(ticket);
+                let names: Vec<&'static str> = node
+                    .children_by_tag("collection")
+                    .filter_map(|c| c.attr_str("name"))
+                    .filter_map(|n| ALL_COLLECTIONS.iter().copied().find(|c| *c == n))
+                    .collect();
+                let names = if names.is_empty() {
+                    ALL_COLLECTIONS.to_vec()
+                } else {
+                    names
+                };
+                for c in names {
+                    if let Err(e) = state.sync(c).await {
+                        tracing::warn!(parent: &state.args.span, collection = c, error = %e, "app-state sync did not complete");
+                    }
+                }
+            }
+            AppStateMsg::Mutate(m, reply) => {
+                let result = if is_collection(m.collection) {
+                    state.mutate(*m).await
+                } else {
+                    Err("unknown collection".into())
+                };
+                let _ = reply.send(result);
+            }
+        }
+        Ok(())
+    }
+}
