@@ -36,11 +36,21 @@ fn our_phone(st: &State, jid: &Jid) -> Option<u64> {
 /// The bundle of our account's phone `jid`, if it is one.
 pub(crate) fn take_phone_bundle(st: &mut State, jid: &Jid) -> Option<PreKeyBundle> {
     let phone = our_phone(st, jid)?;
-    let entry = st.own_phones.0.entry(phone).or_insert_with(|| OwnPhone {
-        device: ContactDevice::new(LocalIdentity::generate(&mut rand::rngs::OsRng)),
-        received: Vec::new(),
-    });
-    Some(entry.device.take_bundle())
+    Some(phone_device(st, phone).take_bundle())
+}
+
+/// The Signal side of account `phone`'s phone (made on first use): what it receives with and,
+/// for history sync, sends with.
+pub(crate) fn phone_device(st: &mut State, phone: u64) -> &mut ContactDevice {
+    &mut st
+        .own_phones
+        .0
+        .entry(phone)
+        .or_insert_with(|| OwnPhone {
+            device: ContactDevice::new(LocalIdentity::generate(&mut rand::rngs::OsRng)),
+            received: Vec::new(),
+        })
+        .device
 }
 
 /// Decrypts `enc` for our account's phone `to`; false when `to` is not one that handed out

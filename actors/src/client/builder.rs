@@ -56,6 +56,12 @@ impl ClientBuilder {
         self
     }
 
+    /// History-sync limits.
+    pub fn history(mut self, history: crate::history::HistoryConfig) -> Self {
+        self.config.history = history;
+        self
+    }
+
     /// The WebSocket URL to connect to.
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.config.url = url.into();
@@ -188,6 +194,7 @@ impl ClientBuilder {
                 outbox: outbox.clone(),
                 lister,
                 directory: directory.clone(),
+                media: media.clone(),
             },
         )
         .await?;

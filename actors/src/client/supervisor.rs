@@ -56,6 +56,8 @@ pub(crate) struct ClientSupArgs {
     pub lister: Arc<dyn DeviceLister>,
     /// Device lists, LIDs and group metadata, shared with every connection.
     pub directory: crate::directory::Directory,
+    /// Media transfers (the history actor downloads chunks with it).
+    pub media: crate::media::Media,
 }
 
 pub(crate) struct ClientSup;
@@ -72,6 +74,8 @@ pub(crate) struct ClientSupState {
     /// The device identity: this actor is its one writer.
     pub(super) identity: IdentityCell,
     pub(super) directory: crate::directory::Directory,
+    pub(super) media: crate::media::Media,
+    pub(super) history: crate::history::HistoryHandle,
     pub(super) account: AccountState,
     pub(super) connection: ConnectionState,
     pub(super) broadcaster: BroadcasterHandle,
@@ -102,7 +106,19 @@ impl ClientSupState {
             counters: self.counters.clone(),
             retention: self.config.retention,
             keep_sent: self.config.send.keep_sent,
+            history: self.history.clone(),
             span: tracing::info_span!(parent: &self.span, "signal"),
+        };
+        let history = crate::history::HistoryArgs {
+            store: self.store.clone(),
+            account_id: self.account_id.clone(),
+            broadcaster: self.broadcaster.clone(),
+            live: self.live.clone(),
+            identity: self.identity.clone(),
+            media: self.media.clone(),
+            directory: self.directory.clone(),
+            config: self.config.history,
+            span: tracing::info_span!(parent: &self.span, "history"),
         };
         let args = StateSupArgs {
             signal,
@@ -110,6 +126,8 @@ impl ClientSupState {
             handle: self.signal_handle.clone(),
             up: myself.get_derived(),
             meltdown: self.config.meltdown,
+            history,
+            history_handle: self.history.clone(),
         };
         let (s, _) = Actor::spawn_linked(None, StateSup, args, myself.get_cell())
             .await
@@ -194,6 +212,8 @@ impl Actor for ClientSup {
                 args.identity
             },
             directory: args.directory,
+            media: args.media,
+            history: Default::default(),
             account,
             connection: ConnectionState::Idle,
             broadcaster,

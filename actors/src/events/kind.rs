@@ -67,6 +67,7 @@ kinds!(
     BusinessStatusUpdate,
     // New kinds go last: the discriminants index `EventKindSet`'s bits.
     IdentityChange,
+    HistorySyncFailed,
 );
 
 // The set is a u64 bitmask.

@@ -30,6 +30,8 @@ pub(crate) struct Outcome {
     pub kind: OutcomeKind,
     /// A companion's new session came without a verifiable tie to its primary identity.
     pub unverified_identity: bool,
+    /// `batch` holds pending history chunks: wake the history actor once it commits.
+    pub history: bool,
 }
 
 /// How a stanza ended.
@@ -99,6 +101,7 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
             replies,
             kind: OutcomeKind::Duplicate,
             unverified_identity: false,
+            history: false,
         });
     }
     let now = Utc::now();
@@ -118,6 +121,7 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
             replies: ack,
             kind: OutcomeKind::Delivered,
             unverified_identity: false,
+            history: false,
         });
     }
 
@@ -204,6 +208,16 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
         tracing::debug!(id = %stanza.id, reason = %ignored.reason, "payload skipped");
     }
     let failure = decryption.failure.clone();
+    // History notifications from our phone are recorded in this batch, so the ack below
+    // never goes out for a chunk that is not durably queued for the history actor.
+    let pending = match &failure {
+        None => crate::history::pending_rows(&stanza, &decryption.contents),
+        Some(_) => Vec::new(),
+    };
+    let history = !pending.is_empty();
+    for (ns, key, value) in pending {
+        batch = batch.put(ns, key, value);
+    }
     // What to publish and whether to receipt or retry: the pure decision of `recv`.
     let mut plan = plan_message(&stanza, decryption, true, now);
     if limited {
@@ -287,6 +301,7 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
         replies,
         kind,
         unverified_identity: trust.unverified,
+        history,
     })
 }
 
@@ -297,5 +312,6 @@ fn dropped(ack: Vec<Node>) -> Outcome {
         replies: ack,
         kind: OutcomeKind::Dropped,
         unverified_identity: false,
+        history: false,
     }
 }

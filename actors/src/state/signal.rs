@@ -81,6 +81,8 @@ pub(crate) struct SignalArgs {
     pub retention: RetentionConfig,
     /// How many sent messages stay stored for retry receipts.
     pub keep_sent: usize,
+    /// Woken once a batch with pending history chunks commits.
+    pub history: crate::history::HistoryHandle,
     pub span: tracing::Span,
 }
 
@@ -129,7 +131,11 @@ impl SignalState {
         let broadcaster = self.args.broadcaster.clone();
         let live = self.args.live.clone();
         let (events, replies) = (outcome.events, outcome.replies);
+        let history = outcome.history.then(|| self.args.history.clone());
         let deliver = move || {
+            if let Some(h) = history {
+                h.wake();
+            }
             for event in events {
                 if !broadcaster.publish(event) {
                     tracing::warn!("broadcaster registry closed; event dropped");

@@ -1,0 +1,282 @@
+//! History sync end to end against wa-testkit's phone: after pairing, the phone sends an
+//! initial bootstrap, recent chats and push names in several chunks through the media host,
+//! and the client publishes one `HistorySync` per chunk with what was put in (hundreds of
+//! chats), stores push names and LID mappings, and receipts each chunk `hist_sync`. A chunk
+//! whose download fails when the client is killed is processed by the restarted client,
+//! once; a missing blob gets a `server-error` receipt, a corrupt one a typed error, a chunk
+//! announced twice is published once, and the client runs on.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{fast, ready_with, subscribe, EventLog, Harness, PREKEYS, WAIT};
+use wa_actors::events::{Event, HistoryError, HistoryFailure, SyncType};
+use wa_actors::history::HistoryConfig;
+use wa_actors::media::{MediaConfig, MediaError};
+use wa_actors::protocol::binary::{Jid, Node};
+use wa_actors::store::{SqliteStore, Store};
+use wa_actors::Client;
+use wa_testkit::{HistoryContent, HistoryFault, HistoryPlan, MediaFault, SentHistory};
+
+fn media_config() -> MediaConfig {
+    let mut m = MediaConfig::default();
+    m.plain_http = true;
+    m.retries = 0;
+    m.backoff = Duration::from_millis(10);
+    m
+}
+
+async fn history_ready(history: HistoryConfig) -> (Harness, Jid) {
+    ready_with(move |b| b.media(media_config()).history(history)).await
+}
+
+fn chunks(events: &[Event]) -> Vec<wa_actors::events::HistorySync> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::HistorySync(h) => Some(h.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn is_receipt(node: &Node, ty: &str, id: &str) -> bool {
+    node.tag == "receipt"
+        && node.attr_str("type").as_deref() == Some(ty)
+        && node.attr_str("id").as_deref() == Some(id)
+}
+
+/// Every chunk arrived as one event with the conversations, push names and mappings the
+/// phone put in; each is receipted `hist_sync`.
+async fn check_all_arrived(h: &Harness, me: &Jid, sent: &SentHistory, log: &EventLog) {
+    let n = sent.chunks.len();
+    log.wait_count(n, "HistorySync per chunk", |e| {
+        matches!(e, Event::HistorySync(_))
+    })
+    .await;
+    let got = chunks(&log.all());
+    assert_eq!(got.len(), n, "one event per chunk, no more");
+    let by_id: BTreeMap<&str, _> = got.iter().map(|c| (c.message_id.as_str(), c)).collect();
+    let mut conversations = BTreeSet::new();
+    for chunk in &sent.chunks {
+        let ev = by_id
+            .get(chunk.message_id.as_str())
+            .unwrap_or_else(|| panic!("no event for chunk {}", chunk.message_id));
+        assert_eq!(ev.sync_type, chunk.sync_type);
+        assert_eq!(ev.chunk_order, chunk.chunk_order);
+        let ids: Vec<String> = ev
+            .conversations
+            .iter()
+            .map(|c| c.get().expect("decodes").id.clone().unwrap())
+            .collect();
+        assert_eq!(ids, chunk.conversations);
+        if chunk.sync_type == SyncType::InitialBootstrap {
+            conversations.extend(ids);
+        }
+        h.server
+            .wait_for_node(WAIT, |n| {
+                is_receipt(n, "hist_sync", chunk.message_id.as_str())
+            })
+            .await
+            .expect("hist_sync receipt");
+    }
+    // The bootstrap chunks together hold every chat, each message intact.
+    assert_eq!(conversations.len(), sent.history.conversations.len());
+    for want in &sent.history.conversations {
+        let id = want.id.as_deref().unwrap();
+        let ev = got
+            .iter()
+            .filter(|c| c.sync_type == SyncType::InitialBootstrap)
+            .flat_map(|c| c.conversations.iter())
+            .find(|c| c.get().and_then(|c| c.id.as_deref()) == Some(id))
+            .unwrap();
+        assert_eq!(ev.get().unwrap(), want);
+    }
+    // Push names: an event each, and stored.
+    let names = log.count(|e| matches!(e, Event::PushNameUpdate(_)));
+    assert_eq!(names, sent.history.push_names.len());
+    for (jid, name) in &sent.history.push_names {
+        let stored = h
+            .store
+            .get(
+                &wa_actors::store::AccountId::new("default"),
+                wa_actors::store::Namespace::CONTACTS,
+                jid.to_string().as_bytes(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(stored.as_deref(), Some(name.as_bytes()));
+    }
+    // LID mappings: in the directory.
+    for (pn, lid) in &sent.history.lid_mappings {
+        assert_eq!(h.client.directory().lid_for_pn(pn).as_ref(), Some(lid));
+    }
+    let _ = me;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_pairing_every_chunk_of_hundreds_of_chats_is_published_and_receipted() {
+    let (h, me) = history_ready(HistoryConfig::default()).await;
+    let plan = HistoryPlan {
+        content: HistoryContent {
+            chats: 250,
+            groups: 30,
+            messages_per_chat: 6,
+        },
+        bootstrap_chunks: 4,
+        inline_first: true,
+        ..Default::default()
+    };
+    let sent = h
+        .server
+        .send_history(&me, &plan)
+        .await
+        .expect("history sent");
+    assert_eq!(sent.chunks.len(), 6);
+    check_all_arrived(&h, &me, &sent, &h.events).await;
+    // Progress and order are the phone's.
+    let last = chunks(&h.events.all())
+        .into_iter()
+        .filter(|c| c.sync_type == SyncType::InitialBootstrap)
+        .map(|c| (c.chunk_order, c.progress))
+        .max()
+        .unwrap();
+    assert_eq!(last, (4, Some(100)));
+    h.client.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chunk_pending_when_the_client_is_killed_is_processed_once_after_restart() {
+    // A failed download is retried only much later, so the chunk is still pending at the kill.
+    let config = HistoryConfig::default().retries(100, Duration::from_secs(600));
+    let (h, me) = history_ready(config).await;
+    let host = h.server.media_host().await.unwrap();
+    host.inject(MediaFault::Status(503));
+    let sent = h
+        .server
+        .send_history(&me, &HistoryPlan::default())
+        .await
+        .expect("history sent");
+    let n = sent.chunks.len();
+    h.events
+        .wait_count(n - 1, "all chunks but the one hit by the 503", |e| {
+            matches!(e, Event::HistorySync(_))
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(chunks(&h.events.all()).len(), n - 1);
+    h.client.kill().await;
+    drop(h.store);
+
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(h.dir.path().join("wa.sqlite"))
+            .await
+            .expect("sqlite"),
+    );
+    let client = fast(Client::builder())
+        .url(h.server.url())
+        .trust_root(h.server.trust_root())
+        .store(store.clone())
+        .prekeys(PREKEYS)
+        .media(media_config())
+        .build()
+        .await
+        .expect("client");
+    subscribe(&client, &h.events).await;
+    client.connect().await.expect("connect");
+    h.events
+        .wait_count(n, "the pending chunk after restart", |e| {
+            matches!(e, Event::HistorySync(_))
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let got = chunks(&h.events.all());
+    let ids: BTreeSet<&str> = got.iter().map(|c| c.message_id.as_str()).collect();
+    assert_eq!(got.len(), n, "no chunk published twice");
+    assert_eq!(ids.len(), n, "no chunk lost");
+    client.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_corrupt_and_duplicate_chunks_are_answered_and_the_client_runs_on() {
+    let (h, me) = history_ready(HistoryConfig::default()).await;
+    let plan = HistoryPlan {
+        faults: vec![
+            (0, HistoryFault::MissingBlob),
+            (1, HistoryFault::CorruptBlob),
+            (2, HistoryFault::Duplicate),
+        ],
+        ..Default::default()
+    };
+    let sent = h
+        .server
+        .send_history(&me, &plan)
+        .await
+        .expect("history sent");
+    let (missing, corrupt) = (&sent.chunks[0], &sent.chunks[1]);
+    let (dup_a, dup_b) = (&sent.chunks[2], &sent.chunks[3]);
+    assert_eq!(dup_a.fault, Some(HistoryFault::Duplicate));
+    h.events
+        .wait_count(2, "two failures", |e| {
+            matches!(e, Event::HistorySyncFailed(_))
+        })
+        .await;
+    let failures: Vec<_> = h
+        .events
+        .all()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::HistorySyncFailed(f) => Some(f),
+            _ => None,
+        })
+        .collect();
+    let of = |id: &str| {
+        failures
+            .iter()
+            .find(|f| f.message_id == id)
+            .unwrap()
+            .clone()
+    };
+    assert!(matches!(
+        &of(missing.message_id.as_str()).error,
+        HistoryFailure::Download(e) if matches!(**e, MediaError::Status(404))
+    ));
+    assert!(matches!(
+        of(corrupt.message_id.as_str()).error,
+        HistoryFailure::Blob(HistoryError::Inflate(_))
+    ));
+    h.server
+        .wait_for_node(WAIT, |n| {
+            is_receipt(n, "server-error", missing.message_id.as_str())
+                && n.child("encrypt").is_some()
+        })
+        .await
+        .expect("server-error receipt for the missing blob");
+    // The duplicate: both receipted, published once.
+    for id in [&dup_a.message_id, &dup_b.message_id] {
+        h.server
+            .wait_for_node(WAIT, |n| is_receipt(n, "hist_sync", id.as_str()))
+            .await
+            .expect("hist_sync receipt");
+    }
+    let good = sent.chunks.len() - 3;
+    h.events
+        .wait_count(good, "the good chunks", |e| {
+            matches!(e, Event::HistorySync(_))
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(chunks(&h.events.all()).len(), good);
+    // The rest of the client runs on: a contact's message still arrives.
+    let alice = h.server.add_contact(15550100);
+    alice.send_text(&h.server, &me, "still here").unwrap();
+    h.events
+        .wait_for("the contact's message", |e| {
+            matches!(e, Event::Message(m, _) if m.conversation.as_deref() == Some("still here"))
+        })
+        .await;
+    h.client.stop().await;
+}
