@@ -280,3 +280,65 @@ async fn missing_corrupt_and_duplicate_chunks_are_answered_and_the_client_runs_o
         .await;
     h.client.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_waits_for_history_after_linking_gets_it() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+    let server = wa_testkit::FakeServer::start().await.expect("server");
+    server
+        .send_history_after_pairing(HistoryPlan::default())
+        .await
+        .expect("plan");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(dir.path().join("wa.sqlite"))
+            .await
+            .expect("sqlite"),
+    );
+    let client = fast(Client::builder())
+        .url(server.url())
+        .trust_root(server.trust_root())
+        .store(store)
+        .prekeys(PREKEYS)
+        .media(media_config())
+        .build()
+        .await
+        .expect("client");
+    let events = EventLog::new();
+    subscribe(&client, &events).await;
+    client.connect().await.expect("connect");
+    let qr = events
+        .wait_for("PairingQrCode", |e| {
+            matches!(e, Event::PairingQrCode { .. })
+        })
+        .await;
+    let Event::PairingQrCode { code, .. } = qr else {
+        unreachable!()
+    };
+    let paired = server.scan_qr(&code).await.expect("paired");
+    // What a user of the library does: wait for the phone's history.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let sent = loop {
+        if let Some(sent) = server.history_sent_to(&paired.jid) {
+            break sent.expect("the phone sent history");
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no history sent");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    events
+        .wait_count(sent.chunks.len(), "HistorySync per chunk", |e| {
+            matches!(e, Event::HistorySync(_))
+        })
+        .await;
+    let got = chunks(&events.all());
+    let conversations: usize = got
+        .iter()
+        .filter(|c| c.sync_type == SyncType::InitialBootstrap)
+        .map(|c| c.conversations.len())
+        .sum();
+    assert_eq!(conversations, sent.history.conversations.len());
+    client.stop().await;
+}

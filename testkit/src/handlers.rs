@@ -108,7 +108,10 @@ fn encrypt(shared: &Shared, device: Option<DeviceKey>, id: &str, node: &Node) ->
     if is(node, "type", "set") && node.child("registration").is_some() {
         return match parse_upload_iq(node) {
             Ok(upload) => {
-                prekeys::apply_upload(&mut shared.state(), device, upload);
+                let mut st = shared.state();
+                prekeys::apply_upload(&mut st, device, upload);
+                crate::history::after_first_upload(&mut st, device);
+                drop(st);
                 shared.notify();
                 result(id, Vec::new())
             }

@@ -86,8 +86,57 @@ pub struct SentHistory {
     pub chunks: Vec<SentChunk>,
 }
 
+/// The history phones send by themselves once a device is set up.
+#[derive(Debug, Default)]
+pub(crate) struct HistoryAuto {
+    /// Sent to every device after its first prekey upload, when set.
+    plan: Option<HistoryPlan>,
+    /// What was sent, per device.
+    sent: Vec<(DeviceKey, Result<SentHistory, String>)>,
+}
+
+/// After a device's first prekey upload (it can now receive): the phone sends the planned
+/// history, once per device.
+pub(crate) fn after_first_upload(st: &mut State, device: DeviceKey) {
+    let Some(plan) = st.history.plan.clone() else {
+        return;
+    };
+    if st.history.sent.iter().any(|(d, _)| *d == device) {
+        return;
+    }
+    let Some(host) = st.media.clone() else {
+        return;
+    };
+    let result = send_in(st, &host, device, &plan).map_err(|e| e.to_string());
+    if let Err(e) = &result {
+        tracing::warn!(error = %e, "phone could not send history");
+    }
+    st.history.sent.push((device, result));
+}
+
 impl FakeServer {
-    /// Sends `plan`'s history from our account's phone to our device `to` (starts the
+    /// From now on, the phone sends `plan`'s history to every device right after its first
+    /// prekey upload (that is, right after pairing and the first login), as a phone does after
+    /// linking. Starts the media host.
+    pub async fn send_history_after_pairing(&self, plan: HistoryPlan) -> Result<(), TestkitError> {
+        self.media_host().await?;
+        self.shared.state().history.plan = Some(plan);
+        Ok(())
+    }
+
+    /// What the phone sent by itself to device `jid` (see
+    /// [`FakeServer::send_history_after_pairing`]), or why it could not.
+    pub fn history_sent_to(&self, jid: &Jid) -> Option<Result<SentHistory, String>> {
+        let st = self.shared.state();
+        let device = st.device_key(jid)?;
+        st.history
+            .sent
+            .iter()
+            .find(|(d, _)| *d == device)
+            .map(|(_, r)| r.clone())
+    }
+
+    /// Sends `plan`'s history from our account's phone to our device `to` now (starts the
     /// media host if needed). Fails when `to` is not a registered device with prekeys.
     pub async fn send_history(
         &self,
@@ -95,100 +144,15 @@ impl FakeServer {
         plan: &HistoryPlan,
     ) -> Result<SentHistory, TestkitError> {
         let host = self.media_host().await?;
-        let own = Jid::pn(to.user.clone());
-        let history = plan.content.build(&own, unix_now());
-        let mut blobs = Vec::new();
-        let n = plan.bootstrap_chunks.max(1);
-        let per = history.conversations.len().div_ceil(n).max(1);
-        for (k, chats) in history.conversations.chunks(per).enumerate() {
-            let mut sync = wa::HistorySync {
-                sync_type: Some(SyncType::InitialBootstrap.to_wire()),
-                conversations: chats.to_vec(),
-                chunk_order: Some(k as u32 + 1),
-                progress: Some(((k + 1) * 100 / n) as u32),
-                ..Default::default()
-            };
-            if k == 0 {
-                sync.phone_number_to_lid_mappings = mappings(&history);
-                sync.global_settings = Some(wa::GlobalSettings {
-                    font_size: Some(2),
-                    ..Default::default()
-                });
-            }
-            blobs.push((SyncType::InitialBootstrap, sync));
-        }
-        if history.conversations.is_empty() {
-            blobs.push((SyncType::InitialBootstrap, bootstrap_empty()));
-        }
-        if plan.recent {
-            let newest = history.conversations.iter().take(2).cloned().collect();
-            blobs.push((SyncType::Recent, chunk(SyncType::Recent, newest, 1)));
-        }
-        if plan.push_names {
-            let mut sync = chunk(SyncType::PushName, Vec::new(), 1);
-            sync.pushnames = history
-                .push_names
-                .iter()
-                .map(|(jid, name)| wa::Pushname {
-                    id: Some(jid.to_string()),
-                    pushname: Some(name.clone()),
-                })
-                .collect();
-            blobs.push((SyncType::PushName, sync));
-        }
-        let mut chunks = Vec::new();
-        for (index, (sync_type, sync)) in blobs.into_iter().enumerate() {
-            let fault = plan
-                .faults
-                .iter()
-                .find(|(i, _)| *i == index)
-                .map(|(_, f)| *f);
-            let inline = plan.inline_first && index == 0;
-            let order = sync.chunk_order.unwrap_or_default();
-            let ids: Vec<String> = sync
-                .conversations
-                .iter()
-                .filter_map(|c| c.id.clone())
-                .collect();
-            let source = match fault {
-                Some(HistoryFault::MissingBlob) => HistorySource::Download {
-                    direct_path: "/v/t62.missing-history/0".into(),
-                    media_key: vec![5; 32],
-                    file_enc_sha256: vec![6; 32],
-                    file_sha256: rand::random::<[u8; 32]>().to_vec(),
-                    file_length: Some(100),
-                },
-                Some(HistoryFault::CorruptBlob) => {
-                    let garbage: Vec<u8> = (0..64).map(|_| rand::random::<u8>()).collect();
-                    stored(&host, &garbage)
-                }
-                _ if inline => HistorySource::Inline(compress(&sync.encode_to_vec()).into()),
-                _ => stored(&host, &compress(&sync.encode_to_vec())),
-            };
-            let parts = NotificationParts {
-                sync_type: Some(sync_type),
-                chunk_order: order,
-                progress: sync.progress,
-                ..Default::default()
-            };
-            let message = notification(&parts, &source);
-            let times = if fault == Some(HistoryFault::Duplicate) {
-                2
-            } else {
-                1
-            };
-            for _ in 0..times {
-                let message_id = self.send_from_phone(to, &message)?;
-                chunks.push(SentChunk {
-                    message_id,
-                    sync_type,
-                    chunk_order: order,
-                    conversations: ids.clone(),
-                    fault,
-                });
-            }
-        }
-        Ok(SentHistory { history, chunks })
+        let sent = {
+            let mut st = self.shared.state();
+            let device = st
+                .device_key(to)
+                .ok_or_else(|| TestkitError::UnknownDevice(to.clone()))?;
+            send_in(&mut st, &host, device, plan)?
+        };
+        self.shared.notify();
+        Ok(sent)
     }
 
     /// Sends `message` from our account's phone (device 0) to our device `to` as a peer
@@ -204,14 +168,131 @@ impl FakeServer {
             let device = st
                 .device_key(to)
                 .ok_or_else(|| TestkitError::UnknownDevice(to.clone()))?;
-            let node = phone_stanza(&mut st, device, message)?;
-            let id = MessageId(node.attr_str("id").unwrap_or_default().into_owned());
-            st.enqueue(device, node);
-            id
+            enqueue_from_phone(&mut st, device, message)?
         };
         self.shared.notify();
         Ok(id)
     }
+}
+
+fn enqueue_from_phone(
+    st: &mut State,
+    device: DeviceKey,
+    message: &wa::Message,
+) -> Result<MessageId, TestkitError> {
+    let node = phone_stanza(st, device, message)?;
+    let id = MessageId(node.attr_str("id").unwrap_or_default().into_owned());
+    st.enqueue(device, node);
+    Ok(id)
+}
+
+/// Cuts the history into chunks, stores each blob on `host` and queues the notifications.
+fn send_in(
+    st: &mut State,
+    host: &crate::MediaHost,
+    device: DeviceKey,
+    plan: &HistoryPlan,
+) -> Result<SentHistory, TestkitError> {
+    let own = Jid::pn(device.0.to_string());
+    let history = plan.content.build(&own, unix_now());
+    let mut chunks = Vec::new();
+    for (index, (sync_type, sync)) in blobs(&history, plan).into_iter().enumerate() {
+        let fault = plan
+            .faults
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map(|(_, f)| *f);
+        let inline = plan.inline_first && index == 0;
+        let order = sync.chunk_order.unwrap_or_default();
+        let ids: Vec<String> = sync
+            .conversations
+            .iter()
+            .filter_map(|c| c.id.clone())
+            .collect();
+        let source = match fault {
+            Some(HistoryFault::MissingBlob) => HistorySource::Download {
+                direct_path: "/v/t62.missing-history/0".into(),
+                media_key: vec![5; 32],
+                file_enc_sha256: vec![6; 32],
+                file_sha256: rand::random::<[u8; 32]>().to_vec(),
+                file_length: Some(100),
+            },
+            Some(HistoryFault::CorruptBlob) => {
+                let garbage: Vec<u8> = (0..64).map(|_| rand::random::<u8>()).collect();
+                stored(host, &garbage)
+            }
+            _ if inline => HistorySource::Inline(compress(&sync.encode_to_vec()).into()),
+            _ => stored(host, &compress(&sync.encode_to_vec())),
+        };
+        let parts = NotificationParts {
+            sync_type: Some(sync_type),
+            chunk_order: order,
+            progress: sync.progress,
+            ..Default::default()
+        };
+        let message = notification(&parts, &source);
+        let times = if fault == Some(HistoryFault::Duplicate) {
+            2
+        } else {
+            1
+        };
+        for _ in 0..times {
+            let message_id = enqueue_from_phone(st, device, &message)?;
+            chunks.push(SentChunk {
+                message_id,
+                sync_type,
+                chunk_order: order,
+                conversations: ids.clone(),
+                fault,
+            });
+        }
+    }
+    Ok(SentHistory { history, chunks })
+}
+
+/// The blobs of a plan, in sending order: bootstrap chunks (the first with the LID mappings
+/// and global settings), then recent, then push names.
+fn blobs(history: &PhoneHistory, plan: &HistoryPlan) -> Vec<(SyncType, wa::HistorySync)> {
+    let mut blobs = Vec::new();
+    let n = plan.bootstrap_chunks.max(1);
+    let per = history.conversations.len().div_ceil(n).max(1);
+    for (k, chats) in history.conversations.chunks(per).enumerate() {
+        let mut sync = wa::HistorySync {
+            sync_type: Some(SyncType::InitialBootstrap.to_wire()),
+            conversations: chats.to_vec(),
+            chunk_order: Some(k as u32 + 1),
+            progress: Some(((k + 1) * 100 / n) as u32),
+            ..Default::default()
+        };
+        if k == 0 {
+            sync.phone_number_to_lid_mappings = mappings(history);
+            sync.global_settings = Some(wa::GlobalSettings {
+                font_size: Some(2),
+                ..Default::default()
+            });
+        }
+        blobs.push((SyncType::InitialBootstrap, sync));
+    }
+    if history.conversations.is_empty() {
+        blobs.push((SyncType::InitialBootstrap, bootstrap_empty()));
+    }
+    if plan.recent {
+        let newest = history.conversations.iter().take(2).cloned().collect();
+        blobs.push((SyncType::Recent, chunk(SyncType::Recent, newest, 1)));
+    }
+    if plan.push_names {
+        let mut sync = chunk(SyncType::PushName, Vec::new(), 1);
+        sync.pushnames = history
+            .push_names
+            .iter()
+            .map(|(jid, name)| wa::Pushname {
+                id: Some(jid.to_string()),
+                pushname: Some(name.clone()),
+            })
+            .collect();
+        blobs.push((SyncType::PushName, sync));
+    }
+    blobs
 }
 
 fn mappings(h: &PhoneHistory) -> Vec<wa::PhoneNumberToLidMapping> {

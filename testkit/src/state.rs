@@ -89,6 +89,8 @@ pub(crate) struct State {
     pub outgoing: Outgoing,
     /// Our accounts' phones as receivers.
     pub own_phones: OwnPhones,
+    /// History the phones send after pairing, and what they sent.
+    pub history: crate::history::HistoryAuto,
     /// Contacts' companion devices, for usync.
     pub directory: DirectoryState,
     /// Contacts' presence, for subscriptions.
@@ -126,6 +128,7 @@ impl State {
             groups: HashMap::new(),
             outgoing: Outgoing::default(),
             own_phones: OwnPhones::default(),
+            history: Default::default(),
             directory: DirectoryState::default(),
             presence: PresenceBook::default(),
         }
