@@ -14,12 +14,14 @@ use std::time::Duration;
 
 use common::{fast, ready_with, subscribe, EventLog, Harness, PREKEYS, WAIT};
 use wa_actors::events::{Event, HistoryError, HistoryFailure, SyncType};
-use wa_actors::history::HistoryConfig;
+use wa_actors::history::{HistoryAnchor, HistoryConfig};
 use wa_actors::media::{MediaConfig, MediaError};
 use wa_actors::protocol::binary::{Jid, Node};
 use wa_actors::store::{SqliteStore, Store};
 use wa_actors::Client;
-use wa_testkit::{HistoryContent, HistoryFault, HistoryPlan, MediaFault, SentHistory};
+use wa_testkit::{
+    on_demand_message_id, HistoryContent, HistoryFault, HistoryPlan, MediaFault, SentHistory,
+};
 
 fn media_config() -> MediaConfig {
     let mut m = MediaConfig::default();
@@ -341,4 +343,87 @@ async fn a_client_that_waits_for_history_after_linking_gets_it() {
         .sum();
     assert_eq!(conversations, sent.history.conversations.len());
     client.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_on_demand_request_is_answered_with_an_on_demand_chunk() {
+    let (h, me) = history_ready(HistoryConfig::default()).await;
+    let sent = h
+        .server
+        .send_history(&me, &HistoryPlan::default())
+        .await
+        .expect("history sent");
+    h.events
+        .wait_count(sent.chunks.len(), "the initial history", |e| {
+            matches!(e, Event::HistorySync(_))
+        })
+        .await;
+    // The oldest message we have of the last chat, from the bootstrap.
+    let chat = sent.history.conversations.last().unwrap();
+    let oldest = chat.messages[0].message.as_ref().unwrap();
+    let anchor = HistoryAnchor::from_web_message(oldest).unwrap();
+    let chat_jid: Jid = chat.id.as_deref().unwrap().parse().unwrap();
+    let request = h
+        .client
+        .request_history(&chat_jid, &anchor, 7)
+        .await
+        .expect("request written");
+    // The phone read it as the peer request it is.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let asked = loop {
+        if let Some(r) = h
+            .server
+            .phone_received(&me)
+            .into_iter()
+            .find(|r| r.id == request)
+        {
+            break r;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the phone never got the request"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let op = asked
+        .message
+        .expect("decrypted")
+        .protocol_message
+        .unwrap()
+        .peer_data_operation_request_message
+        .unwrap();
+    let req = op.history_sync_on_demand_request.unwrap();
+    assert_eq!(req.chat_jid.as_deref(), chat.id.as_deref());
+    assert_eq!(req.oldest_msg_id, Some(anchor.id.clone()));
+    assert_eq!(req.on_demand_msg_count, Some(7));
+    let answer = h
+        .events
+        .wait_for(
+            "the on-demand chunk",
+            |e| matches!(e, Event::HistorySync(c) if c.sync_type == SyncType::OnDemand),
+        )
+        .await;
+    let Event::HistorySync(answer) = answer else {
+        unreachable!()
+    };
+    assert_eq!(answer.request_id.as_deref(), Some(request.as_str()));
+    let conv = answer.conversations[0].get().unwrap();
+    assert_eq!(conv.id.as_deref(), chat.id.as_deref());
+    let ids: Vec<_> = conv
+        .messages
+        .iter()
+        .map(|m| {
+            m.message
+                .as_ref()
+                .unwrap()
+                .key
+                .as_ref()
+                .unwrap()
+                .id
+                .clone()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(ids, (0..7).map(on_demand_message_id).collect::<Vec<_>>());
+    h.client.stop().await;
 }

@@ -88,7 +88,9 @@ pub use envelope::MessageId;
 pub use error::TestkitError;
 pub use faults::{DropPoint, FaultEvent, FaultPlan};
 pub use groups::Group;
-pub use history::{HistoryFault, HistoryPlan, SentChunk, SentHistory};
+pub use history::{
+    on_demand_message_id, HistoryFault, HistoryPlan, SentChunk, SentHistory, MAX_ON_DEMAND,
+};
 pub use history_content::{history_chat, history_message_id, HistoryContent, PhoneHistory};
 pub use media_host::{MediaFault, MediaHost, StoredMedia, MAX_UPLOAD};
 pub use outgoing::ClientSent;

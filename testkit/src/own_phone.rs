@@ -69,7 +69,8 @@ pub(crate) fn receive_on_phone(
         return false;
     };
     let record = read(&mut entry.device, None, sender, to, env, enc);
-    entry.received.push(record);
+    entry.received.push(record.clone());
+    crate::history::answer_on_demand(st, sender, &record);
     true
 }
 

@@ -180,6 +180,7 @@ impl ClientBuilder {
         // The send path asks the directory (usync, cached) unless told otherwise.
         let lister = self.lister.unwrap_or_else(|| Arc::new(directory.clone()));
         let media = Media::new(config.media.clone(), live.clone(), config.iq_timeout)?;
+        let signal = crate::state::SignalHandle::default();
         let (sup, _) = Actor::spawn(
             None,
             ClientSup,
@@ -195,6 +196,7 @@ impl ClientBuilder {
                 lister,
                 directory: directory.clone(),
                 media: media.clone(),
+                signal_handle: signal.clone(),
             },
         )
         .await?;
@@ -218,6 +220,7 @@ impl ClientBuilder {
                 identity,
                 outbox,
                 directory,
+                signal,
             },
             Arc::new(config),
             media,

@@ -71,6 +71,8 @@ pub struct Client {
     pub(super) outbox: OutboxHandle,
     /// Device lists, LIDs and group metadata (see `crate::directory`).
     pub(super) directory: crate::directory::Directory,
+    /// The current Signal actor (peer messages such as history requests).
+    pub(crate) signal: crate::state::SignalHandle,
     config: Arc<ClientConfig>,
     media: Media,
 }
@@ -92,6 +94,7 @@ pub(super) struct ClientShared {
     pub identity: IdentityCell,
     pub outbox: OutboxHandle,
     pub directory: crate::directory::Directory,
+    pub signal: crate::state::SignalHandle,
 }
 
 /// Raw access to the live connection, for stanzas this library does not model yet.
@@ -139,9 +142,15 @@ impl Client {
             identity: shared.identity,
             outbox: shared.outbox,
             directory: shared.directory,
+            signal: shared.signal,
             config,
             media,
         }
+    }
+
+    /// The device identity, once loaded.
+    pub(crate) fn device(&self) -> Option<Arc<crate::store::DeviceData>> {
+        self.identity.get()
     }
 
     /// The media transfers of this client.

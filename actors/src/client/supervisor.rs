@@ -58,6 +58,8 @@ pub(crate) struct ClientSupArgs {
     pub directory: crate::directory::Directory,
     /// Media transfers (the history actor downloads chunks with it).
     pub media: crate::media::Media,
+    /// Where the send path (and `Client::request_history`) finds the Signal actor.
+    pub signal_handle: SignalHandle,
 }
 
 pub(crate) struct ClientSup;
@@ -219,7 +221,7 @@ impl Actor for ClientSup {
             broadcaster,
             broadcaster_args,
             signal: OwnerSlot::default(),
-            signal_handle: SignalHandle::default(),
+            signal_handle: args.signal_handle,
             outbox: args.outbox,
             outbox_acks: OwnerSlot::default(),
             outbox_actor: None,

@@ -31,6 +31,9 @@ pub struct HistoryChunk {
     pub chunk_order: u32,
     /// The notification's `progress` (0..=100), when the phone gave one.
     pub progress: Option<u32>,
+    /// For an on-demand chunk, the id of the request it answers (`originalMessageID`; what
+    /// `Client::request_history` returned).
+    pub request_id: Option<String>,
     /// The top-level fields of the blob other than `conversations` (push names, LID
     /// mappings, global settings, status messages, …); `data.conversations` is empty.
     pub data: wa::HistorySync,
@@ -54,6 +57,7 @@ impl HistorySync {
             sync_type: SyncType::from_wire(data.sync_type.unwrap_or_default()),
             chunk_order: data.chunk_order.unwrap_or_default(),
             progress: data.progress,
+            request_id: None,
             data,
             conversations,
             blob: Bytes::new(),
@@ -120,11 +124,12 @@ impl Serialize for HistorySync {
                 serde_wire::bytes(&prost::Message::encode_to_vec(self.0), s)
             }
         }
-        let mut st = s.serialize_struct("HistorySync", 6)?;
+        let mut st = s.serialize_struct("HistorySync", 7)?;
         st.serialize_field("message_id", &self.message_id)?;
         st.serialize_field("sync_type", &self.sync_type)?;
         st.serialize_field("chunk_order", &self.chunk_order)?;
         st.serialize_field("progress", &self.progress)?;
+        st.serialize_field("request_id", &self.request_id)?;
         st.serialize_field("data", &Proto(&self.data))?;
         st.serialize_field("conversations", &self.conversations)?;
         st.end()

@@ -256,6 +256,7 @@ fn a_history_event_decodes_conversations_only_when_asked() {
         sync_type: SyncType::Full,
         chunk_order: 3,
         progress: Some(50),
+        request_id: None,
         data: wa::HistorySync {
             pushnames: data.pushnames.clone(),
             ..Default::default()

@@ -18,8 +18,10 @@ mod fetch;
 mod handle;
 mod pending;
 mod process;
+mod request;
 
 pub(crate) use actor::{History, HistoryArgs, HistoryMsg};
 pub use config::HistoryConfig;
 pub(crate) use handle::HistoryHandle;
 pub(crate) use pending::pending_rows;
+pub use request::HistoryAnchor;

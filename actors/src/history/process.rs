@@ -152,6 +152,7 @@ pub(super) async fn process(
         sync_type: info.sync_type,
         chunk_order: info.chunk_order,
         progress: info.progress,
+        request_id: info.original_message_id.clone(),
         data: scanned.rest,
         conversations,
         blob,

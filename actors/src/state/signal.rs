@@ -35,6 +35,8 @@ pub(crate) enum SignalMsg {
     MissingSessions(Vec<Jid>, oneshot::Sender<Result<Vec<Jid>, SendError>>),
     /// Encrypt, store, then write a message.
     Encrypt(Box<EncryptJob>),
+    /// Encrypt, store, then write a peer message to our own phone.
+    Peer(Box<super::peer::PeerJob>),
 }
 
 impl From<Inbound> for SignalMsg {
@@ -216,6 +218,35 @@ impl SignalState {
         }
     }
 
+    async fn on_peer(&mut self, job: super::peer::PeerJob) {
+        let Some(device) = self.args.identity.get() else {
+            let _ = job.reply.send(Err(SendError::NotPaired));
+            return;
+        };
+        let (store, account) = (&*self.args.store, &self.args.account_id);
+        let (stanza, batch) = match super::peer::encrypt_peer(store, account, &device, &job).await {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = job.reply.send(Err(e));
+                return;
+            }
+        };
+        let reply = Arc::new(std::sync::Mutex::new(Some(job.reply)));
+        let hook_reply = reply.clone();
+        let live = self.args.live.clone();
+        let hook = move || {
+            let result = live.send(stanza).map_err(|_| SendError::NotWritten);
+            if let Some(r) = hook_reply.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                let _ = r.send(result);
+            }
+        };
+        if let Err(e) = store.apply_then(account, batch, Box::new(hook)).await {
+            if let Some(r) = reply.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                let _ = r.send(Err(SendError::Store(e)));
+            }
+        }
+    }
+
     async fn on_retry_receipt(&mut self, node: &Node) {
         let Some(device) = self.args.identity.get() else {
             return;
@@ -327,6 +358,10 @@ impl Actor for Signal {
             }
             SignalMsg::Encrypt(job) => {
                 state.on_encrypt(*job).await;
+                return Ok(());
+            }
+            SignalMsg::Peer(job) => {
+                state.on_peer(*job).await;
                 return Ok(());
             }
         };
