@@ -112,6 +112,25 @@ async fn check_all_arrived(h: &Harness, me: &Jid, sent: &SentHistory, log: &Even
             .unwrap();
         assert_eq!(stored.as_deref(), Some(name.as_bytes()));
     }
+    // Message secrets: one stored per history message that had one.
+    let want: usize = sent
+        .history
+        .conversations
+        .iter()
+        .flat_map(|c| &c.messages)
+        .filter(|m| m.message.as_ref().unwrap().message_secret.is_some())
+        .count();
+    let stored = h
+        .store
+        .scan_prefix(
+            &wa_actors::store::AccountId::new("default"),
+            wa_actors::store::Namespace::MESSAGE_SECRETS,
+            b"",
+        )
+        .await
+        .unwrap();
+    assert!(want > 0);
+    assert_eq!(stored.len(), want);
     // LID mappings: in the directory.
     for (pn, lid) in &sent.history.lid_mappings {
         assert_eq!(h.client.directory().lid_for_pn(pn).as_ref(), Some(lid));

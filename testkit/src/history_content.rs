@@ -129,6 +129,8 @@ impl HistoryContent {
                 status: Some(if from_me { 3 } else { 4 }),
                 push_name: (!from_me).then(|| format!("History contact {i}")),
                 participant: (from_me && member.is_some()).then(|| own.to_non_ad().to_string()),
+                // Every third message has a secret (polls and reactions need them).
+                message_secret: (m % 3 == 0).then(|| vec![(i + m) as u8; 32]),
                 ..Default::default()
             }),
             msg_order_id: Some(m as u64 + 1),

@@ -63,6 +63,7 @@ mod groups;
 mod handlers;
 mod history;
 mod history_content;
+mod history_on_demand;
 mod media_host;
 mod notify;
 mod outgoing;
@@ -88,10 +89,9 @@ pub use envelope::MessageId;
 pub use error::TestkitError;
 pub use faults::{DropPoint, FaultEvent, FaultPlan};
 pub use groups::Group;
-pub use history::{
-    on_demand_message_id, HistoryFault, HistoryPlan, SentChunk, SentHistory, MAX_ON_DEMAND,
-};
+pub use history::{HistoryFault, HistoryPlan, SentChunk, SentHistory};
 pub use history_content::{history_chat, history_message_id, HistoryContent, PhoneHistory};
+pub use history_on_demand::{on_demand_message_id, MAX_ON_DEMAND};
 pub use media_host::{MediaFault, MediaHost, StoredMedia, MAX_UPLOAD};
 pub use outgoing::ClientSent;
 pub use pair_options::{PairForgery, PairOptions, Paired};

@@ -70,7 +70,7 @@ pub(crate) fn receive_on_phone(
     };
     let record = read(&mut entry.device, None, sender, to, env, enc);
     entry.received.push(record.clone());
-    crate::history::answer_on_demand(st, sender, &record);
+    crate::history_on_demand::answer_on_demand(st, sender, &record);
     true
 }
 

@@ -8,8 +8,8 @@ use prost::Message as _;
 use rand::RngCore as _;
 use wa_protocol::binary::{Jid, Node};
 use wa_protocol::history::{
-    hist_sync_receipt, inflate, scan, server_error_receipt, ChunkInfo, HistoryError, HistorySource,
-    ScannedHistory, SyncType,
+    hist_sync_receipt, inflate, message_secrets, scan, server_error_receipt, ChunkInfo,
+    HistoryError, HistorySource, MessageSecret, ScannedHistory, SyncType,
 };
 
 use super::config::HistoryConfig;
@@ -115,7 +115,7 @@ pub(super) async fn process(
     let decoded = tokio::task::spawn_blocking(move || decode(&compressed, max))
         .await
         .unwrap_or(Err(HistoryError::Malformed("decoder task panicked")));
-    let (blob, scanned) = match decoded {
+    let (blob, scanned, secrets) = match decoded {
         Ok(d) => d,
         Err(e) => {
             tracing::warn!(id = %row.message_id, error = %e, "history blob unusable");
@@ -125,6 +125,13 @@ pub(super) async fn process(
         }
     };
     let mut batch = Batch::new();
+    for s in &secrets {
+        batch = batch.put(
+            Namespace::MESSAGE_SECRETS,
+            secret_key(s, &ctx.own),
+            s.secret.clone(),
+        );
+    }
     let mut events = push_names(ctx, &row, &scanned, &mut batch).await?;
     learn_lids(ctx, &scanned).await;
     if let Some(settings) = &scanned.rest.global_settings {
@@ -167,10 +174,38 @@ pub(super) async fn process(
     Ok(Step::Finished)
 }
 
-fn decode(compressed: &[u8], max: usize) -> Result<(Bytes, ScannedHistory), HistoryError> {
+type Decoded = (Bytes, ScannedHistory, Vec<MessageSecret>);
+
+fn decode(compressed: &[u8], max: usize) -> Result<Decoded, HistoryError> {
     let inflated = Bytes::from(inflate(compressed, max)?);
     let scanned = scan(&inflated)?;
-    Ok((inflated, scanned))
+    let secrets = scanned
+        .conversations
+        .iter()
+        .flat_map(|r| message_secrets(&inflated[r.clone()]))
+        .collect();
+    Ok((inflated, scanned, secrets))
+}
+
+/// Where a message secret is stored: `chat \0 sender \0 id`, the sender being us for our own
+/// messages, the participant in groups, else the chat.
+pub(super) fn secret_key(s: &MessageSecret, own: &Jid) -> Vec<u8> {
+    let own = own.to_non_ad().to_string();
+    let sender = if s.from_me {
+        own.as_str()
+    } else if s.participant.is_empty() {
+        s.chat.as_str()
+    } else {
+        s.participant.as_str()
+    };
+    [
+        s.chat.as_bytes(),
+        b"\0",
+        sender.as_bytes(),
+        b"\0",
+        s.id.as_bytes(),
+    ]
+    .concat()
 }
 
 fn failed(row: &PendingChunk, sync_type: Option<SyncType>, error: HistoryFailure) -> Event {

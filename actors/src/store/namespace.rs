@@ -49,6 +49,9 @@ impl Namespace {
     /// What history sync brought besides chats (`global_settings`: the encoded
     /// `GlobalSettings`).
     pub const HISTORY_META: Self = Self("history_meta");
+    /// Message secrets (`messageSecret`, for poll votes and encrypted reactions), keyed by
+    /// `chat \0 sender \0 message id` (non-AD JIDs as strings).
+    pub const MESSAGE_SECRETS: Self = Self("message_secrets");
     /// Cached usync device lists, keyed by user JID (the directory's format, versioned).
     pub const DEVICE_LISTS: Self = Self("device_lists");
 

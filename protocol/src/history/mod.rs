@@ -14,6 +14,7 @@ mod inflate;
 mod notification;
 mod receipt;
 mod scan;
+mod secrets;
 
 #[cfg(test)]
 mod tests;
@@ -27,3 +28,4 @@ pub use receipt::{
     OnDemandRequest,
 };
 pub use scan::{scan, ScannedHistory, MAX_CONVERSATIONS};
+pub use secrets::{message_secrets, MessageSecret, MAX_SECRETS_PER_CONVERSATION};

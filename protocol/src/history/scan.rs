@@ -34,19 +34,72 @@ pub struct ScannedHistory {
 pub fn scan(blob: &[u8]) -> Result<ScannedHistory, HistoryError> {
     let mut conversations = Vec::new();
     let mut rest = Vec::new();
-    let mut pos = 0;
-    while pos < blob.len() {
-        let start = pos;
+    for field in Fields::new(blob) {
+        let field = field?;
+        if field.number == CONVERSATIONS {
+            if field.wire_type != 2 {
+                return Err(HistoryError::Malformed(
+                    "conversation is not length-delimited",
+                ));
+            }
+            if conversations.len() == MAX_CONVERSATIONS {
+                return Err(HistoryError::TooManyConversations {
+                    max: MAX_CONVERSATIONS,
+                });
+            }
+            conversations.push(field.body);
+        } else {
+            rest.extend_from_slice(&blob[field.whole]);
+        }
+    }
+    Ok(ScannedHistory {
+        conversations,
+        rest: wa::HistorySync::decode(rest.as_slice())?,
+    })
+}
+
+/// One top-level field of a protobuf message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Field {
+    pub number: u64,
+    pub wire_type: u64,
+    /// Key and body.
+    pub whole: Range<usize>,
+    /// The body: the payload of a length-delimited field, the bytes of the others.
+    pub body: Range<usize>,
+}
+
+/// The fields of a protobuf message, in order, without decoding them; stops at the first
+/// framing error.
+pub(super) struct Fields<'a> {
+    blob: &'a [u8],
+    pos: usize,
+    failed: bool,
+}
+
+impl<'a> Fields<'a> {
+    pub(super) fn new(blob: &'a [u8]) -> Self {
+        Self {
+            blob,
+            pos: 0,
+            failed: false,
+        }
+    }
+
+    fn field(&mut self) -> Result<Field, HistoryError> {
+        let blob = self.blob;
+        let start = self.pos;
+        let mut pos = self.pos;
         let key = varint(blob, &mut pos)?;
-        let (field, wire_type) = (key >> 3, key & 7);
-        if field == 0 {
+        let (number, wire_type) = (key >> 3, key & 7);
+        if number == 0 {
             return Err(HistoryError::Malformed("field number 0"));
         }
         let body_start;
         match wire_type {
             0 => {
-                varint(blob, &mut pos)?;
                 body_start = pos;
+                varint(blob, &mut pos)?;
             }
             1 => {
                 body_start = pos;
@@ -64,26 +117,27 @@ pub fn scan(blob: &[u8]) -> Result<ScannedHistory, HistoryError> {
             }
             _ => return Err(HistoryError::Malformed("unsupported wire type")),
         }
-        if field == CONVERSATIONS {
-            if wire_type != 2 {
-                return Err(HistoryError::Malformed(
-                    "conversation is not length-delimited",
-                ));
-            }
-            if conversations.len() == MAX_CONVERSATIONS {
-                return Err(HistoryError::TooManyConversations {
-                    max: MAX_CONVERSATIONS,
-                });
-            }
-            conversations.push(body_start..pos);
-        } else {
-            rest.extend_from_slice(&blob[start..pos]);
-        }
+        self.pos = pos;
+        Ok(Field {
+            number,
+            wire_type,
+            whole: start..pos,
+            body: body_start..pos,
+        })
     }
-    Ok(ScannedHistory {
-        conversations,
-        rest: wa::HistorySync::decode(rest.as_slice())?,
-    })
+}
+
+impl Iterator for Fields<'_> {
+    type Item = Result<Field, HistoryError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed || self.pos >= self.blob.len() {
+            return None;
+        }
+        let f = self.field();
+        self.failed = f.is_err();
+        Some(f)
+    }
 }
 
 fn advance(blob: &[u8], pos: usize, n: usize) -> Result<usize, HistoryError> {

@@ -243,11 +243,33 @@ fn on_demand_requests_round_trip() {
     assert_eq!(OnDemandRequest::from_message(&wa::Message::default()), None);
 }
 
+#[test]
+fn message_secrets_are_found_without_decoding_the_conversation() {
+    let mut c = conversation(1, 3);
+    c.id = Some("120363000001@g.us".into());
+    let m = c.messages[1].message.as_mut().unwrap();
+    m.message_secret = Some(vec![9; 32]);
+    m.key.as_mut().unwrap().participant = Some("15550001@s.whatsapp.net".into());
+    m.key.as_mut().unwrap().from_me = Some(false);
+    let secrets = message_secrets(&c.encode_to_vec());
+    assert_eq!(secrets.len(), 1);
+    let s = &secrets[0];
+    assert_eq!(s.chat, "120363000001@g.us");
+    assert_eq!(s.id, "MSG1-1");
+    assert_eq!(s.participant, "15550001@s.whatsapp.net");
+    assert!(!s.from_me);
+    assert_eq!(s.secret, vec![9; 32]);
+    assert!(!format!("{s:?}").contains("9, 9"));
+    assert!(message_secrets(&conversation(2, 4).encode_to_vec()).is_empty());
+    assert!(message_secrets(&[0xff, 0xff]).is_empty());
+}
+
 proptest! {
     #[test]
     fn scan_and_inflate_never_panic(data in proptest::collection::vec(any::<u8>(), 0..512)) {
         let _ = scan(&data);
         let _ = inflate(&data, 4096);
+        let _ = message_secrets(&data);
     }
 
     #[test]
