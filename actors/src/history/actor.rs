@@ -96,6 +96,7 @@ impl HistoryState {
                 Step::Finished => {
                     self.attempts.remove(&key);
                 }
+                Step::Offline => retry = true,
                 Step::RetryLater => {
                     let due = Instant::now() + a.config.retry_after;
                     self.attempts.insert(key, (attempt + 1, due));

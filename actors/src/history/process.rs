@@ -47,6 +47,8 @@ pub(super) enum Step {
     Finished,
     /// A transient failure: the row stays, try again later.
     RetryLater,
+    /// Not connected: the row stays and the attempt does not count.
+    Offline,
 }
 
 /// Processes `row`; `attempt` counts the transient failures seen so far. Store errors are
@@ -78,6 +80,10 @@ pub(super) async fn process(
         let receipt = hist_sync_receipt(&row.message_id, &ctx.own);
         finish_events(ctx, &row, Vec::new(), Some(receipt)).await?;
         return Ok(Step::Finished);
+    }
+    if matches!(info.source, HistorySource::Download { .. }) && ctx.live.generation().is_none() {
+        // No media_conn without a connection, and no way to receipt: wait for one.
+        return Ok(Step::Offline);
     }
     let compressed = match fetch(ctx.media, &info.source).await {
         Fetched::Bytes(b) => b,
