@@ -7,8 +7,8 @@
 //! WhatsApp and Signal protobufs).
 
 pub use wa_actors_core::{
-    bot, broadcaster, client, conn, counters, directory, events, media, pairing, prekeys, send,
-    store, supervision, transport, wire,
+    bot, broadcaster, client, conn, counters, directory, events, history, media, pairing, prekeys,
+    send, store, supervision, transport, wire,
 };
 pub use wa_actors_core::{Client, ClientBuilder, ClientConfig, ClientError, IqError};
 

@@ -12,6 +12,7 @@ pub mod conn;
 pub mod counters;
 pub mod directory;
 pub mod events;
+pub mod history;
 pub(crate) mod keygen;
 pub(crate) mod link;
 pub mod media;

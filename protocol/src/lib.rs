@@ -13,6 +13,7 @@ pub mod binary;
 pub mod connection;
 pub mod crypto;
 pub mod groups;
+pub mod history;
 pub mod media;
 pub mod message;
 pub mod noise;

@@ -115,6 +115,7 @@ fn encrypt(shared: &Shared, device: Option<DeviceKey>, id: &str, node: &Node) ->
                     let mut st = shared.state();
                     prekeys::apply_upload(&mut st, device, upload);
                     crate::app_state::after_prekey_upload(&mut st, device);
+                    crate::history::after_first_upload(&mut st, device);
                 }
                 shared.notify();
                 result(id, Vec::new())

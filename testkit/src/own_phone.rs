@@ -36,11 +36,21 @@ fn our_phone(st: &State, jid: &Jid) -> Option<u64> {
 /// The bundle of our account's phone `jid`, if it is one.
 pub(crate) fn take_phone_bundle(st: &mut State, jid: &Jid) -> Option<PreKeyBundle> {
     let phone = our_phone(st, jid)?;
-    let entry = st.own_phones.0.entry(phone).or_insert_with(|| OwnPhone {
-        device: ContactDevice::new(LocalIdentity::generate(&mut rand::rngs::OsRng)),
-        received: Vec::new(),
-    });
-    Some(entry.device.take_bundle())
+    Some(phone_device(st, phone).take_bundle())
+}
+
+/// The Signal side of account `phone`'s phone (made on first use): what it receives with and
+/// sends with (history sync, app-state key shares).
+pub(crate) fn phone_device(st: &mut State, phone: u64) -> &mut ContactDevice {
+    &mut st
+        .own_phones
+        .0
+        .entry(phone)
+        .or_insert_with(|| OwnPhone {
+            device: ContactDevice::new(LocalIdentity::generate(&mut rand::rngs::OsRng)),
+            received: Vec::new(),
+        })
+        .device
 }
 
 /// Decrypts `enc` for our account's phone `to`; false when `to` is not one that handed out
@@ -59,22 +69,9 @@ pub(crate) fn receive_on_phone(
         return false;
     };
     let record = read(&mut entry.device, None, sender, to, env, enc);
-    entry.received.push(record);
+    entry.received.push(record.clone());
+    crate::history_on_demand::answer_on_demand(st, sender, &record);
     true
-}
-
-/// The Signal device of our account's phone `phone`, made if it has none yet (the phone
-/// also sends: app-state key shares).
-pub(crate) fn phone_device(st: &mut State, phone: u64) -> &mut ContactDevice {
-    &mut st
-        .own_phones
-        .0
-        .entry(phone)
-        .or_insert_with(|| OwnPhone {
-            device: ContactDevice::new(LocalIdentity::generate(&mut rand::rngs::OsRng)),
-            received: Vec::new(),
-        })
-        .device
 }
 
 impl FakeServer {

@@ -91,6 +91,8 @@ pub(crate) struct State {
     pub own_phones: OwnPhones,
     /// Our accounts' phones' app state (collections, keys), by phone number.
     pub app_states: crate::app_state::PhoneAppStates,
+    /// History the phones send after pairing, and what they sent.
+    pub history: crate::history::HistoryAuto,
     /// Contacts' companion devices, for usync.
     pub directory: DirectoryState,
     /// Contacts' presence, for subscriptions.
@@ -129,6 +131,7 @@ impl State {
             outgoing: Outgoing::default(),
             own_phones: OwnPhones::default(),
             app_states: Default::default(),
+            history: Default::default(),
             directory: DirectoryState::default(),
             presence: PresenceBook::default(),
         }

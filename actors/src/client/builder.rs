@@ -56,6 +56,12 @@ impl ClientBuilder {
         self
     }
 
+    /// History-sync limits.
+    pub fn history(mut self, history: crate::history::HistoryConfig) -> Self {
+        self.config.history = history;
+        self
+    }
+
     /// The WebSocket URL to connect to.
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.config.url = url.into();
@@ -175,6 +181,7 @@ impl ClientBuilder {
         let lister = self.lister.unwrap_or_else(|| Arc::new(directory.clone()));
         let media = Media::new(config.media.clone(), live.clone(), config.iq_timeout)?;
         let app_state = crate::appstate::AppStateHandle::default();
+        let signal = crate::state::SignalHandle::default();
         let (sup, _) = Actor::spawn(
             None,
             ClientSup,
@@ -191,6 +198,7 @@ impl ClientBuilder {
                 directory: directory.clone(),
                 app_state: app_state.clone(),
                 media: media.clone(),
+                signal_handle: signal.clone(),
             },
         )
         .await?;
@@ -215,6 +223,7 @@ impl ClientBuilder {
                 outbox,
                 directory,
                 app_state,
+                signal,
             },
             Arc::new(config),
             media,

@@ -8,6 +8,7 @@ use wa_protocol::noise::{PayloadConfig, WA_CERT_ROOT};
 
 use crate::conn::KeepaliveConfig;
 use crate::directory::DirectoryConfig;
+use crate::history::HistoryConfig;
 use crate::media::MediaConfig;
 use crate::pairing::PairingConfig;
 use crate::prekeys::PreKeyConfig;
@@ -62,6 +63,8 @@ pub struct ClientConfig {
     pub directory: DirectoryConfig,
     /// Media transfer timeouts, retries and limits.
     pub media: MediaConfig,
+    /// History-sync limits (inflate cap, download retries).
+    pub history: HistoryConfig,
 }
 
 impl Default for ClientConfig {
@@ -84,6 +87,7 @@ impl Default for ClientConfig {
             send: SendConfig::default(),
             directory: DirectoryConfig::default(),
             media: MediaConfig::default(),
+            history: HistoryConfig::default(),
         }
     }
 }

@@ -76,6 +76,8 @@ pub struct Client {
     pub(crate) app_state: crate::appstate::AppStateHandle,
     /// Device lists, LIDs and group metadata (see `crate::directory`).
     pub(super) directory: crate::directory::Directory,
+    /// The current Signal actor (peer messages such as history requests).
+    pub(crate) signal: crate::state::SignalHandle,
     config: Arc<ClientConfig>,
     media: Media,
 }
@@ -98,6 +100,7 @@ pub(super) struct ClientShared {
     pub outbox: OutboxHandle,
     pub directory: crate::directory::Directory,
     pub app_state: crate::appstate::AppStateHandle,
+    pub signal: crate::state::SignalHandle,
 }
 
 /// Raw access to the live connection, for stanzas this library does not model yet.
@@ -146,9 +149,15 @@ impl Client {
             outbox: shared.outbox,
             app_state: shared.app_state,
             directory: shared.directory,
+            signal: shared.signal,
             config,
             media,
         }
+    }
+
+    /// The device identity, once loaded.
+    pub(crate) fn device(&self) -> Option<Arc<crate::store::DeviceData>> {
+        self.identity.get()
     }
 
     /// The media transfers of this client.

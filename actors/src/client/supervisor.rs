@@ -54,12 +54,14 @@ pub(crate) struct ClientSupArgs {
     pub outbox: OutboxHandle,
     /// Where the client and the connections find the app-state actor.
     pub app_state: crate::appstate::AppStateHandle,
-    /// Blob downloads (app-state snapshots and large patches).
-    pub media: crate::media::Media,
     /// Who the send path asks for device lists.
     pub lister: Arc<dyn DeviceLister>,
     /// Device lists, LIDs and group metadata, shared with every connection.
     pub directory: crate::directory::Directory,
+    /// Media transfers (history chunks, app-state snapshots and large patches).
+    pub media: crate::media::Media,
+    /// Where the send path (and `Client::request_history`) finds the Signal actor.
+    pub signal_handle: SignalHandle,
 }
 
 pub(crate) struct ClientSup;
@@ -76,6 +78,8 @@ pub(crate) struct ClientSupState {
     /// The device identity: this actor is its one writer.
     pub(super) identity: IdentityCell,
     pub(super) directory: crate::directory::Directory,
+    pub(super) media: crate::media::Media,
+    pub(super) history: crate::history::HistoryHandle,
     pub(super) account: AccountState,
     pub(super) connection: ConnectionState,
     pub(super) broadcaster: BroadcasterHandle,
@@ -84,7 +88,6 @@ pub(crate) struct ClientSupState {
     pub(super) signal_handle: SignalHandle,
     pub(super) outbox: OutboxHandle,
     pub(super) app_state: crate::appstate::AppStateHandle,
-    pub(super) media: crate::media::Media,
     /// Where the routing tables send message acks: the current Outbox.
     pub(super) outbox_acks: OwnerSlot,
     pub(super) outbox_actor: Option<ActorRef<OutboxMsg>>,
@@ -109,7 +112,19 @@ impl ClientSupState {
             retention: self.config.retention,
             keep_sent: self.config.send.keep_sent,
             app_state: self.app_state.clone(),
+            history: self.history.clone(),
             span: tracing::info_span!(parent: &self.span, "signal"),
+        };
+        let history = crate::history::HistoryArgs {
+            store: self.store.clone(),
+            account_id: self.account_id.clone(),
+            broadcaster: self.broadcaster.clone(),
+            live: self.live.clone(),
+            identity: self.identity.clone(),
+            media: self.media.clone(),
+            directory: self.directory.clone(),
+            config: self.config.history,
+            span: tracing::info_span!(parent: &self.span, "history"),
         };
         let args = StateSupArgs {
             signal,
@@ -128,6 +143,8 @@ impl ClientSupState {
                 span: tracing::info_span!(parent: &self.span, "app_state"),
             },
             app_state_handle: self.app_state.clone(),
+            history,
+            history_handle: self.history.clone(),
         };
         let (s, _) = Actor::spawn_linked(None, StateSup, args, myself.get_cell())
             .await
@@ -212,15 +229,16 @@ impl Actor for ClientSup {
                 args.identity
             },
             directory: args.directory,
+            media: args.media,
+            history: Default::default(),
             account,
             connection: ConnectionState::Idle,
             broadcaster,
             broadcaster_args,
             signal: OwnerSlot::default(),
-            signal_handle: SignalHandle::default(),
+            signal_handle: args.signal_handle,
             outbox: args.outbox,
             app_state: args.app_state,
-            media: args.media,
             outbox_acks: OwnerSlot::default(),
             outbox_actor: None,
             lister: args.lister,

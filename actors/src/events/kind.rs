@@ -68,6 +68,7 @@ kinds!(
     // New kinds go last: the discriminants index `EventKindSet`'s bits.
     IdentityChange,
     AppStateUpdate,
+    HistorySyncFailed,
 );
 
 // The set is a u64 bitmask.

@@ -42,7 +42,10 @@ pub use devices::{
 pub use filter::EventFilter;
 pub use groups::{GroupChange, GroupLinkChange, GroupMember, GroupRole};
 pub use handler::EventHandler;
-pub use history::{HistorySync, OfflineSyncCompleted, OfflineSyncPreview};
+pub use history::{
+    HistoryChunk, HistoryError, HistoryFailure, HistorySync, HistorySyncFailed,
+    OfflineSyncCompleted, OfflineSyncPreview, SyncType,
+};
 pub use kind::{EventKind, EventKindSet};
 pub use messages::{
     DecryptFailMode, MessageId, MessageInfo, MessageSource, Receipt, ReceiptType, UnavailableType,
@@ -170,8 +173,10 @@ pub enum Event {
     MarkChatAsReadUpdate(MarkChatAsReadUpdate),
 
     // History sync
-    /// A decoded history-sync blob.
+    /// A history-sync chunk from our phone (conversations decoded lazily).
     HistorySync(HistorySync),
+    /// A history-sync chunk that could not be used.
+    HistorySyncFailed(HistorySyncFailed),
     /// Preview of the offline queue.
     OfflineSyncPreview(OfflineSyncPreview),
     /// The offline queue was delivered.
@@ -224,6 +229,7 @@ impl Event {
             Event::ArchiveUpdate(_) => EventKind::ArchiveUpdate,
             Event::MarkChatAsReadUpdate(_) => EventKind::MarkChatAsReadUpdate,
             Event::HistorySync(_) => EventKind::HistorySync,
+            Event::HistorySyncFailed(_) => EventKind::HistorySyncFailed,
             Event::OfflineSyncPreview(_) => EventKind::OfflineSyncPreview,
             Event::OfflineSyncCompleted(_) => EventKind::OfflineSyncCompleted,
             Event::DeviceListUpdate(_) => EventKind::DeviceListUpdate,
@@ -273,6 +279,7 @@ impl Event {
             | Event::SelfPushNameUpdated(_)
             | Event::JoinedGroup(_)
             | Event::HistorySync(_)
+            | Event::HistorySyncFailed(_)
             | Event::OfflineSyncPreview(_)
             | Event::OfflineSyncCompleted(_)
             | Event::AppStateUpdate(_) => None,

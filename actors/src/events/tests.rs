@@ -241,7 +241,52 @@ pub(crate) fn one_of_each() -> Vec<Event> {
             action: Box::default(),
             from_full_sync: true,
         }),
+        Event::HistorySyncFailed(HistorySyncFailed {
+            message_id: "3EB0H".into(),
+            sync_type: Some(SyncType::Recent),
+            chunk_order: 2,
+            error: HistoryFailure::Blob(HistoryError::TooLarge { max: 10 }),
+        }),
     ]
+}
+
+#[test]
+fn a_history_event_decodes_conversations_only_when_asked() {
+    let data = wa::HistorySync {
+        conversations: vec![wa::Conversation {
+            id: Some("1@s.whatsapp.net".into()),
+            ..Default::default()
+        }],
+        pushnames: vec![wa::Pushname {
+            id: Some("1@s.whatsapp.net".into()),
+            pushname: Some("A".into()),
+        }],
+        chunk_order: Some(3),
+        ..Default::default()
+    };
+    let raw = data.conversations[0].encode_to_vec();
+    let event = HistorySync::from_chunk(HistoryChunk {
+        message_id: "M".into(),
+        sync_type: SyncType::Full,
+        chunk_order: 3,
+        progress: Some(50),
+        request_id: None,
+        data: wa::HistorySync {
+            pushnames: data.pushnames.clone(),
+            ..Default::default()
+        },
+        conversations: vec![LazyConversation::new(raw)],
+        blob: bytes::Bytes::new(),
+    });
+    let copy = event.clone();
+    assert!(!event.conversations[0].is_parsed());
+    assert_eq!(copy.push_names().len(), 1);
+    let mut full = event.decode_all();
+    full.chunk_order = Some(3);
+    assert_eq!(full, data);
+    assert!(copy.conversations[0].is_parsed(), "clones share the parse");
+    let json = serde_json::to_value(Event::HistorySync(event)).unwrap();
+    assert_eq!(json["HistorySync"]["chunk_order"], 3);
 }
 
 #[test]

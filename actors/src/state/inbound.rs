@@ -33,6 +33,8 @@ pub(crate) struct Outcome {
     /// App-state keys from our own phone stored in `batch`: tell the app-state actor once
     /// they are committed.
     pub app_state_keys: usize,
+    /// `batch` holds pending history chunks: wake the history actor once it commits.
+    pub history: bool,
 }
 
 /// How a stanza ended.
@@ -103,6 +105,7 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
             kind: OutcomeKind::Duplicate,
             unverified_identity: false,
             app_state_keys: 0,
+            history: false,
         });
     }
     let now = Utc::now();
@@ -123,6 +126,7 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
             kind: OutcomeKind::Delivered,
             unverified_identity: false,
             app_state_keys: 0,
+            history: false,
         });
     }
 
@@ -221,6 +225,16 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
     } else {
         0
     };
+    // History notifications from our phone are recorded in this batch, so the ack below
+    // never goes out for a chunk that is not durably queued for the history actor.
+    let pending = match &failure {
+        None => crate::history::pending_rows(&stanza, &decryption.contents),
+        Some(_) => Vec::new(),
+    };
+    let history = !pending.is_empty();
+    for (ns, key, value) in pending {
+        batch = batch.put(ns, key, value);
+    }
     // What to publish and whether to receipt or retry: the pure decision of `recv`.
     let mut plan = plan_message(&stanza, decryption, true, now);
     if limited {
@@ -305,6 +319,7 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
         kind,
         unverified_identity: trust.unverified,
         app_state_keys,
+        history,
     })
 }
 
@@ -316,5 +331,6 @@ fn dropped(ack: Vec<Node>) -> Outcome {
         kind: OutcomeKind::Dropped,
         unverified_identity: false,
         app_state_keys: 0,
+        history: false,
     }
 }

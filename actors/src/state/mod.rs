@@ -15,6 +15,7 @@
 mod encrypt;
 mod inbound;
 mod keys;
+mod peer;
 mod prune;
 mod resend;
 mod retries;
@@ -24,5 +25,6 @@ mod supervisor;
 mod trust;
 
 pub(crate) use encrypt::EncryptJob;
+pub(crate) use peer::{own_phone, PeerJob};
 pub(crate) use signal::{SignalArgs, SignalHandle, SignalMsg};
 pub(crate) use supervisor::{StateReport, StateSup, StateSupArgs};

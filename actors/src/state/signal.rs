@@ -35,6 +35,8 @@ pub(crate) enum SignalMsg {
     MissingSessions(Vec<Jid>, oneshot::Sender<Result<Vec<Jid>, SendError>>),
     /// Encrypt, store, then write a message.
     Encrypt(Box<EncryptJob>),
+    /// Encrypt, store, then write a peer message to our own phone.
+    Peer(Box<super::peer::PeerJob>),
 }
 
 impl From<Inbound> for SignalMsg {
@@ -83,6 +85,8 @@ pub(crate) struct SignalArgs {
     pub keep_sent: usize,
     /// Told when app-state keys from our phone were stored.
     pub app_state: crate::appstate::AppStateHandle,
+    /// Woken once a batch with pending history chunks commits.
+    pub history: crate::history::HistoryHandle,
     pub span: tracing::Span,
 }
 
@@ -132,9 +136,13 @@ impl SignalState {
         let live = self.args.live.clone();
         let (events, replies) = (outcome.events, outcome.replies);
         let app_state = (outcome.app_state_keys > 0).then(|| self.args.app_state.clone());
+        let history = outcome.history.then(|| self.args.history.clone());
         let deliver = move || {
             if let Some(a) = app_state {
                 a.send(crate::appstate::AppStateMsg::KeysStored);
+            }
+            if let Some(h) = history {
+                h.wake();
             }
             for event in events {
                 if !broadcaster.publish(event) {
@@ -212,6 +220,35 @@ impl SignalState {
                 if let Some(r) = reply.lock().unwrap_or_else(|e| e.into_inner()).take() {
                     let _ = r.send(Err(SendError::Store(e)));
                 }
+            }
+        }
+    }
+
+    async fn on_peer(&mut self, job: super::peer::PeerJob) {
+        let Some(device) = self.args.identity.get() else {
+            let _ = job.reply.send(Err(SendError::NotPaired));
+            return;
+        };
+        let (store, account) = (&*self.args.store, &self.args.account_id);
+        let (stanza, batch) = match super::peer::encrypt_peer(store, account, &device, &job).await {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = job.reply.send(Err(e));
+                return;
+            }
+        };
+        let reply = Arc::new(std::sync::Mutex::new(Some(job.reply)));
+        let hook_reply = reply.clone();
+        let live = self.args.live.clone();
+        let hook = move || {
+            let result = live.send(stanza).map_err(|_| SendError::NotWritten);
+            if let Some(r) = hook_reply.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                let _ = r.send(result);
+            }
+        };
+        if let Err(e) = store.apply_then(account, batch, Box::new(hook)).await {
+            if let Some(r) = reply.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                let _ = r.send(Err(SendError::Store(e)));
             }
         }
     }
@@ -334,6 +371,10 @@ impl Actor for Signal {
             }
             SignalMsg::Encrypt(job) => {
                 Box::pin(state.on_encrypt(*job)).await;
+                return Ok(());
+            }
+            SignalMsg::Peer(job) => {
+                state.on_peer(*job).await;
                 return Ok(());
             }
         };

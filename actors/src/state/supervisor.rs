@@ -2,6 +2,10 @@
 //! failed Signal actor is restarted from the store (it keeps nothing that is not persisted), its new address goes
 //! into the routing slot, and `ClientSup` is told so it renews the connection and the server
 //! redelivers what was not acked. It is not on the data path.
+//!
+//! It also supervises the history-sync actor (`crate::history`), which is restarted alone:
+//! its work is in the store, so a crash there costs neither the Signal actor nor the
+//! connection.
 
 use std::time::Instant;
 
@@ -9,6 +13,7 @@ use ractor::{Actor, ActorProcessingErr, ActorRef, DerivedActorRef, SupervisionEv
 
 use super::signal::{Signal, SignalArgs, SignalHandle, SignalMsg};
 use crate::appstate::{AppStateArgs, AppStateHandle, AppStateMsg, AppStateSync};
+use crate::history::{History, HistoryArgs, HistoryHandle, HistoryMsg};
 use crate::link::OwnerSlot;
 use crate::supervision::{MeltdownConfig, RestartWindow};
 
@@ -29,6 +34,9 @@ pub(crate) struct StateSupArgs {
     /// The app-state actor's arguments and where others find it.
     pub app_state: AppStateArgs,
     pub app_state_handle: AppStateHandle,
+    pub history: HistoryArgs,
+    /// Where the Signal actor finds the current history actor.
+    pub history_handle: HistoryHandle,
 }
 
 pub(crate) struct StateSup;
@@ -38,6 +46,8 @@ pub(crate) struct StateSupState {
     signal: ActorRef<SignalMsg>,
     app_state: ActorRef<AppStateMsg>,
     restarts: RestartWindow,
+    history: ActorRef<HistoryMsg>,
+    history_restarts: RestartWindow,
 }
 
 async fn spawn_signal(
@@ -63,6 +73,17 @@ async fn spawn_app_state(
     Ok(a)
 }
 
+async fn spawn_history(
+    args: &StateSupArgs,
+    sup: &ActorRef<()>,
+) -> Result<ActorRef<HistoryMsg>, ActorProcessingErr> {
+    let (history, _) = Actor::spawn_linked(None, History, args.history.clone(), sup.get_cell())
+        .await
+        .map_err(|e| format!("spawn history: {e}"))?;
+    args.history_handle.set(history.clone());
+    Ok(history)
+}
+
 impl Actor for StateSup {
     type Msg = ();
     type State = StateSupState;
@@ -75,11 +96,14 @@ impl Actor for StateSup {
     ) -> Result<Self::State, ActorProcessingErr> {
         let signal = spawn_signal(&args, &myself).await?;
         let app_state = spawn_app_state(&args, &myself).await?;
+        let history = spawn_history(&args, &myself).await?;
         Ok(StateSupState {
             restarts: RestartWindow::new(args.meltdown),
+            history_restarts: RestartWindow::new(args.meltdown),
             args,
             signal,
             app_state,
+            history,
         })
     }
 
@@ -114,6 +138,17 @@ impl Actor for StateSup {
             state.app_state = spawn_app_state(&state.args, &myself).await?;
             return Ok(());
         }
+        if let Some(reason) = exited(&event, &state.history) {
+            tracing::error!(parent: &state.args.history.span, %reason, "history actor exited; restarting it alone");
+            if state.history_restarts.record(Instant::now()) {
+                // A chunk that crashes the actor every time must not spin: history stops until
+                // the client restarts (its rows stay pending), and the rest runs on.
+                tracing::error!(parent: &state.args.history.span, "history actor meltdown; left stopped");
+                return Ok(());
+            }
+            state.history = spawn_history(&state.args, &myself).await?;
+            return Ok(());
+        }
         let reason = match event {
             SupervisionEvent::ActorFailed(cell, err) if cell.get_id() == state.signal.get_id() => {
                 state.args.signal.counters.actor_failure();
@@ -134,5 +169,18 @@ impl Actor for StateSup {
         state.signal = spawn_signal(&state.args, &myself).await?;
         let _ = state.args.up.send_message(StateReport::SignalRestarted);
         Ok(())
+    }
+}
+
+/// Why `actor` exited, when `event` says it did.
+fn exited<M: ractor::Message>(event: &SupervisionEvent, actor: &ActorRef<M>) -> Option<String> {
+    match event {
+        SupervisionEvent::ActorFailed(cell, err) if cell.get_id() == actor.get_id() => {
+            Some(format!("failed: {err}"))
+        }
+        SupervisionEvent::ActorTerminated(cell, _, reason) if cell.get_id() == actor.get_id() => {
+            Some(reason.clone().unwrap_or_else(|| "stopped".into()))
+        }
+        _ => None,
     }
 }

@@ -40,6 +40,18 @@ impl Namespace {
     /// LID ↔ phone-number pairs, both ways: `pn:<user>` → LID user, `lid:<user>` → phone
     /// user (the directory's `LidMap`).
     pub const LID_MAP: Self = Self("lid_map");
+    /// History-sync notifications decrypted and acked but not yet processed, keyed by
+    /// arrival (`<timestamp>:<message id>:<index>`); written in the Signal actor's batch.
+    pub const HISTORY_PENDING: Self = Self("history_pending");
+    /// History chunks already published, keyed by the blob's SHA-256 (the message id when
+    /// there is none); the value is the announcing message's id.
+    pub const HISTORY_DONE: Self = Self("history_done");
+    /// What history sync brought besides chats (`global_settings`: the encoded
+    /// `GlobalSettings`).
+    pub const HISTORY_META: Self = Self("history_meta");
+    /// Message secrets (`messageSecret`, for poll votes and encrypted reactions), keyed by
+    /// `chat \0 sender \0 message id` (non-AD JIDs as strings).
+    pub const MESSAGE_SECRETS: Self = Self("message_secrets");
     /// Cached usync device lists, keyed by user JID (the directory's format, versioned).
     pub const DEVICE_LISTS: Self = Self("device_lists");
 
