@@ -115,7 +115,10 @@ pub(crate) async fn mark_shared(
     }
     let mut addresses = match load_shared(store, account, &shared.group).await? {
         Some((id, held)) if id == shared.key_id => held,
-        _ => BTreeSet::new(),
+        // A newer key was made after this send was written: its holders are not ours to
+        // touch (a new key always stores its own, empty, list first).
+        Some(_) => return Ok(()),
+        None => BTreeSet::new(),
     };
     addresses.extend(shared.addresses.iter().cloned());
     let batch = Batch::new().put(
@@ -127,14 +130,15 @@ pub(crate) async fn mark_shared(
     Ok(())
 }
 
-/// Our sender key for the group and the devices known to hold it; a new key (nobody holds
-/// it) when there is none, it is unreadable, or a holder is no longer a target.
+/// Our sender key for the group, the devices known to hold it, and whether it is new; a new
+/// key (nobody holds it) when there is none, it is unreadable, or a holder is no longer a
+/// target.
 async fn own_sender_key(
     store: &dyn Store,
     account: &AccountId,
     job: &GroupJob,
     targets: &BTreeSet<String>,
-) -> Result<(SenderKeyRecord, BTreeSet<String>), SendError> {
+) -> Result<(SenderKeyRecord, BTreeSet<String>, bool), SendError> {
     let key = sender_key_key(&job.group, &job.own_address);
     let stored = store
         .get(account, Namespace::SENDER_KEYS, &key)
@@ -142,7 +146,7 @@ async fn own_sender_key(
         .and_then(|b| SenderKeyRecord::from_bytes(&b).ok())
         .filter(|r| r.distribution_message().is_ok());
     let Some(record) = stored else {
-        return Ok((fresh_key(), BTreeSet::new()));
+        return Ok((fresh_key(), BTreeSet::new(), true));
     };
     let key_id = record.current().map(|s| s.key_id());
     let holders = match load_shared(store, account, &job.group).await? {
@@ -151,9 +155,9 @@ async fn own_sender_key(
     };
     if let Some(gone) = holders.iter().find(|a| !targets.contains(*a)) {
         tracing::info!(group = %job.group, %gone, "a holder of our sender key left; new key");
-        return Ok((fresh_key(), BTreeSet::new()));
+        return Ok((fresh_key(), BTreeSet::new(), true));
     }
-    Ok((record, holders))
+    Ok((record, holders, false))
 }
 
 fn fresh_key() -> SenderKeyRecord {
@@ -177,7 +181,7 @@ pub(crate) async fn encrypt_group(
         registration_id: device.registration_id,
     };
     let targets: BTreeSet<String> = job.devices.iter().map(signal_address).collect();
-    let (record, holders) = own_sender_key(store, account, job, &targets).await?;
+    let (record, holders, new_key) = own_sender_key(store, account, job, &targets).await?;
     // The distribution names the iteration the skmsg below is sent at.
     let skdm = record.distribution_message().map_err(SendError::Encrypt)?;
     let key_id = skdm.key_id;
@@ -187,6 +191,14 @@ pub(crate) async fn encrypt_group(
         rng,
     );
     let mut batch = Batch::new();
+    if new_key {
+        // The old key's holders go with it, before anything is written under the new one.
+        batch = batch.put(
+            Namespace::SENDER_KEY_SHARED,
+            shared_key(&job.group),
+            encode_shared(key_id, &BTreeSet::new()),
+        );
+    }
     let mut participants = Vec::new();
     let mut shared = BTreeSet::new();
     for target in &job.devices {
@@ -267,5 +279,46 @@ mod tests {
             decode_shared(&77u32.to_be_bytes()),
             Some((77, BTreeSet::new()))
         );
+    }
+
+    fn shared(key_id: u32, addresses: &[&str]) -> SharedKey {
+        SharedKey {
+            group: Jid::group("120363000000000001"),
+            key_id,
+            addresses: addresses.iter().map(|a| (*a).to_owned()).collect(),
+        }
+    }
+
+    #[tokio::test]
+    async fn holders_merge_per_key_and_a_late_ack_of_an_old_key_changes_nothing() {
+        let store = crate::store::MemoryStore::new();
+        let account = AccountId::new("me");
+        let group = Jid::group("120363000000000001");
+        mark_shared(&store, &account, &shared(1, &["a.0"]))
+            .await
+            .unwrap();
+        mark_shared(&store, &account, &shared(1, &["b.1"]))
+            .await
+            .unwrap();
+        let held = load_shared(&store, &account, &group).await.unwrap();
+        assert_eq!(held, Some((1, ["a.0".to_owned(), "b.1".to_owned()].into())));
+        // A new key stores its empty list first (encrypt_group); then an ack for the old
+        // key arrives and must not mark anyone as holding the new one.
+        let batch = Batch::new().put(
+            Namespace::SENDER_KEY_SHARED,
+            shared_key(&group),
+            encode_shared(2, &BTreeSet::new()),
+        );
+        store.apply(&account, batch).await.unwrap();
+        mark_shared(&store, &account, &shared(1, &["c.0"]))
+            .await
+            .unwrap();
+        let held = load_shared(&store, &account, &group).await.unwrap();
+        assert_eq!(held, Some((2, BTreeSet::new())));
+        mark_shared(&store, &account, &shared(2, &["c.0"]))
+            .await
+            .unwrap();
+        let held = load_shared(&store, &account, &group).await.unwrap();
+        assert_eq!(held, Some((2, ["c.0".to_owned()].into())));
     }
 }
