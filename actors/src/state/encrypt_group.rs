@@ -16,6 +16,8 @@
 //! removed, a device was unlinked) makes us start a new sender key, handed to everyone
 //! again: the one who left cannot read what follows even with a copy of the stanzas.
 //! (Baileys only forgets who had the key; whatsmeow hands it to everyone on every send.)
+//! A peer whose identity changed is forgotten as a holder in every group ([`forget_holder`]):
+//! its new install has none of our keys.
 
 use std::collections::BTreeSet;
 
@@ -128,6 +130,32 @@ pub(crate) async fn mark_shared(
     );
     store.apply(account, batch).await?;
     Ok(())
+}
+
+/// The holder lists (of every group) that name a device of `user` (the Signal address user
+/// part), rewritten without them: a peer whose identity changed lost our sender keys with
+/// its old install, so the next send hands them over again.
+pub(crate) async fn forget_holder(
+    store: &dyn Store,
+    account: &AccountId,
+    user: &str,
+) -> Result<Batch, SendError> {
+    let prefix = format!("{user}.");
+    let mut batch = Batch::new();
+    for (key, value) in store
+        .scan_prefix(account, Namespace::SENDER_KEY_SHARED, b"")
+        .await?
+    {
+        let Some((id, mut held)) = decode_shared(&value) else {
+            continue;
+        };
+        let before = held.len();
+        held.retain(|a| !a.starts_with(&prefix));
+        if held.len() != before {
+            batch = batch.put(Namespace::SENDER_KEY_SHARED, key, encode_shared(id, &held));
+        }
+    }
+    Ok(batch)
 }
 
 /// Our sender key for the group, the devices known to hold it, and whether it is new; a new
@@ -320,5 +348,24 @@ mod tests {
             .unwrap();
         let held = load_shared(&store, &account, &group).await.unwrap();
         assert_eq!(held, Some((2, ["c.0".to_owned()].into())));
+    }
+
+    #[tokio::test]
+    async fn an_identity_change_forgets_that_users_devices_only() {
+        let store = crate::store::MemoryStore::new();
+        let account = AccountId::new("me");
+        let group = Jid::group("120363000000000001");
+        let holders = &["15550001.0", "15550001.3", "155500011.0", "15550002.0"];
+        mark_shared(&store, &account, &shared(4, holders))
+            .await
+            .unwrap();
+        let batch = forget_holder(&store, &account, "15550001").await.unwrap();
+        store.apply(&account, batch).await.unwrap();
+        let held = load_shared(&store, &account, &group).await.unwrap();
+        // "155500011" only shares a prefix of digits, not the user.
+        let left = ["155500011.0".to_owned(), "15550002.0".to_owned()].into();
+        assert_eq!(held, Some((4, left)));
+        let nothing = forget_holder(&store, &account, "15559999").await.unwrap();
+        assert!(nothing.is_empty());
     }
 }

@@ -14,7 +14,7 @@ use wa_protocol::stanza::receipt::IncomingReceipt;
 use tokio::sync::oneshot;
 
 use super::encrypt::{encrypt, missing_sessions, EncryptJob, Encrypted};
-use super::encrypt_group::{encrypt_group, mark_shared, GroupJob, SharedKey};
+use super::encrypt_group::{encrypt_group, forget_holder, mark_shared, GroupJob, SharedKey};
 use super::inbound::{handle_message, Ctx, OutcomeKind};
 use super::prune::Pruner;
 use super::resend::{answer_retry, ResendBook};
@@ -25,7 +25,7 @@ use crate::events::{Event, IdentityChange};
 use crate::link::{IdentityCell, Inbound, LiveConn};
 use crate::send::sent_log::SentLog;
 use crate::send::SendError;
-use crate::store::{AccountId, Batch, Namespace, RetentionConfig, Store};
+use crate::store::{AccountId, Namespace, RetentionConfig, Store};
 
 /// Messages of the Signal actor.
 pub(crate) enum SignalMsg {
@@ -276,7 +276,9 @@ impl SignalState {
 
     async fn on_identity_changed(&mut self, jid: Jid) -> Result<(), ActorProcessingErr> {
         let user = signal_address_user(&jid.to_non_ad());
-        let mut batch = Batch::new();
+        let mut batch = forget_holder(&*self.args.store, &self.args.account_id, &user)
+            .await
+            .map_err(|e| format!("store: {e}"))?;
         for ns in [Namespace::SESSIONS, Namespace::IDENTITIES] {
             let prefix = format!("{user}.");
             let entries = self
