@@ -108,6 +108,10 @@ struct Pending {
     group: Option<GroupWritten>,
     /// A phash mismatch already caused the one re-send.
     phash_resent: bool,
+    /// A group send's ack that came before its preparation reported back (the stanza is
+    /// written in the store's commit hook, before the task hears of it): handled once the
+    /// participant hash it is checked against is known.
+    early_ack: Option<MessageAck>,
 }
 
 pub(crate) struct OutboxState {
@@ -149,6 +153,7 @@ impl OutboxState {
                 written_on: None,
                 group: None,
                 phash_resent: false,
+                early_ack: None,
             },
         );
         self.start(myself, &id);
@@ -195,6 +200,10 @@ impl OutboxState {
             Ok(Written { generation, group }) => {
                 p.written_on = Some(generation);
                 p.group = group;
+                if let Some(ack) = p.early_ack.take() {
+                    self.handle_ack(myself, ack);
+                    return;
+                }
                 let timeout = self.args.ctx.config.ack_timeout;
                 myself.send_after(timeout, move || OutboxMsg::Expired { id, attempt });
                 if !self.watching {
@@ -262,6 +271,16 @@ impl OutboxState {
                 return;
             }
         };
+        if let Some(p) = self.pending.get_mut(&ack.id) {
+            if p.written_on.is_none() && p.request.to.is_group() {
+                p.early_ack = Some(ack);
+                return;
+            }
+        }
+        self.handle_ack(myself, ack);
+    }
+
+    fn handle_ack(&mut self, myself: &ActorRef<OutboxMsg>, ack: MessageAck) {
         let result = match ack.outcome {
             AckOutcome::Accepted => {
                 if self.phash_mismatch(myself, &ack) {
