@@ -209,3 +209,51 @@ async fn a_stuck_or_failing_handler_holds_up_no_other_and_no_later_message() {
     assert_eq!(contact.received(&s.server).len(), 2);
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn the_bot_replies_in_a_group_and_every_member_reads_it() {
+    let s = setup().await;
+    let bot = Bot::builder()
+        .store(s.store.clone())
+        .client(|b| {
+            fast(b)
+                .url(s.server.url())
+                .trust_root(s.server.trust_root())
+                .prekeys(PREKEYS)
+        })
+        .on_message(move |ctx| async move {
+            let text = ctx.text().unwrap_or("(no text)").to_owned();
+            ctx.reply(&format!("echo: {text}")).await?;
+            Ok(())
+        })
+        .build()
+        .await
+        .expect("bot");
+    let _events = go(&bot, &s).await;
+
+    let grace = s.server.add_named_contact(15_550_007_011, "Grace");
+    let heidi = s.server.add_named_contact(15_550_007_012, "Heidi");
+    let group = s.server.create_group(
+        "Bots",
+        &[grace.jid().clone(), heidi.jid().clone(), s.jid.to_non_ad()],
+    );
+    let sent = grace
+        .send_group_text(&s.server, &group, "hello group bot")
+        .expect("grace sends");
+    // The reply goes to the group: both members read it, quoting Grace's message.
+    for member in [&grace, &heidi] {
+        let received = member
+            .wait_for_received(&s.server, 1, WAIT)
+            .await
+            .expect("the echo arrives");
+        let echo = &received[0];
+        assert_eq!(echo.group.as_ref(), Some(group.jid()));
+        assert_eq!(echo.from, s.jid);
+        let (text, stanza_id, participant, quoted) = quoted_reply(echo);
+        assert_eq!(text, "echo: hello group bot");
+        assert_eq!(stanza_id, sent.as_str());
+        assert_eq!(participant, grace.jid().to_string());
+        assert_eq!(quoted.as_deref(), Some("hello group bot"));
+    }
+    bot.stop().await;
+}

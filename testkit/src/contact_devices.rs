@@ -9,7 +9,8 @@ use wa_protobuf::wa;
 use wa_protocol::binary::Jid;
 use wa_protocol::message::{EncNode, EncType};
 use wa_protocol::signal::{
-    unpad, Incoming, LocalIdentity, PreKey, PreKeyBundle, PreKeySet, SessionRecord, SignedPreKey,
+    unpad, Incoming, LocalIdentity, PreKey, PreKeyBundle, PreKeySet, SenderKeyRecord,
+    SessionRecord, SignedPreKey,
 };
 
 use crate::contact::{Contact, ContactState};
@@ -35,6 +36,8 @@ pub struct ReceivedMessage {
     pub media_type: Option<String>,
     /// The decrypted content, or why it could not be read.
     pub message: Result<wa::Message, String>,
+    /// The group it was sent to, for a group message.
+    pub group: Option<Jid>,
 }
 
 /// One device's receiving keys.
@@ -48,6 +51,8 @@ pub(crate) struct ContactDevice {
     /// Sessions with our devices (device 0 uses the contact's own map instead, so sending
     /// and receiving share one session per peer, as on a real device).
     pub sessions: HashMap<DeviceKey, SessionRecord>,
+    /// Sender keys our devices handed it, by (group JID string, sending device).
+    pub sender_keys: HashMap<(String, DeviceKey), SenderKeyRecord>,
 }
 
 impl ContactDevice {
@@ -60,6 +65,7 @@ impl ContactDevice {
             handed: Vec::new(),
             next_prekey: 1,
             sessions: HashMap::new(),
+            sender_keys: HashMap::new(),
         }
     }
 
@@ -78,7 +84,7 @@ pub(crate) fn initial_devices(identity: &LocalIdentity) -> BTreeMap<u16, Contact
     BTreeMap::from([(0, ContactDevice::new(identity.clone()))])
 }
 
-fn contact_of<'a>(st: &'a mut State, jid: &Jid) -> Option<&'a mut ContactState> {
+pub(crate) fn contact_of<'a>(st: &'a mut State, jid: &Jid) -> Option<&'a mut ContactState> {
     if !jid.is_pn() {
         return None;
     }
@@ -213,7 +219,32 @@ pub(crate) fn read(
         enc_type: enc.enc_type.as_wire().to_owned(),
         media_type: enc.media_type.clone(),
         message: result.map(|(m, _)| m),
+        group: None,
     }
+}
+
+/// Decrypts a 1:1 `<enc>` from our device `sender` on `device` (with `shared` sessions, or
+/// the device's own), consuming the one-time prekey it used.
+pub(crate) fn decrypt_direct(
+    device: &mut ContactDevice,
+    shared: Option<&mut HashMap<DeviceKey, SessionRecord>>,
+    sender: DeviceKey,
+    enc: &EncNode,
+) -> Result<wa::Message, String> {
+    let identity = device.identity.clone();
+    let prekeys = PreKeySet {
+        signed: vec![device.signed.clone()],
+        one_time: device.handed.clone(),
+    };
+    let sessions = match shared {
+        Some(s) => s,
+        None => &mut device.sessions,
+    };
+    let (message, consumed) = decrypt(&identity, &prekeys, sessions, sender, enc)?;
+    if let Some(id) = consumed {
+        device.handed.retain(|k| k.id != id);
+    }
+    Ok(message)
 }
 
 fn decrypt(

@@ -9,6 +9,7 @@ use wa_protocol::stanza::prekey_nodes::{
 
 use crate::contact::Contact;
 use crate::error::TestkitError;
+use crate::groups::Group;
 use crate::server::{unix_now, FakeServer};
 
 impl Contact {
@@ -24,6 +25,36 @@ impl Contact {
         id: &str,
         count: u32,
         fresh_keys: bool,
+    ) -> Result<u64, TestkitError> {
+        self.queue_retry_receipt(server, to, device, id, count, fresh_keys, None)
+    }
+
+    /// [`Contact::send_retry_receipt`] for a group message: `<receipt from=GROUP
+    /// participant=DEVICE type="retry">`, as a member device that could not read it sends.
+    #[allow(clippy::too_many_arguments)]
+    pub fn send_group_retry_receipt(
+        &self,
+        server: &FakeServer,
+        to: &Jid,
+        group: &Group,
+        device: u16,
+        id: &str,
+        count: u32,
+        fresh_keys: bool,
+    ) -> Result<u64, TestkitError> {
+        self.queue_retry_receipt(server, to, device, id, count, fresh_keys, Some(group.jid()))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn queue_retry_receipt(
+        &self,
+        server: &FakeServer,
+        to: &Jid,
+        device: u16,
+        id: &str,
+        count: u32,
+        fresh_keys: bool,
+        group: Option<&Jid>,
     ) -> Result<u64, TestkitError> {
         let seq = {
             let mut st = server.shared.state();
@@ -62,8 +93,14 @@ impl Contact {
                 );
                 keys.handed.push(prekey);
             }
+            let from_device = self.jid().clone().with_device(device);
+            let (from, participant) = match group {
+                Some(g) => (g.clone(), Some(from_device)),
+                None => (from_device, None),
+            };
             let receipt = Node::build("receipt")
-                .attr("from", self.jid().clone().with_device(device))
+                .attr("from", from)
+                .attr_opt("participant", participant)
                 .attr("id", id.to_owned())
                 .attr("type", "retry")
                 .attr("t", now.to_string())

@@ -60,6 +60,7 @@ mod directory;
 mod envelope;
 mod error;
 mod faults;
+mod group_outgoing;
 mod groups;
 mod handlers;
 mod history;

@@ -9,9 +9,10 @@ use std::collections::VecDeque;
 
 use wa_protocol::binary::{Jid, Node};
 use wa_protocol::message::EncNode;
-use wa_protocol::send::{message_ack_node, ClientMessage};
+use wa_protocol::send::{message_ack_node, ClientMessage, SendStanzaError};
 
 use crate::contact_devices::{receive, Envelope};
+use crate::group_outgoing::deliver_group;
 use crate::own_phone::receive_on_phone;
 use crate::server::{unix_now, FakeServer};
 use crate::state::{DeviceKey, Shared, State};
@@ -36,6 +37,9 @@ pub(crate) struct Outgoing {
     pub sent: Vec<ClientSent>,
     /// Error codes for the next acks, one per message.
     pub ack_errors: VecDeque<u16>,
+    /// Participant hashes for the next group messages' acks: such a message is delivered to
+    /// no one and acked with that `phash`, as for a sender with a stale member list.
+    pub phash_mismatches: VecDeque<String>,
 }
 
 /// The `<message>` our device `to` gets for one `<enc>` of a client's send: from the sending
@@ -88,9 +92,14 @@ fn deliver_enc(
     }
 }
 
+fn msg_is_group(parsed: &Result<ClientMessage, SendStanzaError>) -> bool {
+    parsed.as_ref().is_ok_and(|m| m.to.is_group())
+}
+
 /// Handles a client's `<message>` from our device `sender`; returns the ack.
 pub(crate) fn on_client_message(shared: &Shared, sender: DeviceKey, node: &Node) -> Node {
     let now = unix_now();
+    let mut mismatch = None;
     let ack = {
         let mut st = shared.state();
         let from = st
@@ -111,7 +120,20 @@ pub(crate) fn on_client_message(shared: &Shared, sender: DeviceKey, node: &Node)
             }
             Ok(_) => st.outgoing.ack_errors.pop_front(),
         };
-        if let (Ok(msg), None) = (&parsed, error) {
+        let error = match (&parsed, error) {
+            (Ok(msg), None) if msg.to.is_group() => {
+                if let Some(p) = st.outgoing.phash_mismatches.pop_front() {
+                    mismatch = Some(p);
+                    None
+                } else if deliver_group(&mut st, sender, &from, msg, now) {
+                    None
+                } else {
+                    Some(404)
+                }
+            }
+            (_, e) => e,
+        };
+        if let (Ok(msg), None, false) = (&parsed, error, msg_is_group(&parsed)) {
             // A re-send after a retry receipt has its one `<enc>` directly, for `to`.
             let direct = msg.direct.iter().map(|enc| (&msg.to, enc));
             let fanned = msg.participants.iter().map(|(d, enc)| (d, enc));
@@ -125,7 +147,11 @@ pub(crate) fn on_client_message(shared: &Shared, sender: DeviceKey, node: &Node)
             error,
             node: node.clone(),
         });
-        message_ack_node(&id, &chat, now, error)
+        let mut ack = message_ack_node(&id, &chat, now, error);
+        if let Some(p) = mismatch {
+            ack.set_attr("phash", p);
+        }
+        ack
     };
     shared.notify();
     ack
@@ -136,6 +162,17 @@ impl FakeServer {
     /// it (463, 479, …); several calls queue several codes.
     pub fn fail_next_message(&self, code: u16) {
         self.shared.state().outgoing.ack_errors.push_back(code);
+    }
+
+    /// Acks the next group message a client sends with a participant hash other than its
+    /// own and delivers it to no one (the sender's member list is stale); several calls
+    /// queue several.
+    pub fn mismatch_next_phash(&self) {
+        self.shared
+            .state()
+            .outgoing
+            .phash_mismatches
+            .push_back("2:c3RhbGUh".to_owned());
     }
 
     /// Every `<message>` our clients sent, in arrival order.

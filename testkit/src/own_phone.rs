@@ -53,6 +53,23 @@ pub(crate) fn phone_device(st: &mut State, phone: u64) -> &mut ContactDevice {
         .device
 }
 
+/// The keys and the inbox of our account's phone `jid`, once it handed out a bundle.
+pub(crate) fn phone_of<'a>(
+    st: &'a mut State,
+    jid: &Jid,
+) -> Option<(&'a mut ContactDevice, &'a mut Vec<ReceivedMessage>)> {
+    let phone = our_phone(st, jid)?;
+    st.own_phones
+        .0
+        .get_mut(&phone)
+        .map(|p| (&mut p.device, &mut p.received))
+}
+
+/// Whether our account's phone `jid` handed out a bundle (and so has a session to read with).
+pub(crate) fn has_phone(st: &State, jid: &Jid) -> bool {
+    our_phone(st, jid).is_some_and(|p| st.own_phones.0.contains_key(&p))
+}
+
 /// Decrypts `enc` for our account's phone `to`; false when `to` is not one that handed out
 /// a bundle.
 pub(crate) fn receive_on_phone(

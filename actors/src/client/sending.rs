@@ -9,8 +9,9 @@ use crate::send::outbox::SendRequest;
 use crate::send::{SendError, SentMessage};
 
 impl Client {
-    /// Sends `message` to the user `to` (every device of theirs and our own other devices)
-    /// and resolves when the server acks it, with the id and the server's timestamp.
+    /// Sends `message` to the user `to` (every device of theirs and our own other devices),
+    /// or to the group `to` (every member device, one `skmsg` with our sender key), and
+    /// resolves when the server acks it, with the id and the server's timestamp.
     ///
     /// While disconnected it waits up to [`SendConfig::connect_wait`](crate::send::SendConfig::connect_wait) for a connection, then
     /// fails with [`SendError::NotConnected`]. If the connection ends before the ack, the

@@ -160,6 +160,7 @@ impl ClientSupState {
                 signal: self.signal_handle.clone(),
                 identity: self.identity.clone(),
                 lister: self.lister.clone(),
+                directory: self.directory.clone(),
                 config: self.config.send,
                 iq_timeout: self.config.iq_timeout,
             },

@@ -53,6 +53,9 @@ pub enum SendError {
     /// The device list could not be had.
     #[error("device list: {0}")]
     DeviceList(#[source] super::DeviceListerError),
+    /// The group's metadata could not be had (not a member, unknown group, no answer).
+    #[error("group metadata: {0}")]
+    GroupInfo(#[source] crate::directory::QueryError),
     /// The prekey-bundle iq failed.
     #[error("prekey bundles: {0}")]
     Bundles(#[source] IqError),
@@ -79,6 +82,7 @@ impl SendError {
         match self {
             Self::NotWritten => true,
             Self::Bundles(e) => iq_lost(e),
+            Self::GroupInfo(crate::directory::QueryError::Iq(e)) => iq_lost(e),
             Self::DeviceList(e) => {
                 e.downcast_ref::<IqError>().is_some_and(iq_lost)
                     || e.downcast_ref::<crate::directory::QueryError>()

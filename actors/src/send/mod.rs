@@ -11,6 +11,16 @@
 //! that batch's commit hook, so nothing is on the wire that the store does not know. The
 //! server's `<ack class="message">` is routed to the `Outbox`, which resolves the caller.
 //!
+//! A group send lists the members from the group's metadata and encrypts once with our
+//! sender key (`state::encrypt_group`); the devices that got the key in it are marked as
+//! holding it when the ack comes, and an ack whose `phash` differs from ours makes the
+//! `Outbox` refresh the members and write the message once more under the same id.
+//!
+//! Addresses, kept simple: a 1:1 message goes to the JID the caller gave, phone number or
+//! LID (the chat is whatever the user chose; give the LID for a LID chat); a group's members
+//! are named as its metadata names them, so a LID-addressed group (`addressing_mode="lid"`)
+//! is sent to LID devices and our sender key there is named by our LID.
+//!
 //! Exactly once, as far as the peer can tell: when the connection a message was written on
 //! ends before its ack, the `Outbox` writes it again (re-encrypted, same id) on the next
 //! connection, at most [`SendConfig::max_resends`] times; the server may have lost it, and a

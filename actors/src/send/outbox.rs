@@ -11,9 +11,10 @@ use wa_protobuf::wa;
 use wa_protocol::binary::Jid;
 use wa_protocol::send::{message_id, AckOutcome, MessageAck};
 
-use super::prepare::{prepare, PrepareCtx};
+use super::prepare::{prepare, PrepareCtx, Written};
 use super::{SendError, SentMessage};
 use crate::link::Inbound;
+use crate::state::{GroupWritten, SignalMsg};
 
 type Reply = oneshot::Sender<Result<SentMessage, SendError>>;
 
@@ -37,7 +38,7 @@ pub(crate) enum OutboxMsg {
     Prepared {
         id: String,
         attempt: u32,
-        result: Result<u64, SendError>,
+        result: Result<Written, SendError>,
     },
     /// A written send's ack deadline passed.
     Expired { id: String, attempt: u32 },
@@ -103,6 +104,14 @@ struct Pending {
     attempt: u32,
     /// The connection generation the current attempt was written on, once written.
     written_on: Option<u64>,
+    /// A group send's participant hash and sender-key handout, once written.
+    group: Option<GroupWritten>,
+    /// A phash mismatch already caused the one re-send.
+    phash_resent: bool,
+    /// A group send's ack that came before its preparation reported back (the stanza is
+    /// written in the store's commit hook, before the task hears of it): handled once the
+    /// participant hash it is checked against is known.
+    early_ack: Option<MessageAck>,
 }
 
 pub(crate) struct OutboxState {
@@ -142,6 +151,9 @@ impl OutboxState {
                 request,
                 attempt: 0,
                 written_on: None,
+                group: None,
+                phash_resent: false,
+                early_ack: None,
             },
         );
         self.start(myself, &id);
@@ -176,7 +188,7 @@ impl OutboxState {
         myself: &ActorRef<OutboxMsg>,
         id: String,
         attempt: u32,
-        result: Result<u64, SendError>,
+        result: Result<Written, SendError>,
     ) {
         let Some(p) = self.pending.get_mut(&id) else {
             return;
@@ -185,8 +197,13 @@ impl OutboxState {
             return;
         }
         match result {
-            Ok(generation) => {
+            Ok(Written { generation, group }) => {
                 p.written_on = Some(generation);
+                p.group = group;
+                if let Some(ack) = p.early_ack.take() {
+                    self.handle_ack(myself, ack);
+                    return;
+                }
                 let timeout = self.args.ctx.config.ack_timeout;
                 myself.send_after(timeout, move || OutboxMsg::Expired { id, attempt });
                 if !self.watching {
@@ -245,7 +262,7 @@ impl OutboxState {
         }
     }
 
-    fn on_ack(&mut self, node: &wa_protocol::binary::Node) {
+    fn on_ack(&mut self, myself: &ActorRef<OutboxMsg>, node: &wa_protocol::binary::Node) {
         let ack = match MessageAck::parse(node) {
             Ok(Some(ack)) => ack,
             Ok(None) => return,
@@ -254,15 +271,69 @@ impl OutboxState {
                 return;
             }
         };
+        if let Some(p) = self.pending.get_mut(&ack.id) {
+            if p.written_on.is_none() && p.request.to.is_group() {
+                p.early_ack = Some(ack);
+                return;
+            }
+        }
+        self.handle_ack(myself, ack);
+    }
+
+    fn handle_ack(&mut self, myself: &ActorRef<OutboxMsg>, ack: MessageAck) {
         let result = match ack.outcome {
-            AckOutcome::Accepted => Ok(SentMessage {
-                id: ack.id.clone(),
-                timestamp: ack.t.unwrap_or_else(|| chrono::Utc::now().timestamp()),
-                server_id: ack.server_id,
-            }),
+            AckOutcome::Accepted => {
+                if self.phash_mismatch(myself, &ack) {
+                    return;
+                }
+                if let Some(g) = self.pending.get_mut(&ack.id).and_then(|p| p.group.take()) {
+                    // Only now do these devices count as holding our key (encrypt_group.rs).
+                    let _ = self
+                        .args
+                        .ctx
+                        .signal
+                        .send(SignalMsg::SenderKeyShared(g.shared));
+                }
+                Ok(SentMessage {
+                    id: ack.id.clone(),
+                    timestamp: ack.t.unwrap_or_else(|| chrono::Utc::now().timestamp()),
+                    server_id: ack.server_id,
+                })
+            }
             AckOutcome::Refused(code) => Err(SendError::Server { code }),
         };
         self.resolve(&ack.id, result);
+    }
+
+    /// A group send acked with another participant hash than ours was sent to a stale list:
+    /// forget the group's metadata and its members' device lists and send it once more, same
+    /// id. True when that re-send was started.
+    fn phash_mismatch(&mut self, myself: &ActorRef<OutboxMsg>, ack: &MessageAck) -> bool {
+        let Some(p) = self.pending.get_mut(&ack.id) else {
+            return false;
+        };
+        let (Some(g), Some(theirs)) = (&p.group, &ack.phash) else {
+            return false;
+        };
+        if *theirs == g.phash || p.phash_resent {
+            return false;
+        }
+        let group = g.shared.group.clone();
+        p.phash_resent = true;
+        p.attempt += 1;
+        p.written_on = None;
+        p.group = None;
+        tracing::info!(parent: &self.args.span, id = %ack.id, %group, "participant hash mismatch; refreshing and sending again");
+        let directory = &self.args.ctx.directory;
+        if let Some(info) = directory.cached_group(&group) {
+            for member in &info.participants {
+                directory.invalidate_devices(&member.jid);
+            }
+        }
+        directory.invalidate_group(&group);
+        let id = ack.id.clone();
+        self.start(myself, &id);
+        true
     }
 }
 
@@ -294,7 +365,7 @@ impl Actor for Outbox {
             OutboxMsg::Ack(Inbound {
                 node,
                 ticket: _ticket,
-            }) => state.on_ack(&node),
+            }) => state.on_ack(&myself, &node),
             OutboxMsg::Prepared {
                 id,
                 attempt,

@@ -13,6 +13,7 @@
 //! not signed by the account's known primary identity is refused (nothing is stored).
 
 mod encrypt;
+mod encrypt_group;
 mod inbound;
 mod keys;
 mod peer;
@@ -25,6 +26,7 @@ mod supervisor;
 mod trust;
 
 pub(crate) use encrypt::EncryptJob;
+pub(crate) use encrypt_group::{GroupJob, GroupWritten};
 pub(crate) use peer::{own_phone, PeerJob};
 pub(crate) use signal::{SignalArgs, SignalHandle, SignalMsg};
 pub(crate) use supervisor::{StateReport, StateSup, StateSupArgs};

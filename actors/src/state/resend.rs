@@ -1,7 +1,9 @@
 //! Answering a retry receipt for a message we sent (messages.md §4.2; whatsmeow
 //! `handleRetryReceipt`): the message comes from the stored sent log (so this works after a
 //! restart), is re-encrypted for the one device that asked, from the bundle its receipt
-//! carries when there is one, and goes out under the same id with `<enc count=N>`. 1:1 only.
+//! carries when there is one, and goes out under the same id with `<enc count=N>`. A group
+//! message goes to `to=GROUP participant=DEVICE`, 1:1-encrypted, with our sender key's
+//! distribution message inside.
 
 use std::collections::HashMap;
 
@@ -9,14 +11,14 @@ use prost::Message as _;
 use wa_protobuf::wa;
 use wa_protocol::binary::{Jid, Node};
 use wa_protocol::send::{
-    device_sent_message, edit_attribute, hides_on_failure, media_type, message_type, DeviceEnc,
-    OutgoingMessage,
+    device_sent_message, edit_attribute, group_resend_node, hides_on_failure, media_type,
+    message_type, sender_key_distribution, DeviceEnc, OutgoingMessage,
 };
-use wa_protocol::signal::{pad, signal_address, LocalIdentity};
+use wa_protocol::signal::{pad, signal_address, LocalIdentity, SenderKeyRecord};
 use wa_protocol::stanza::receipt::IncomingReceipt;
 
 use super::encrypt::start_session;
-use super::keys::load_session;
+use super::keys::{load_session, sender_key_key};
 use crate::send::find_sent;
 use crate::send::SendError;
 use crate::store::{AccountId, Batch, DeviceData, Namespace, Store};
@@ -45,6 +47,33 @@ impl ResendBook {
     }
 }
 
+/// `message` with the distribution message of our current sender key for `group` (under
+/// either of our names), or as it is when we hold none.
+async fn with_sender_key(
+    store: &dyn Store,
+    account: &AccountId,
+    device: &DeviceData,
+    group: &Jid,
+    message: &wa::Message,
+) -> Result<wa::Message, SendError> {
+    let names = [device.jid.as_ref(), device.lid.as_ref()];
+    for own in names.into_iter().flatten() {
+        let key = sender_key_key(group, own);
+        let Some(bytes) = store.get(account, Namespace::SENDER_KEYS, &key).await? else {
+            continue;
+        };
+        let Ok(skdm) = SenderKeyRecord::from_bytes(&bytes).and_then(|r| r.distribution_message())
+        else {
+            continue;
+        };
+        let mut out = message.clone();
+        out.sender_key_distribution_message =
+            sender_key_distribution(group, &skdm).sender_key_distribution_message;
+        return Ok(out);
+    }
+    Ok(message.clone())
+}
+
 /// The re-send of the message `receipt` asks for, and the batch to store before it goes
 /// out; `None` when there is nothing to answer (not ours, not kept, no way to encrypt,
 /// asked too often).
@@ -58,10 +87,6 @@ pub(crate) async fn answer_retry(
     let Some(retry) = &receipt.retry else {
         return Ok(None);
     };
-    if receipt.source.is_group {
-        tracing::debug!(id = %retry.message_id, "group retry receipts are not answered yet");
-        return Ok(None);
-    }
     let Some(sent) = find_sent(store, account, &retry.message_id).await? else {
         tracing::debug!(id = %retry.message_id, "retry receipt for a message not kept");
         return Ok(None);
@@ -92,8 +117,13 @@ pub(crate) async fn answer_retry(
         tracing::debug!(%address, "retry receipt without keys and no session");
         return Ok(None);
     }
+    let is_group = chat.is_group();
     let own = device.jid.as_ref().is_some_and(|j| j.same_user(&target));
-    let content = if own {
+    let content = if is_group {
+        // The device may have lost our sender key too: the copy carries it, at the state
+        // our next skmsg is sent at (whatsmeow adds it to the re-sent message likewise).
+        with_sender_key(store, account, device, &chat, &message).await?
+    } else if own {
         device_sent_message(&chat, &message)
     } else {
         message.clone()
@@ -101,6 +131,19 @@ pub(crate) async fn answer_retry(
     let plaintext = pad(&content.encode_to_vec(), &mut rand::rngs::OsRng);
     let (ciphertext, record) = record.encrypt(&plaintext).map_err(SendError::Encrypt)?;
     batch = batch.put(Namespace::SESSIONS, address, record.to_bytes());
+    if is_group {
+        let target = DeviceEnc::new(target, &ciphertext);
+        let node = group_resend_node(
+            &retry.message_id,
+            &chat,
+            message_type(&message),
+            &edit_attribute(&message),
+            &target,
+            retry.count,
+            device.adv_signed_identity.as_deref(),
+        );
+        return Ok(Some((node, batch)));
+    }
     let out = OutgoingMessage {
         id: retry.message_id.clone(),
         to: chat,

@@ -14,6 +14,7 @@ use wa_protocol::stanza::receipt::IncomingReceipt;
 use tokio::sync::oneshot;
 
 use super::encrypt::{encrypt, missing_sessions, EncryptJob, Encrypted};
+use super::encrypt_group::{encrypt_group, forget_holder, mark_shared, GroupJob, SharedKey};
 use super::inbound::{handle_message, Ctx, OutcomeKind};
 use super::prune::Pruner;
 use super::resend::{answer_retry, ResendBook};
@@ -24,7 +25,7 @@ use crate::events::{Event, IdentityChange};
 use crate::link::{IdentityCell, Inbound, LiveConn};
 use crate::send::sent_log::SentLog;
 use crate::send::SendError;
-use crate::store::{AccountId, Batch, Namespace, RetentionConfig, Store};
+use crate::store::{AccountId, Namespace, RetentionConfig, Store};
 
 /// Messages of the Signal actor.
 pub(crate) enum SignalMsg {
@@ -37,6 +38,10 @@ pub(crate) enum SignalMsg {
     Encrypt(Box<EncryptJob>),
     /// Encrypt, store, then write a peer message to our own phone.
     Peer(Box<super::peer::PeerJob>),
+    /// Encrypt, store, then write a group message.
+    EncryptGroup(Box<GroupJob>),
+    /// The server acked a group message: these devices hold our sender key.
+    SenderKeyShared(SharedKey),
 }
 
 impl From<Inbound> for SignalMsg {
@@ -183,17 +188,42 @@ impl SignalState {
             return;
         };
         let (store, account) = (&*self.args.store, &self.args.account_id);
-        let encrypted = match encrypt(store, account, &device, &self.sent_log, &job).await {
+        let result = encrypt(store, account, &device, &self.sent_log, &job).await;
+        let EncryptJob { id, reply, .. } = job;
+        self.store_then_write(id, result.map(|e| (e, ())), reply)
+            .await;
+    }
+
+    async fn on_encrypt_group(&mut self, job: GroupJob) {
+        let Some(device) = self.args.identity.get() else {
+            let _ = job.reply.send(Err(SendError::NotPaired));
+            return;
+        };
+        let (store, account) = (&*self.args.store, &self.args.account_id);
+        let result = encrypt_group(store, account, &device, &self.sent_log, &job).await;
+        let GroupJob { id, reply, .. } = job;
+        self.store_then_write(id, result, reply).await;
+    }
+
+    /// Stores the send's batch, then writes its stanza in the commit hook and answers
+    /// `reply` with `done`; nothing is written when the store fails.
+    async fn store_then_write<T: Send + 'static>(
+        &mut self,
+        id: String,
+        result: Result<(Encrypted, T), SendError>,
+        reply: oneshot::Sender<Result<T, SendError>>,
+    ) {
+        let (encrypted, done) = match result {
             Ok(e) => e,
             Err(e) => {
-                let _ = job.reply.send(Err(e));
+                let _ = reply.send(Err(e));
                 return;
             }
         };
-        let EncryptJob { id, reply, .. } = job;
+        let (store, account) = (&*self.args.store, &self.args.account_id);
         // The reply goes with the hook; if the store fails, the hook never runs and the
         // error is sent from here instead.
-        let reply = Arc::new(std::sync::Mutex::new(Some(reply)));
+        let reply = Arc::new(std::sync::Mutex::new(Some((reply, done))));
         let hook_reply = reply.clone();
         let live = self.args.live.clone();
         let counters = self.args.counters.clone();
@@ -209,15 +239,15 @@ impl SignalState {
                 counters.message_out();
                 tracing::debug!(parent: &span, %id, devices, "message written");
             }
-            if let Some(r) = hook_reply.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                let _ = r.send(result);
+            if let Some((r, done)) = hook_reply.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                let _ = r.send(result.map(|()| done));
             }
         };
         match store.apply_then(account, batch, Box::new(hook)).await {
             Ok(()) => self.sent_log.committed(),
             Err(e) => {
                 tracing::warn!(parent: &self.args.span, error = %e, "send not stored; not written");
-                if let Some(r) = reply.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                if let Some((r, _)) = reply.lock().unwrap_or_else(|e| e.into_inner()).take() {
                     let _ = r.send(Err(SendError::Store(e)));
                 }
             }
@@ -289,7 +319,9 @@ impl SignalState {
 
     async fn on_identity_changed(&mut self, jid: Jid) -> Result<(), ActorProcessingErr> {
         let user = signal_address_user(&jid.to_non_ad());
-        let mut batch = Batch::new();
+        let mut batch = forget_holder(&*self.args.store, &self.args.account_id, &user)
+            .await
+            .map_err(|e| format!("store: {e}"))?;
         for ns in [Namespace::SESSIONS, Namespace::IDENTITIES] {
             let prefix = format!("{user}.");
             let entries = self
@@ -374,7 +406,19 @@ impl Actor for Signal {
                 return Ok(());
             }
             SignalMsg::Peer(job) => {
-                state.on_peer(*job).await;
+                Box::pin(state.on_peer(*job)).await;
+                return Ok(());
+            }
+            SignalMsg::EncryptGroup(job) => {
+                Box::pin(state.on_encrypt_group(*job)).await;
+                return Ok(());
+            }
+            SignalMsg::SenderKeyShared(shared) => {
+                let (store, account) = (&*state.args.store, &state.args.account_id);
+                if let Err(e) = Box::pin(mark_shared(store, account, &shared)).await {
+                    // Unmarked devices get the key again on the next send.
+                    tracing::warn!(parent: &state.args.span, error = %e, "sender-key holders not stored");
+                }
                 return Ok(());
             }
         };

@@ -24,6 +24,9 @@ impl Namespace {
     pub const SIGNAL_META: Self = Self("signal_meta");
     /// Group sender keys, keyed by group and sender address.
     pub const SENDER_KEYS: Self = Self("signal_sender_keys");
+    /// Which member devices hold our own sender key of a group, keyed by group JID: the key
+    /// id (big-endian u32), then one Signal address per line (`state::encrypt_group`).
+    pub const SENDER_KEY_SHARED: Self = Self("signal_sender_key_shared");
     /// App-state sync keys shared by the primary device, keyed by key id.
     pub const APP_STATE_KEYS: Self = Self("appstate_keys");
     /// App-state collection versions and LTHash, keyed by collection name.

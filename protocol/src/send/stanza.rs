@@ -13,7 +13,7 @@
 use crate::binary::{Jid, Node};
 use crate::message::{EditAttribute, EncNode, EncType};
 use crate::signal::Ciphertext;
-use crate::stanza::attrs::{expect_tag, opt_str, req_jid, req_str, StanzaError};
+use crate::stanza::attrs::{expect_tag, opt_jid, opt_str, req_jid, req_str, StanzaError};
 
 /// One device's ciphertext.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,6 +167,12 @@ pub struct ClientMessage {
     pub direct: Vec<EncNode>,
     /// `<device-identity>` content.
     pub device_identity: Option<Vec<u8>>,
+    /// `phash`: the sender's participant hash (group sends).
+    pub phash: Option<String>,
+    /// `addressing_mode` (group sends).
+    pub addressing_mode: Option<String>,
+    /// `participant`: the one member device a group re-send is for.
+    pub participant: Option<Jid>,
 }
 
 impl ClientMessage {
@@ -208,6 +214,9 @@ impl ClientMessage {
             participants,
             direct,
             device_identity,
+            phash: opt_str(node, "phash"),
+            addressing_mode: opt_str(node, "addressing_mode"),
+            participant: opt_jid(node, "message", "participant")?,
         })
     }
 }
