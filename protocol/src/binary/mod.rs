@@ -23,7 +23,7 @@ mod view_text;
 pub use decoder::{decode, decode_with, MAX_DEPTH};
 pub use encoder::{encode, encode_into};
 pub use error::{DecodeError, EncodeError, JidError};
-pub use frame::{pack, pack_into, try_pack, unpack, unpack_with, unpack_with_limit};
+pub use frame::{body_with, pack, pack_into, try_pack, unpack, unpack_with, unpack_with_limit};
 pub use jid::{Jid, Server};
 pub use limits::{heap_size, DecodeBudget, DecodeLimits};
 pub use node::{AttrValue, Attrs, Content, Node, NodeBuilder};
