@@ -17,7 +17,7 @@ count() { # path side iters -> Ir per call
 echo "| path | ours (Ir/call) | wacore 0.7 (Ir/call) | wacore / ours |"
 echo "| --- | ---: | ---: | ---: |"
 for p in $("$bin" list); do
-  [[ -n "${1:-}" && "$p" != *"$1"* ]] && continue
+  if [[ -n "${1:-}" && "$p" != *"$1"* ]]; then continue; fi
   case "$p" in
     *usync*) n=20 ;;
     *) n=500 ;;

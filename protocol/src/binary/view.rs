@@ -12,7 +12,7 @@ use std::fmt;
 use super::node::{Attrs, Content, Node};
 pub use super::view_text::{JidRef, StrRef, ValueRef};
 
-#[derive(Clone)]
+#[derive(Clone, Copy)]
 pub(crate) enum RawContent<'a> {
     None,
     /// `len` children from `start` in the node arena.
@@ -24,6 +24,7 @@ pub(crate) enum RawContent<'a> {
     Text(ValueRef<'a>),
 }
 
+#[derive(Clone, Copy)]
 pub(crate) struct RawNode<'a> {
     pub(crate) tag: ValueRef<'a>,
     pub(crate) attrs_start: usize,
@@ -132,7 +133,7 @@ impl<'v, 'a> NodeRef<'v, 'a> {
 
     /// Attribute `key` as a JID (parsed when sent as a string).
     pub fn attr_jid(&self, key: &str) -> Option<super::Jid> {
-        self.attr(key).and_then(ValueRef::to_jid)
+        self.attr(key).and_then(|v| v.to_jid())
     }
 
     /// The content.

@@ -52,6 +52,18 @@ pub fn decode_view_with<'a>(
     Ok(d.frame)
 }
 
+/// The name of a server that has a variant (never `Other`), as a static token-like string.
+fn known(server: &Server) -> StrRef<'static> {
+    StrRef::Token(match server {
+        Server::Lid => "lid",
+        Server::Hosted => "hosted",
+        Server::HostedLid => "hosted.lid",
+        Server::Messenger => "msgr",
+        Server::Interop => "interop",
+        _ => "s.whatsapp.net",
+    })
+}
+
 fn placeholder<'a>() -> RawNode<'a> {
     RawNode {
         tag: ValueRef::Str(StrRef::Token("")),
@@ -114,12 +126,18 @@ impl<'a> ViewDecoder<'a> {
     /// A tag, key or string content: the owned decoder renders a JID here and charges the
     /// rendering.
     #[inline]
-    fn text(&mut self, item: ValueRef<'a>) -> Result<ValueRef<'a>, DecodeError> {
-        if let ValueRef::Jid(j) = &item {
-            let s = j.to_jid().to_string();
-            self.budget.heap(s.capacity(), self.pos)?;
+    fn text(&mut self, item: &ValueRef<'a>) -> Result<(), DecodeError> {
+        if let ValueRef::Jid(j) = item {
+            self.charge_rendering(j)?;
         }
-        Ok(item)
+        Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn charge_rendering(&mut self, j: &JidRef<'a>) -> Result<(), DecodeError> {
+        let s = j.to_jid().to_string();
+        self.budget.heap(s.capacity(), self.pos)
     }
 
     /// Decodes the node at the reader (its children go to the arena, itself is returned).
@@ -147,8 +165,8 @@ impl<'a> ViewDecoder<'a> {
             return Err(DecodeError::BadListSize { offset: start });
         }
         let tag_at = self.pos;
-        let item = self.item(true)?;
-        let tag = self.text(item)?;
+        let tag = self.item(true)?;
+        self.text(&tag)?;
         if matches!(tag, ValueRef::Str(s) if s.is_empty()) {
             return Err(DecodeError::EmptyTag { offset: tag_at });
         }
@@ -157,8 +175,8 @@ impl<'a> ViewDecoder<'a> {
         self.budget.node_with_attrs(attr_slots, start)?;
         let attrs_start = self.frame.attrs.len();
         for _ in 0..attr_count {
-            let item = self.item(true)?;
-            let key = self.text(item)?;
+            let key = self.item(true)?;
+            self.text(&key)?;
             let value = self.item(true)?;
             self.frame.attrs.push((key, value));
         }
@@ -191,7 +209,8 @@ impl<'a> ViewDecoder<'a> {
             _ => {
                 self.pos = at;
                 let item = self.item(true)?;
-                return Ok(RawContent::Text(self.text(item)?));
+                self.text(&item)?;
+                return Ok(RawContent::Text(item));
             }
         };
         let slots = n.min(self.remaining() / MIN_NODE_LEN);
@@ -298,7 +317,7 @@ impl<'a> ViewDecoder<'a> {
                 if server.is_empty() {
                     return Err(invalid("JID_PAIR with an empty server"));
                 }
-                (user, Server::from(server.as_str().as_ref()), 0, 0, 0)
+                (user, server, 0, 0, 0)
             }
             AD_JID => {
                 let [domain, device] = self.array()?;
@@ -309,6 +328,7 @@ impl<'a> ViewDecoder<'a> {
                     DOMAIN_HOSTED_LID => (Server::HostedLid, 0),
                     raw => (Server::DefaultUser, raw),
                 };
+                let server = known(&server);
                 (user, server, agent, u16::from(device), 0)
             }
             FB_JID => {
@@ -317,7 +337,7 @@ impl<'a> ViewDecoder<'a> {
                 if !self.plain()?.eq_str("msgr") {
                     return Err(invalid("FB_JID server is not msgr"));
                 }
-                (user, Server::Messenger, 0, device, 0)
+                (user, known(&Server::Messenger), 0, device, 0)
             }
             _ => {
                 let user = self.plain()?;
@@ -326,7 +346,7 @@ impl<'a> ViewDecoder<'a> {
                 if !self.plain()?.eq_str("interop") {
                     return Err(invalid("INTEROP_JID server is not interop"));
                 }
-                (user, Server::Interop, 0, device, integrator)
+                (user, known(&Server::Interop), 0, device, integrator)
             }
         };
         // What the owned decoder charges for the owned JID: the user string's capacity (a
@@ -336,8 +356,11 @@ impl<'a> ViewDecoder<'a> {
             StrRef::Token(s) | StrRef::Raw(s) => s.len(),
             StrRef::Packed { bytes, .. } => 2 * bytes.len(),
         };
-        let server_heap = match &server {
-            Server::Other(s) => s.len(),
+        let server_heap = match tag {
+            JID_PAIR => match Server::from(server.as_str().as_ref()) {
+                Server::Other(s) => s.len(),
+                _ => 0,
+            },
             _ => 0,
         };
         self.budget.heap(user_heap + server_heap, at)?;

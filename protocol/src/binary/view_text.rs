@@ -86,8 +86,8 @@ impl<'a> StrRef<'a> {
     }
 
     /// The owned form the owned decoder produces: tokens stay borrowed, the rest is copied.
-    pub fn to_cow(&self) -> Cow<'static, str> {
-        match *self {
+    pub fn to_cow(self) -> Cow<'static, str> {
+        match self {
             StrRef::Token(s) => Cow::Borrowed(s),
             StrRef::Raw(s) => Cow::Owned(s.to_owned()),
             StrRef::Packed { .. } => Cow::Owned(self.as_str().into_owned()),
@@ -112,13 +112,14 @@ impl fmt::Debug for StrRef<'_> {
     }
 }
 
-/// A JID read from the wire, its user part still in wire form.
-#[derive(Clone, PartialEq, Eq)]
+/// A JID read from the wire, its user and server names still in wire form. It owns nothing,
+/// so a view holding thousands of them is freed without visiting them.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct JidRef<'a> {
     /// The user part.
     pub user: StrRef<'a>,
-    /// The server.
-    pub server: Server,
+    /// The server name (a token for every server WhatsApp uses).
+    pub server: StrRef<'a>,
     /// Raw AD agent for `s.whatsapp.net` JIDs with an unknown domain type; 0 otherwise.
     pub agent: u8,
     /// Device number.
@@ -128,11 +129,19 @@ pub struct JidRef<'a> {
 }
 
 impl JidRef<'_> {
+    /// The server.
+    pub fn server(&self) -> Server {
+        match self.server {
+            StrRef::Token(s) | StrRef::Raw(s) => Server::from(s),
+            packed => Server::from(packed.as_str().as_ref()),
+        }
+    }
+
     /// The owned JID.
-    pub fn to_jid(&self) -> Jid {
+    pub fn to_jid(self) -> Jid {
         Jid {
             user: self.user.to_string(),
-            server: self.server.clone(),
+            server: self.server(),
             agent: self.agent,
             device: self.device,
             integrator: self.integrator,
@@ -143,7 +152,7 @@ impl JidRef<'_> {
 impl fmt::Display for JidRef<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Same rendering as `Jid`'s Display, without building the owned JID.
-        if self.server == Server::Interop && self.integrator != 0 {
+        if self.server.eq_str("interop") && self.integrator != 0 {
             write!(f, "{}-", self.integrator)?;
         }
         write!(f, "{}", self.user)?;
@@ -157,7 +166,7 @@ impl fmt::Display for JidRef<'_> {
 }
 
 /// A tag, attribute key or attribute value: a string or a JID.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ValueRef<'a> {
     /// A string.
     Str(StrRef<'a>),
@@ -183,7 +192,7 @@ impl<'a> ValueRef<'a> {
     }
 
     /// The JID, parsed from the text when it was sent as a string.
-    pub fn to_jid(&self) -> Option<Jid> {
+    pub fn to_jid(self) -> Option<Jid> {
         match self {
             ValueRef::Jid(j) => Some(j.to_jid()),
             ValueRef::Str(s) => s.as_str().parse().ok(),
@@ -191,7 +200,7 @@ impl<'a> ValueRef<'a> {
     }
 
     /// The owned attribute value the owned decoder produces.
-    pub fn to_attr_value(&self) -> AttrValue {
+    pub fn to_attr_value(self) -> AttrValue {
         match self {
             ValueRef::Str(s) => AttrValue::Str(s.to_cow()),
             ValueRef::Jid(j) => AttrValue::Jid(j.to_jid()),
@@ -199,7 +208,7 @@ impl<'a> ValueRef<'a> {
     }
 
     /// The owned text the owned decoder produces for a tag or key.
-    pub(crate) fn to_cow(&self) -> Cow<'static, str> {
+    pub(crate) fn to_cow(self) -> Cow<'static, str> {
         match self {
             ValueRef::Str(s) => s.to_cow(),
             ValueRef::Jid(j) => Cow::Owned(j.to_string()),
