@@ -7,6 +7,8 @@ cd "$(dirname "$0")"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo build --release --quiet
 bin="$CARGO_TARGET_DIR/release/wa-sidebyside"
+# Same results first (panics with the first difference otherwise).
+"$bin" check
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 count() { # path side iters -> Ir per call
