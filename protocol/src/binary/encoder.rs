@@ -135,11 +135,15 @@ impl Encoder<'_> {
         if s.is_empty() || s.len() > PACKED_MAX {
             return false;
         }
-        if s.bytes().all(|b| nibble_code(b).is_some()) {
-            self.packed(NIBBLE_8, s, nibble_code);
+        // One pass decides both packings: the AND of every byte's class bits.
+        let class = s
+            .bytes()
+            .fold(NIBBLE | HEX, |acc, b| acc & CLASS[usize::from(b)]);
+        if class & NIBBLE != 0 {
+            self.packed(NIBBLE_8, s, &NIBBLE_CODE);
             true
-        } else if s.bytes().all(|b| hex_code(b).is_some()) {
-            self.packed(HEX_8, s, hex_code);
+        } else if class & HEX != 0 {
+            self.packed(HEX_8, s, &HEX_CODE);
             true
         } else {
             false
@@ -147,16 +151,19 @@ impl Encoder<'_> {
     }
 
     /// Writes `s` (1..=127 packable ASCII bytes) two codes per byte, padding with 15.
-    fn packed(&mut self, tag: u8, s: &str, code: fn(u8) -> Option<u8>) {
+    fn packed(&mut self, tag: u8, s: &str, code: &[u8; 256]) {
         let b = s.as_bytes();
         let odd = b.len() % 2 == 1;
         let header = b.len().div_ceil(2) as u8 | if odd { 0x80 } else { 0 };
+        self.out.reserve(2 + b.len().div_ceil(2));
         self.out.extend_from_slice(&[tag, header]);
-        let c = |x: u8| code(x).unwrap_or(15);
-        for pair in b.chunks(2) {
-            let hi = c(pair[0]);
-            let lo = pair.get(1).map_or(15, |&x| c(x));
-            self.out.push(hi << 4 | lo);
+        let c = |x: u8| code[usize::from(x)];
+        let pairs = b.chunks_exact(2);
+        let rest = pairs.remainder();
+        self.out
+            .extend(pairs.map(|pair| c(pair[0]) << 4 | c(pair[1])));
+        if let [x] = rest {
+            self.out.push(c(*x) << 4 | 15);
         }
     }
 
@@ -252,24 +259,56 @@ impl Encoder<'_> {
     }
 }
 
-/// NIBBLE_8 code of an ASCII byte (`0-9`, `-`, `.`).
-fn nibble_code(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'-' => Some(10),
-        b'.' => Some(11),
-        _ => None,
-    }
-}
+/// Class bit: the byte has a NIBBLE_8 code (`0-9`, `-`, `.`).
+const NIBBLE: u8 = 1;
+/// Class bit: the byte has a HEX_8 code (`0-9`, `A-F`, uppercase only).
+const HEX: u8 = 2;
 
-/// HEX_8 code of an ASCII byte (`0-9`, `A-F`, uppercase only).
-fn hex_code(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
+/// Which packings each byte allows.
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = match c {
+            b'0'..=b'9' => NIBBLE | HEX,
+            b'-' | b'.' => NIBBLE,
+            b'A'..=b'F' => HEX,
+            _ => 0,
+        };
+        b += 1;
     }
-}
+    t
+};
+
+/// NIBBLE_8 code of each byte the class table allows (others unused).
+const NIBBLE_CODE: [u8; 256] = {
+    let mut t = [15u8; 256];
+    let mut d = 0;
+    while d < 10 {
+        t[b'0' as usize + d] = d as u8;
+        d += 1;
+    }
+    t[b'-' as usize] = 10;
+    t[b'.' as usize] = 11;
+    t
+};
+
+/// HEX_8 code of each byte the class table allows (others unused).
+const HEX_CODE: [u8; 256] = {
+    let mut t = [15u8; 256];
+    let mut d = 0;
+    while d < 10 {
+        t[b'0' as usize + d] = d as u8;
+        d += 1;
+    }
+    let mut h = 0;
+    while h < 6 {
+        t[b'A' as usize + h] = 10 + h as u8;
+        h += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,7 @@
 //! The frame body around a node: a flags byte, then the node, zlib-compressed when flag `0x02`
 //! is set (whatsmeow `binary/unpack.go`, Baileys `decompressingIfRequired`).
 
+use std::borrow::Cow;
 use std::io::Read;
 
 use flate2::read::ZlibDecoder;
@@ -38,9 +39,16 @@ pub fn unpack_with_limit(frame: &[u8], max_inflated: usize) -> Result<Node, Deco
 /// [`unpack`] within `limits`: inflation stops one byte past `limits.max_inflated`, and the
 /// node, attribute, heap and depth budgets apply to compressed and plain bodies alike.
 pub fn unpack_with(frame: &[u8], limits: &DecodeLimits) -> Result<Node, DecodeError> {
+    decode_with(&body_with(frame, limits)?, limits)
+}
+
+/// The node bytes of a frame body: borrowed when plain, inflated (within
+/// `limits.max_inflated`) when compressed. For [`decode_view`](super::decode_view), whose
+/// view borrows from what this returns.
+pub fn body_with<'a>(frame: &'a [u8], limits: &DecodeLimits) -> Result<Cow<'a, [u8]>, DecodeError> {
     let (&flags, body) = frame.split_first().ok_or(DecodeError::EmptyFrame)?;
     if flags & FLAG_COMPRESSED == 0 {
-        return decode_with(body, limits);
+        return Ok(Cow::Borrowed(body));
     }
     let max_inflated = limits.max_inflated;
     let mut inflated = Vec::with_capacity(body.len().saturating_mul(4).min(max_inflated));
@@ -55,7 +63,7 @@ pub fn unpack_with(frame: &[u8], limits: &DecodeLimits) -> Result<Node, DecodeEr
     if inflated.len() > max_inflated {
         return Err(DecodeError::InflatedTooLarge { max: max_inflated });
     }
-    decode_with(&inflated, limits)
+    Ok(Cow::Owned(inflated))
 }
 
 /// Encodes a frame body: flags `00` (outgoing frames are never compressed), then the node.

@@ -16,12 +16,17 @@ pub mod node;
 pub mod render;
 pub mod tags;
 pub mod tokens;
+pub mod view;
+mod view_decoder;
+mod view_text;
 
 pub use decoder::{decode, decode_with, MAX_DEPTH};
 pub use encoder::{encode, encode_into};
 pub use error::{DecodeError, EncodeError, JidError};
-pub use frame::{pack, pack_into, try_pack, unpack, unpack_with, unpack_with_limit};
+pub use frame::{body_with, pack, pack_into, try_pack, unpack, unpack_with, unpack_with_limit};
 pub use jid::{Jid, Server};
 pub use limits::{heap_size, DecodeBudget, DecodeLimits};
 pub use node::{AttrValue, Attrs, Content, Node, NodeBuilder};
 pub use render::{render, render_pretty};
+pub use view::{Children, ContentRef, FrameView, JidRef, NodeRef, StrRef, ValueRef};
+pub use view_decoder::{decode_view, decode_view_with};

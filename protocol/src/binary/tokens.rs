@@ -30,10 +30,27 @@ pub enum Token {
 
 /// The token for `s`, if it is in the dictionary (never for the empty string).
 pub fn lookup(s: &str) -> Option<Token> {
-    if s.is_empty() || s.len() > max_token_len() {
+    let index = index();
+    let b = s.as_bytes();
+    // Most strings an encoder sees that are not tokens (ids, numbers, JID users) fail one of
+    // these bit tests, which cost far less than hashing and probing.
+    let (&first, &last) = (b.first()?, b.last()?);
+    if b.len() > index.max_len
+        || index.lens & (1u128 << b.len().min(127)) == 0
+        || !has(&index.first, first)
+        || !has(&index.last, last)
+    {
         return None;
     }
-    index().get(s).copied()
+    index.map.get(s).copied()
+}
+
+fn has(set: &[u64; 4], b: u8) -> bool {
+    set[usize::from(b >> 6)] & (1u64 << (b & 63)) != 0
+}
+
+fn add(set: &mut [u64; 4], b: u8) {
+    set[usize::from(b >> 6)] |= 1u64 << (b & 63);
 }
 
 /// The single-byte token with tag byte `index` (1–235).
@@ -52,36 +69,52 @@ pub fn double(dict: u8, index: u8) -> Option<&'static str> {
         .copied()
 }
 
-type TokenIndex = HashMap<&'static str, Token, BuildHasherDefault<Fnv1a>>;
+type TokenMap = HashMap<&'static str, Token, BuildHasherDefault<Fnv1a>>;
+
+/// The dictionary as a map, with cheap filters in front of it: which lengths and which first
+/// and last bytes any token has.
+struct TokenIndex {
+    map: TokenMap,
+    max_len: usize,
+    lens: u128,
+    first: [u64; 4],
+    last: [u64; 4],
+}
 
 fn index() -> &'static TokenIndex {
     static INDEX: OnceLock<TokenIndex> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut map =
-            TokenIndex::with_capacity_and_hasher(SINGLE_BYTE.len() + 4 * 256, Default::default());
+        let mut index = TokenIndex {
+            map: TokenMap::with_capacity_and_hasher(
+                SINGLE_BYTE.len() + 4 * 256,
+                Default::default(),
+            ),
+            max_len: 0,
+            lens: 0,
+            first: [0; 4],
+            last: [0; 4],
+        };
+        let mut insert = |token: &'static str, t: Token| {
+            let b = token.as_bytes();
+            if let (Some(&f), Some(&l)) = (b.first(), b.last()) {
+                index.max_len = index.max_len.max(b.len());
+                index.lens |= 1u128 << b.len().min(127);
+                add(&mut index.first, f);
+                add(&mut index.last, l);
+                index.map.insert(token, t);
+            }
+        };
         // Indices fit in u8: 4 dictionaries of 256 entries, 236 single-byte entries.
         for (dict, tokens) in DOUBLE_BYTE.iter().enumerate() {
-            for (index, token) in tokens.iter().enumerate() {
-                let (dict, index) = (dict as u8, index as u8);
-                map.insert(token, Token::Double { dict, index });
+            for (i, token) in tokens.iter().enumerate() {
+                let (dict, index) = (dict as u8, i as u8);
+                insert(token, Token::Double { dict, index });
             }
         }
-        for (index, token) in SINGLE_BYTE.iter().enumerate().skip(1) {
-            map.insert(token, Token::Single(index as u8));
+        for (i, token) in SINGLE_BYTE.iter().enumerate().skip(1) {
+            insert(token, Token::Single(i as u8));
         }
-        map
-    })
-}
-
-fn max_token_len() -> usize {
-    static MAX: OnceLock<usize> = OnceLock::new();
-    *MAX.get_or_init(|| {
-        SINGLE_BYTE
-            .iter()
-            .chain(DOUBLE_BYTE.iter().flatten())
-            .map(|t| t.len())
-            .max()
-            .unwrap_or(0)
+        index
     })
 }
 

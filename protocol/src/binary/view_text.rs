@@ -1,0 +1,226 @@
+//! The strings, JIDs and values of a borrowed node view ([`super::view`]), kept in wire form
+//! until a caller asks for their text.
+
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
+
+use super::jid::{Jid, Server};
+use super::node::AttrValue;
+use super::tags::NIBBLE_8;
+
+/// A string read from the wire, still in its wire form.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum StrRef<'a> {
+    /// A dictionary token (or `""` for LIST_EMPTY).
+    Token(&'static str),
+    /// Raw UTF-8 bytes of the frame (already validated).
+    Raw(&'a str),
+    /// A nibble- or hex-packed string: its packed bytes (already validated), whether it is
+    /// nibble-packed, and whether the last half byte is padding.
+    Packed {
+        /// Packed bytes, two characters each.
+        bytes: &'a [u8],
+        /// Nibble alphabet (`0-9 - .`) rather than hex (`0-9 A-F`).
+        nibble: bool,
+        /// The last byte's low half is padding.
+        odd: bool,
+    },
+}
+
+impl<'a> StrRef<'a> {
+    pub(crate) fn packed(tag: u8, bytes: &'a [u8], odd: bool) -> Self {
+        StrRef::Packed {
+            bytes,
+            nibble: tag == NIBBLE_8,
+            odd,
+        }
+    }
+
+    /// The characters of a packed string, in order.
+    fn packed_chars(bytes: &'a [u8], nibble: bool, odd: bool) -> impl Iterator<Item = char> + 'a {
+        let n = bytes.len() * 2 - usize::from(odd);
+        bytes
+            .iter()
+            .flat_map(|&b| [b >> 4, b & 0x0F])
+            .take(n)
+            .map(move |code| {
+                char::from(match code {
+                    0..=9 => b'0' + code,
+                    10 if nibble => b'-',
+                    11 if nibble => b'.',
+                    // Nibble codes above 11 are refused while decoding.
+                    _ => b'A' + code - 10,
+                })
+            })
+    }
+
+    /// Whether the string is empty.
+    pub fn is_empty(&self) -> bool {
+        match *self {
+            StrRef::Token(s) | StrRef::Raw(s) => s.is_empty(),
+            StrRef::Packed { bytes, odd, .. } => bytes.len() * 2 - usize::from(odd) == 0,
+        }
+    }
+
+    /// The string; borrowed unless it is packed.
+    pub fn as_str(&self) -> Cow<'a, str> {
+        match *self {
+            StrRef::Token(s) => Cow::Borrowed(s),
+            StrRef::Raw(s) => Cow::Borrowed(s),
+            StrRef::Packed { bytes, nibble, odd } => {
+                Cow::Owned(Self::packed_chars(bytes, nibble, odd).collect())
+            }
+        }
+    }
+
+    /// Whether the string equals `s`, without allocating.
+    pub fn eq_str(&self, s: &str) -> bool {
+        match *self {
+            StrRef::Token(t) => t == s,
+            StrRef::Raw(r) => r == s,
+            StrRef::Packed { bytes, nibble, odd } => {
+                bytes.len() * 2 - usize::from(odd) == s.len()
+                    && Self::packed_chars(bytes, nibble, odd).eq(s.chars())
+            }
+        }
+    }
+
+    /// The owned form the owned decoder produces: tokens stay borrowed, the rest is copied.
+    pub fn to_cow(self) -> Cow<'static, str> {
+        match self {
+            StrRef::Token(s) => Cow::Borrowed(s),
+            StrRef::Raw(s) => Cow::Owned(s.to_owned()),
+            StrRef::Packed { .. } => Cow::Owned(self.as_str().into_owned()),
+        }
+    }
+}
+
+impl fmt::Display for StrRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            StrRef::Token(s) | StrRef::Raw(s) => f.write_str(s),
+            StrRef::Packed { bytes, nibble, odd } => {
+                Self::packed_chars(bytes, nibble, odd).try_for_each(|c| f.write_char(c))
+            }
+        }
+    }
+}
+
+impl fmt::Debug for StrRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.to_string())
+    }
+}
+
+/// A JID read from the wire, its user and server names still in wire form. It owns nothing,
+/// so a view holding thousands of them is freed without visiting them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct JidRef<'a> {
+    /// The user part.
+    pub user: StrRef<'a>,
+    /// The server name (a token for every server WhatsApp uses).
+    pub server: StrRef<'a>,
+    /// Raw AD agent for `s.whatsapp.net` JIDs with an unknown domain type; 0 otherwise.
+    pub agent: u8,
+    /// Device number.
+    pub device: u16,
+    /// Interop integrator id.
+    pub integrator: u16,
+}
+
+impl JidRef<'_> {
+    /// The server.
+    pub fn server(&self) -> Server {
+        match self.server {
+            StrRef::Token(s) | StrRef::Raw(s) => Server::from(s),
+            packed => Server::from(packed.as_str().as_ref()),
+        }
+    }
+
+    /// The owned JID.
+    pub fn to_jid(self) -> Jid {
+        Jid {
+            user: self.user.to_string(),
+            server: self.server(),
+            agent: self.agent,
+            device: self.device,
+            integrator: self.integrator,
+        }
+    }
+}
+
+impl fmt::Display for JidRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Same rendering as `Jid`'s Display, without building the owned JID.
+        if self.server.eq_str("interop") && self.integrator != 0 {
+            write!(f, "{}-", self.integrator)?;
+        }
+        write!(f, "{}", self.user)?;
+        if self.agent != 0 {
+            write!(f, ".{}:{}", self.agent, self.device)?;
+        } else if self.device != 0 {
+            write!(f, ":{}", self.device)?;
+        }
+        write!(f, "@{}", self.server)
+    }
+}
+
+/// A tag, attribute key or attribute value: a string or a JID.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ValueRef<'a> {
+    /// A string.
+    Str(StrRef<'a>),
+    /// A JID.
+    Jid(JidRef<'a>),
+}
+
+impl<'a> ValueRef<'a> {
+    /// The text; borrowed for tokens and raw strings.
+    pub fn as_str(&self) -> Cow<'a, str> {
+        match self {
+            ValueRef::Str(s) => s.as_str(),
+            ValueRef::Jid(j) => Cow::Owned(j.to_string()),
+        }
+    }
+
+    /// Whether the text equals `s` (allocates only for a JID).
+    pub fn eq_str(&self, s: &str) -> bool {
+        match self {
+            ValueRef::Str(v) => v.eq_str(s),
+            ValueRef::Jid(j) => j.to_string() == s,
+        }
+    }
+
+    /// The JID, parsed from the text when it was sent as a string.
+    pub fn to_jid(self) -> Option<Jid> {
+        match self {
+            ValueRef::Jid(j) => Some(j.to_jid()),
+            ValueRef::Str(s) => s.as_str().parse().ok(),
+        }
+    }
+
+    /// The owned attribute value the owned decoder produces.
+    pub fn to_attr_value(self) -> AttrValue {
+        match self {
+            ValueRef::Str(s) => AttrValue::Str(s.to_cow()),
+            ValueRef::Jid(j) => AttrValue::Jid(j.to_jid()),
+        }
+    }
+
+    /// The owned text the owned decoder produces for a tag or key.
+    pub(crate) fn to_cow(self) -> Cow<'static, str> {
+        match self {
+            ValueRef::Str(s) => s.to_cow(),
+            ValueRef::Jid(j) => Cow::Owned(j.to_string()),
+        }
+    }
+}
+
+impl fmt::Debug for ValueRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValueRef::Str(s) => write!(f, "{s:?}"),
+            ValueRef::Jid(j) => write!(f, "Jid({j})"),
+        }
+    }
+}
