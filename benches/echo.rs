@@ -1,10 +1,13 @@
-//! End-to-end echo throughput, 1:1: a testkit contact encrypts and sends, the fake server
+//! End-to-end echo throughput, 1:1 and in a group: a testkit contact encrypts and sends, the fake server
 //! delivers over a local WebSocket + Noise connection, the client decrypts and stores it and
 //! publishes it to a `Bot`'s `on_message` handler, which replies with `ctx.reply` (device
 //! list, encrypt, store, write, wait for the server's ack); the fake server hands the reply to
 //! the contact's device, which decrypts it. A round ends when the contact has decrypted every
 //! echo. The figure is messages per second through both directions, the testkit's own
-//! encryption and decryption on the same two cores included.
+//! encryption and decryption on the same two cores included. In the group case the contact
+//! and a second member share a group with the bot; the contact writes there (`skmsg`), the
+//! bot's reply goes to the group (sender key, fan-out to both members' devices), and the
+//! round ends when the contact has decrypted every echo.
 
 mod common;
 
@@ -14,7 +17,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use wa_actors::bot::Bot;
 use wa_actors::prekeys::PreKeyConfig;
 use wa_actors::protocol::binary::Jid;
-use wa_testkit::{Contact, FakeServer};
+use wa_testkit::{Contact, FakeServer, Group};
 
 const WAIT: Duration = Duration::from_secs(120);
 
@@ -23,12 +26,14 @@ struct Rig {
     bot: Bot,
     me: Jid,
     contact: Contact,
+    /// The group the contact writes in, for the group case.
+    group: Option<Group>,
     /// Echoes the contact has decrypted so far.
     echoed: usize,
     _dir: tempfile::TempDir,
 }
 
-async fn rig(sqlite: bool) -> Rig {
+async fn rig(sqlite: bool, in_group: bool) -> Rig {
     let dir = tempfile::tempdir().expect("tempdir");
     let server = FakeServer::start().await.expect("server");
     let (store, me) = common::provisioned_store(&server, &dir, sqlite).await;
@@ -57,11 +62,19 @@ async fn rig(sqlite: bool) -> Rig {
         .await
         .expect("prekeys");
     let contact = server.add_named_contact(15559990002, "Echo bench");
+    let group = in_group.then(|| {
+        let other = server.add_named_contact(15559990003, "Echo bench member");
+        server.create_group(
+            "Echo bench",
+            &[contact.jid().clone(), other.jid().clone(), me.to_non_ad()],
+        )
+    });
     Rig {
         server,
         bot,
         me,
         contact,
+        group,
         echoed: 0,
         _dir: dir,
     }
@@ -71,9 +84,12 @@ async fn rig(sqlite: bool) -> Rig {
 async fn round(rig: &mut Rig, n: u64) -> Duration {
     let start = Instant::now();
     for i in 0..n {
-        rig.contact
-            .send_text(&rig.server, &rig.me, &format!("echo bench {i}"))
-            .expect("sent");
+        let text = format!("echo bench {i}");
+        match &rig.group {
+            Some(group) => rig.contact.send_group_text(&rig.server, group, &text),
+            None => rig.contact.send_text(&rig.server, &rig.me, &text),
+        }
+        .expect("sent");
     }
     rig.echoed += n as usize;
     let received = rig
@@ -97,8 +113,13 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("echo_e2e");
     g.throughput(Throughput::Elements(1));
     g.sample_size(10);
-    for (name, sqlite) in [("dm_memory_store", false), ("dm_sqlite_store", true)] {
-        let mut r = rt.block_on(rig(sqlite));
+    for (name, sqlite, in_group) in [
+        ("dm_memory_store", false, false),
+        ("dm_sqlite_store", true, false),
+        ("group_memory_store", false, true),
+        ("group_sqlite_store", true, true),
+    ] {
+        let mut r = rt.block_on(rig(sqlite, in_group));
         g.bench_function(name, |b| {
             b.iter_custom(|iters| rt.block_on(round(&mut r, iters)))
         });

@@ -190,7 +190,9 @@ impl Actor for AppStateSync {
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
         match msg {
-            AppStateMsg::KeysStored | AppStateMsg::Connected => state.sync_all().await,
+            // The long arms are boxed: the actor's loop future is sized for its largest
+            // handler and stays allocated in every idle session.
+            AppStateMsg::KeysStored | AppStateMsg::Connected => Box::pin(state.sync_all()).await,
             AppStateMsg::Stanza(Inbound { node, ticket }) => {
                 // The fetch waits on the connection: give the queue place back first.
                 drop(ticket);
@@ -205,14 +207,14 @@ impl Actor for AppStateSync {
                     names
                 };
                 for c in names {
-                    if let Err(e) = state.sync(c).await {
+                    if let Err(e) = Box::pin(state.sync(c)).await {
                         tracing::warn!(parent: &state.args.span, collection = c, error = %e, "app-state sync did not complete");
                     }
                 }
             }
             AppStateMsg::Mutate(m, reply) => {
                 let result = if is_collection(m.collection) {
-                    state.mutate(*m).await
+                    Box::pin(state.mutate(*m)).await
                 } else {
                     Err("unknown collection".into())
                 };

@@ -145,7 +145,9 @@ impl Actor for History {
         match msg {
             HistoryMsg::Wake => {
                 state.retry_scheduled = false;
-                state.drain(&myself).await
+                // Boxed: the actor's loop future is sized for its largest handler and stays
+                // allocated in every idle session.
+                Box::pin(state.drain(&myself)).await
             }
         }
     }

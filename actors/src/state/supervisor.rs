@@ -135,7 +135,7 @@ impl Actor for StateSup {
                 myself.stop(Some(format!("app-state actor meltdown (last: {reason})")));
                 return Ok(());
             }
-            state.app_state = spawn_app_state(&state.args, &myself).await?;
+            state.app_state = Box::pin(spawn_app_state(&state.args, &myself)).await?;
             return Ok(());
         }
         if let Some(reason) = exited(&event, &state.history) {
@@ -146,7 +146,7 @@ impl Actor for StateSup {
                 tracing::error!(parent: &state.args.history.span, "history actor meltdown; left stopped");
                 return Ok(());
             }
-            state.history = spawn_history(&state.args, &myself).await?;
+            state.history = Box::pin(spawn_history(&state.args, &myself)).await?;
             return Ok(());
         }
         let reason = match event {
@@ -166,7 +166,8 @@ impl Actor for StateSup {
             myself.stop(Some(format!("signal actor meltdown (last: {reason})")));
             return Ok(());
         }
-        state.signal = spawn_signal(&state.args, &myself).await?;
+        // Restarts are boxed: the loop future would otherwise be sized for a spawn.
+        state.signal = Box::pin(spawn_signal(&state.args, &myself)).await?;
         let _ = state.args.up.send_message(StateReport::SignalRestarted);
         Ok(())
     }
