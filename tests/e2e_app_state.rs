@@ -167,7 +167,7 @@ async fn expect_initial(events: &EventLog) {
         .wait_for("read", |e| matches!(e, Event::MarkChatAsReadUpdate(m) if m.jid == jid(PINNED) && m.action.read == Some(true) && m.from_full_sync))
         .await;
     events
-        .wait_for("push name", |e| matches!(e, Event::SelfPushNameUpdated(p) if p.from_server && p.new_name == "Alice Phone"))
+        .wait_for("push name", |e| matches!(e, Event::SelfPushNameUpdated(p) if p.from_server && p.new_name == "Alice Phone" && p.from_full_sync))
         .await;
     events
         .wait_for("star", |e| matches!(e, Event::AppStateUpdate(u) if u.index[0] == "star" && u.from_full_sync && u.action.star_action.is_some()))
@@ -378,7 +378,7 @@ async fn a_corrupted_patch_is_refetched_and_ends_verified() {
         )
         .unwrap();
     h.events
-        .wait_for("later name", |e| matches!(e, Event::SelfPushNameUpdated(p) if p.new_name == "Alice Again" && p.old_name == "Alice Phone"))
+        .wait_for("later name", |e| matches!(e, Event::SelfPushNameUpdated(p) if p.new_name == "Alice Again" && p.old_name == "Alice Phone" && !p.from_full_sync))
         .await;
     // Our own name change goes to the phone through app state too.
     h.client.set_push_name("Alice Laptop").await.unwrap();

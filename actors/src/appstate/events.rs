@@ -73,6 +73,7 @@ pub(super) fn event_for(
                 from_server: true,
                 old_name,
                 new_name: name,
+                from_full_sync,
             }))
         }
         _ => None,

@@ -138,6 +138,7 @@ pub(crate) fn one_of_each() -> Vec<Event> {
             from_server: true,
             old_name: "me".into(),
             new_name: "me2".into(),
+            from_full_sync: true,
         }),
         Event::JoinedGroup(LazyConversation::from_conversation(wa::Conversation {
             id: Some("123-456@g.us".into()),

@@ -59,4 +59,7 @@ pub struct SelfPushNameUpdated {
     pub old_name: String,
     /// The new name.
     pub new_name: String,
+    /// True when it came with a full app-state sync (after pairing, or a snapshot), as for
+    /// the other app-state events; false for a later change or a local one.
+    pub from_full_sync: bool,
 }

@@ -171,6 +171,7 @@ pub(crate) fn self_push_name_event(old: &str, new: &str, from_server: bool) -> O
             from_server,
             old_name: old.to_owned(),
             new_name: new.to_owned(),
+            from_full_sync: false,
         })
     })
 }
