@@ -51,7 +51,7 @@ for t in "${targets[@]}"; do
   echo "== $t ($budget)"
   log="artifacts/$t/last-run.log"
   case "$t" in
-    node_decode | node_view | noise_frames) max_len="-max_len=1048576" ;;
+    node_decode | node_view | noise_frames | websocket_frames) max_len="-max_len=1048576" ;;
     *) max_len="" ;;
   esac
   # shellcheck disable=SC2086 # max_len is empty or one flag
