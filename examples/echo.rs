@@ -44,6 +44,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let me = device.jid.ok_or("the fake server gave no JID")?;
     println!("bot: paired as {me}");
 
+    // Each reply resolves on the server's ack, which can come after the contact already
+    // decrypted the echo: the example stops the bot only once every handler is done.
+    let (acked_tx, mut acked) = tokio::sync::mpsc::unbounded_channel::<()>();
+
     let bot = Bot::builder()
         .store(store)
         .client(|b| b.url(server.url()).trust_root(server.trust_root()))
@@ -51,19 +55,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             EventFilter::kinds([EventKind::Connected, EventKind::Disconnected]),
             |event, _client| async move { println!("bot: event {}", event.kind()) },
         )
-        .on_message(|ctx| async move {
-            let text = ctx.text().unwrap_or("(no text)").to_owned();
-            println!(
-                "bot: {} ({}) wrote {text:?}",
-                ctx.sender(),
-                ctx.info().push_name
-            );
-            let sent = ctx.reply(&format!("echo: {text}")).await?;
-            println!(
-                "bot: replied with {} (acked at {})",
-                sent.id, sent.timestamp
-            );
-            Ok(())
+        .on_message(move |ctx| {
+            let acked_tx = acked_tx.clone();
+            async move {
+                let text = ctx.text().unwrap_or("(no text)").to_owned();
+                println!(
+                    "bot: {} ({}) wrote {text:?}",
+                    ctx.sender(),
+                    ctx.info().push_name
+                );
+                let sent = ctx.reply(&format!("echo: {text}")).await?;
+                println!(
+                    "bot: replied with {} (acked at {})",
+                    sent.id, sent.timestamp
+                );
+                let _ = acked_tx.send(());
+                Ok(())
+            }
         })
         .build()
         .await?;
@@ -102,6 +110,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
+    for _ in &lines {
+        tokio::time::timeout(DEADLINE, acked.recv())
+            .await?
+            .ok_or("the bot stopped replying")?;
+    }
     bot.stop().await;
     if received.len() == lines.len() {
         println!("echo done");
