@@ -17,7 +17,7 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use wa_protobuf::wa;
 
-use super::stanza::DeviceEnc;
+use super::stanza::{device_identity_node, DeviceEnc};
 use crate::binary::{Jid, Node};
 use crate::message::{EditAttribute, EncType};
 use crate::signal::SenderKeyDistributionMessage;
@@ -113,11 +113,7 @@ impl GroupMessage {
             .iter()
             .any(|p| p.enc_type == EncType::PreKey);
         if let (true, Some(identity)) = (prekey, &self.device_identity) {
-            children.push(
-                Node::build("device-identity")
-                    .bytes(identity.clone())
-                    .finish(),
-            );
+            children.push(device_identity_node(identity));
         }
         let edit = self.edit.as_wire();
         Node::build("message")
@@ -151,11 +147,7 @@ pub fn group_resend_node(
         .bytes(target.ciphertext.clone())
         .finish()];
     if let (EncType::PreKey, Some(identity)) = (&target.enc_type, device_identity) {
-        children.push(
-            Node::build("device-identity")
-                .bytes(identity.to_vec())
-                .finish(),
-        );
+        children.push(device_identity_node(identity));
     }
     let edit = edit.as_wire();
     Node::build("message")

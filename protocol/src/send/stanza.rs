@@ -91,11 +91,7 @@ impl OutgoingMessage {
         enc.set_attr("count", count.to_string());
         let mut children = vec![enc];
         if let (EncType::PreKey, Some(identity)) = (&p.enc_type, &self.device_identity) {
-            children.push(
-                Node::build("device-identity")
-                    .bytes(identity.clone())
-                    .finish(),
-            );
+            children.push(device_identity_node(identity));
         }
         let edit = self.edit.as_wire();
         Some(
@@ -120,11 +116,7 @@ impl OutgoingMessage {
         let mut children = vec![Node::build("participants").children(to_nodes).finish()];
         if self.has_prekey_message() {
             if let Some(identity) = &self.device_identity {
-                children.push(
-                    Node::build("device-identity")
-                        .bytes(identity.clone())
-                        .finish(),
-                );
+                children.push(device_identity_node(identity));
             }
         }
         let edit = self.edit.as_wire();
@@ -219,4 +211,12 @@ impl ClientMessage {
             participant: opt_jid(node, "message", "participant")?,
         })
     }
+}
+
+/// The `<device-identity>` child a message carries beside any `pkmsg` (our signed ADV
+/// identity, so the recipient can check this companion belongs to the account).
+pub(super) fn device_identity_node(identity: &[u8]) -> Node {
+    Node::build("device-identity")
+        .bytes(identity.to_vec())
+        .finish()
 }
