@@ -78,7 +78,8 @@ struct Partial {
 pub struct FrameReader {
     buf: BytesMut,
     partial: Option<Partial>,
-    /// Payload bytes of a large frame read into its own allocation so far, and how many it has.
+    /// A large frame still arriving: its payload so far (in an allocation of its own) and its
+    /// header, whose `len` says how much is due.
     large: Option<(Vec<u8>, Header)>,
 }
 
