@@ -53,6 +53,9 @@ pub(crate) struct AppStateArgs {
     pub identity: IdentityCell,
     pub counters: Arc<Counters>,
     pub span: tracing::Span,
+    /// Our push name as app state last said, kept across incarnations (the actor runs only
+    /// while it has requests); `None` until one has run.
+    pub push_name: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 pub(crate) struct AppStateSync;
@@ -61,6 +64,8 @@ pub(crate) struct AppStateState {
     args: AppStateArgs,
     /// Our push name as app state last said (the old name of the next change).
     push_name: String,
+    /// The drain marker is queued: this incarnation ends after the requests before it.
+    draining: bool,
 }
 
 impl AppStateState {
@@ -168,27 +173,36 @@ impl Actor for AppStateSync {
 
     async fn pre_start(
         &self,
-        myself: ActorRef<Self::Msg>,
+        _myself: ActorRef<Self::Msg>,
         args: AppStateArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
-        let push_name = args
-            .identity
-            .get()
-            .map(|d| d.push_name.clone())
+        let kept = args
+            .push_name
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let push_name = kept
+            .or_else(|| args.identity.get().map(|d| d.push_name.clone()))
             .unwrap_or_default();
-        // A restart while logged in catches up by itself.
-        if args.live.generation().is_some() {
-            let _ = myself.send_message(AppStateMsg::Connected);
-        }
-        Ok(AppStateState { args, push_name })
+        Ok(AppStateState {
+            args,
+            push_name,
+            draining: false,
+        })
     }
 
     async fn handle(
         &self,
-        _myself: ActorRef<Self::Msg>,
+        myself: ActorRef<Self::Msg>,
         msg: Self::Msg,
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
+        // The actor runs only while it has requests: once this one is done it drains (what
+        // is queued is still handled) and `StateSup` starts a new one for the next request.
+        if !state.draining {
+            state.draining = true;
+            let _ = myself.drain();
+        }
         match msg {
             // The long arms are boxed: the actor's loop future is sized for its largest
             // handler and stays allocated in every idle session.
@@ -221,6 +235,11 @@ impl Actor for AppStateSync {
                 let _ = reply.send(result);
             }
         }
+        *state
+            .args
+            .push_name
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(state.push_name.clone());
         Ok(())
     }
 }

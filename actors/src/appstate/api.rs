@@ -26,23 +26,24 @@ impl Client {
         value: wa::SyncActionValue,
         version: i32,
     ) -> Result<(), ClientError> {
-        let actor = self.app_state.get().ok_or(ClientError::Stopped)?;
         let m = Mutation {
             collection,
             index,
             value,
             version,
         };
-        match actor
-            .call(
-                |p| AppStateMsg::Mutate(Box::new(m), p),
-                Some(MUTATE_TIMEOUT),
-            )
-            .await
+        // Through the handle: the actor is started for this request if none runs.
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        if !self
+            .app_state
+            .send(AppStateMsg::Mutate(Box::new(m), tx.into()))
         {
-            Ok(ractor::rpc::CallResult::Success(r)) => r.map_err(ClientError::AppState),
-            Ok(ractor::rpc::CallResult::Timeout) => Err(ClientError::Timeout),
-            _ => Err(ClientError::Stopped),
+            return Err(ClientError::Stopped);
+        }
+        match tokio::time::timeout(MUTATE_TIMEOUT, rx).await {
+            Ok(Ok(r)) => r.map_err(ClientError::AppState),
+            Ok(Err(_)) => Err(ClientError::Stopped),
+            Err(_) => Err(ClientError::Timeout),
         }
     }
 

@@ -14,10 +14,11 @@
 mod actor;
 mod api;
 mod events;
-mod handle;
 pub(crate) mod keyshare;
 mod store;
 mod sync;
 
 pub(crate) use actor::{AppStateArgs, AppStateMsg, AppStateSync};
-pub(crate) use handle::AppStateHandle;
+/// Where the Signal actor, the routing table and the client find the app-state actor, which
+/// runs only while it has a request.
+pub(crate) type AppStateHandle = crate::supervision::OnDemand<AppStateMsg>;

@@ -1,5 +1,5 @@
-//! One connection as a unit: `ConnSup` and its children `Socket`, `Noise`, `Router`,
-//! `Keepalive`, and `Pairing` (unpaired) or `PreKeys` (paired). The whole subtree is thrown
+//! One connection as a unit: `ConnSup` and its children `Socket`, `Noise`, `Router` (with
+//! the stanza machine's timer), and `Pairing` (unpaired) or `PreKeys` (paired). The whole subtree is thrown
 //! away and rebuilt on every reconnect; only `ClientSup` decides when.
 //!
 //! Data flows `Socket → Noise → Router → owner` inbound and `owner → Router → Noise → Socket`
@@ -8,12 +8,12 @@
 //! one above through a narrow type it defines (`SocketEvent`, `NoiseUp`, `RouterReport`,
 //! `ConnReport`), so no actor imports the message enum of the actor above it.
 
-mod keepalive;
 mod noise;
 mod router;
 mod routes;
 mod socket;
 mod supervisor;
+mod timer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,8 +31,8 @@ use crate::prekeys::PreKeyConfig;
 use crate::store::{AccountId, Store};
 use crate::transport::Transport;
 
-pub use keepalive::KeepaliveConfig;
 pub(crate) use supervisor::{ConnSup, ConnSupArgs, ConnSupMsg};
+pub use wa_protocol::connection::KeepaliveConfig;
 
 /// Everything one connection needs, handed from `ClientSup` to a new `ConnSup`.
 #[derive(Clone)]
@@ -121,8 +121,6 @@ pub struct ConnActorIds {
     pub noise: Option<ActorId>,
     /// The router.
     pub router: Option<ActorId>,
-    /// The timer of the stanza machine (keepalive and iq deadlines).
-    pub keepalive: Option<ActorId>,
     /// The pairing actor (present while unpaired).
     pub pairing: Option<ActorId>,
     /// The prekeys actor (present on a paired device's connection).

@@ -1,6 +1,6 @@
 //! `Router`: drives [`StanzaClient`]. Frames from Noise go in; stanzas go straight to their
 //! owners through the connection's [`Routes`]; iq replies go to whoever asked; outbound
-//! frames go down to Noise; the machine's next deadline arms the timer. The login and the
+//! frames go down to Noise; the machine's next deadline arms its timer. The login and the
 //! connection's end are reported up. Every rule (acks, pings, keepalive, stream errors) is in
 //! the machine.
 
@@ -13,9 +13,9 @@ use tokio::sync::oneshot;
 use wa_protocol::binary::{self, Node};
 use wa_protocol::connection::{EndReason, StanzaClient, StanzaConfig, StanzaEvent};
 
-use super::keepalive::{Due, KeepaliveMsg};
 use super::noise::{NoiseMsg, NoiseUp};
 use super::routes::Routes;
+use super::timer::DeadlineTimer;
 use crate::counters::Counters;
 use crate::link::{narrow, FlowTicket, IqError, LiveConn, Outbound};
 
@@ -25,16 +25,14 @@ pub(crate) enum RouterMsg {
     Noise(NoiseUp),
     /// From anyone sending on this connection.
     Out(Outbound),
-    /// The timer fired.
-    Due(Due),
+    /// The machine's deadline came.
+    Due,
     /// Close after every node sent before this message.
     Close,
 }
 
 narrow!(RouterMsg, NoiseUp => Noise);
 narrow!(RouterMsg, Outbound => Out);
-
-narrow!(RouterMsg, Due => Due);
 
 /// What the router reports to its supervisor.
 pub(crate) enum RouterReport {
@@ -47,7 +45,6 @@ pub(crate) enum RouterReport {
 pub(crate) struct RouterArgs {
     pub config: StanzaConfig,
     pub noise: ActorRef<NoiseMsg>,
-    pub timer: ActorRef<KeepaliveMsg>,
     pub routes: Routes,
     pub up: DerivedActorRef<RouterReport>,
     /// Where this router is announced at login, before any stanza after `<success>` reaches
@@ -65,6 +62,7 @@ pub(crate) struct RouterState {
     machine: StanzaClient,
     me: DerivedActorRef<Outbound>,
     waiting: HashMap<String, oneshot::Sender<Result<Node, IqError>>>,
+    timer: DeadlineTimer<RouterMsg>,
 }
 
 impl RouterState {
@@ -81,10 +79,7 @@ impl RouterState {
         while let Some(event) = self.machine.poll_event() {
             self.on_event(event, ticket);
         }
-        let _ = self
-            .args
-            .timer
-            .cast(KeepaliveMsg::Arm(self.machine.poll_timeout()));
+        self.timer.arm(self.machine.poll_timeout());
         Ok(())
     }
 
@@ -176,6 +171,7 @@ impl Actor for Router {
             me: myself.get_derived(),
             args,
             waiting: HashMap::new(),
+            timer: DeadlineTimer::new(myself, || RouterMsg::Due),
         })
     }
 
@@ -199,7 +195,7 @@ impl Actor for Router {
                 state.on_out(out);
                 state.flush(&untracked)?;
             }
-            RouterMsg::Due(Due) => {
+            RouterMsg::Due => {
                 state.machine.handle_timeout(Instant::now());
                 state.flush(&untracked)?;
             }

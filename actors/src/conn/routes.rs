@@ -19,8 +19,9 @@ pub(crate) struct Routes {
     pub app_state: crate::appstate::AppStateHandle,
     /// Pairing stanzas, while unpaired.
     pub pairing: Option<DerivedActorRef<Inbound>>,
-    /// The server's prekey-count notifications, once logged in.
-    pub prekeys: Option<DerivedActorRef<Inbound>>,
+    /// The server's prekey-count notifications, on a paired device's connection (the actor
+    /// is started for each one).
+    pub prekeys: Option<crate::prekeys::PreKeysHandle>,
     /// Stanzas that only become events.
     pub broadcaster: BroadcasterHandle,
     /// Our own identity, to tell our devices from others.
@@ -53,7 +54,12 @@ impl Routes {
                 None => tracing::debug!("pairing stanza after pairing; ignored"),
             },
             Destination::PreKeys(node) => match &self.prekeys {
-                Some(p) => to(p, node, ticket),
+                Some(p) => {
+                    let msg = crate::prekeys::PreKeysMsg::Stanza(Inbound { node, ticket });
+                    if !p.send(msg) {
+                        tracing::debug!("connection closing; prekey notification ignored");
+                    }
+                }
                 None => tracing::debug!("prekey notification before login; ignored"),
             },
             Destination::IdentityChanged(node, events) => {

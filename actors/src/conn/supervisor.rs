@@ -7,7 +7,6 @@ use ractor::{
     Actor, ActorProcessingErr, ActorRef, DerivedActorRef, RpcReplyPort, SupervisionEvent,
 };
 
-use super::keepalive::{Keepalive, KeepaliveMsg};
 use super::noise::{Noise, NoiseArgs, NoiseMsg};
 use super::router::{Router, RouterArgs, RouterMsg, RouterReport};
 use super::routes::Routes;
@@ -15,7 +14,8 @@ use super::socket::{Socket, SocketArgs, SocketMsg};
 use super::{ConnActorIds, ConnDown, ConnParams, ConnReport, ConnRole};
 use crate::link::{narrow, LiveConn};
 use crate::pairing::{Pairing, PairingArgs, PairingError, PairingMsg, PairingReport};
-use crate::prekeys::{PreKeys, PreKeysArgs, PreKeysMsg};
+use crate::prekeys::{PreKeys, PreKeysArgs, PreKeysHandle, PreKeysMsg};
+use crate::supervision::LazyChild;
 
 /// How long a graceful close may take before the subtree is stopped anyway.
 const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
@@ -32,6 +32,8 @@ pub(crate) enum ConnSupMsg {
     Close,
     /// The application asks for a phone-number pairing code.
     PairPhone(String, RpcReplyPort<Result<String, PairingError>>),
+    /// Work for the prekeys child, which runs only while it has some.
+    PreKeys(PreKeysMsg),
 }
 
 narrow!(ConnSupMsg, RouterReport => Router);
@@ -49,9 +51,9 @@ struct Children {
     socket: Option<ActorRef<SocketMsg>>,
     noise: Option<ActorRef<NoiseMsg>>,
     router: Option<ActorRef<RouterMsg>>,
-    keepalive: Option<ActorRef<KeepaliveMsg>>,
     pairing: Option<ActorRef<PairingMsg>>,
-    prekeys: Option<ActorRef<PreKeysMsg>>,
+    /// On a paired device's connection: the on-demand prekeys child and its arguments.
+    prekeys: Option<(LazyChild<PreKeysMsg>, PreKeysArgs)>,
 }
 
 pub(crate) struct ConnSupState {
@@ -86,10 +88,6 @@ impl ConnSupState {
         let cell = myself.get_cell();
         let p = self.params.clone();
         let span = |name: &str| tracing::info_span!(parent: &self.span, "actor", name);
-        let (timer, _) = Actor::spawn_linked(None, Keepalive, None, cell.clone())
-            .await
-            .map_err(spawn_err("keepalive"))?;
-        self.children.keepalive = Some(timer.clone());
         let mut routes = Routes {
             signal: p.signal.clone(),
             outbox: p.outbox.clone(),
@@ -130,11 +128,11 @@ impl ConnSupState {
                     counters: p.counters.clone(),
                     span: span("prekeys"),
                 };
-                let (prekeys, _) = Actor::spawn_linked(None, PreKeys, args, cell.clone())
-                    .await
-                    .map_err(spawn_err("prekeys"))?;
-                routes.prekeys = Some(prekeys.get_derived());
-                self.children.prekeys = Some(prekeys);
+                let handle = PreKeysHandle::default();
+                let sup = myself.clone();
+                handle.set_starter(move |m| sup.send_message(ConnSupMsg::PreKeys(m)).is_ok());
+                routes.prekeys = Some(handle.clone());
+                self.children.prekeys = Some((LazyChild::new(handle), args));
             }
         }
         let noise_args = NoiseArgs {
@@ -154,7 +152,6 @@ impl ConnSupState {
         let router_args = RouterArgs {
             config: p.stanza,
             noise: noise.clone(),
-            timer: timer.clone(),
             routes,
             up: myself.get_derived(),
             live: p.live.clone(),
@@ -167,7 +164,6 @@ impl ConnSupState {
             .map_err(spawn_err("router"))?;
         self.link.attach(p.generation, router.get_derived());
         self.children.router = Some(router.clone());
-        let _ = timer.cast(KeepaliveMsg::Target(router.get_derived()));
         let socket_args = SocketArgs {
             transport: p.transport.clone(),
             url: p.url.clone(),
@@ -185,12 +181,23 @@ impl ConnSupState {
             .map_err(|_| "noise died at start".to_string())
     }
 
+    /// Starts a prekeys child for `msgs`; a failure to spawn ends the connection.
+    async fn start_prekeys(&mut self, myself: &ActorRef<ConnSupMsg>, msgs: Vec<PreKeysMsg>) {
+        let Some((prekeys, args)) = self.children.prekeys.as_mut() else {
+            return;
+        };
+        match Actor::spawn_linked(None, PreKeys, args.clone(), myself.get_cell()).await {
+            Ok((actor, _)) => prekeys.started(actor, msgs),
+            Err(e) => self.report_down(ConnDown::Lost(format!("spawn prekeys: {e}"))),
+        }
+    }
+
     fn on_router(&mut self, report: RouterReport) {
         match report {
             RouterReport::LoggedIn(success) => {
                 // The router announced itself on `LiveConn` already.
-                if let Some(prekeys) = &self.children.prekeys {
-                    let _ = prekeys.cast(PreKeysMsg::Check);
+                if let Some((prekeys, _)) = &self.children.prekeys {
+                    prekeys.handle.send(PreKeysMsg::Check);
                 }
                 let generation = self.params.generation;
                 let _ = self.up.send_message(ConnReport::Up {
@@ -209,9 +216,11 @@ impl ConnSupState {
             socket: c.socket.as_ref().map(|a| a.get_id()),
             noise: c.noise.as_ref().map(|a| a.get_id()),
             router: c.router.as_ref().map(|a| a.get_id()),
-            keepalive: c.keepalive.as_ref().map(|a| a.get_id()),
             pairing: c.pairing.as_ref().map(|a| a.get_id()),
-            prekeys: c.prekeys.as_ref().map(|a| a.get_id()),
+            prekeys: c
+                .prekeys
+                .as_ref()
+                .and_then(|(p, _)| p.running.as_ref().map(|a| a.get_id())),
         }
     }
 }
@@ -278,6 +287,16 @@ impl Actor for ConnSup {
                 }
                 _ => myself.stop(Some("closed".into())),
             },
+            ConnSupMsg::PreKeys(m) => {
+                if let Some(m) = state
+                    .children
+                    .prekeys
+                    .as_mut()
+                    .and_then(|(p, _)| p.offer(m))
+                {
+                    Box::pin(state.start_prekeys(&myself, vec![m])).await;
+                }
+            }
             ConnSupMsg::PairPhone(phone, reply) => match &state.children.pairing {
                 Some(pairing) => {
                     let _ = pairing.cast(PairingMsg::PairPhone { phone, reply });
@@ -296,6 +315,18 @@ impl Actor for ConnSup {
         event: SupervisionEvent,
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
+        if let (SupervisionEvent::ActorTerminated(cell, _, _), Some((prekeys, _))) =
+            (&event, state.children.prekeys.as_mut())
+        {
+            if prekeys.is(cell.get_id()) {
+                // It drained itself; start the next one if requests came meanwhile.
+                let queued = prekeys.exited();
+                if !queued.is_empty() && !state.closing {
+                    Box::pin(state.start_prekeys(&myself, queued)).await;
+                }
+                return Ok(());
+            }
+        }
         let down = match event {
             SupervisionEvent::ActorTerminated(cell, _, reason) => format!(
                 "child {} stopped: {}",

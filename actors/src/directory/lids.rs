@@ -14,10 +14,18 @@ const PN_PREFIX: &[u8] = b"pn:";
 const LID_PREFIX: &[u8] = b"lid:";
 
 /// User parts both ways: `pn user → lid user`, `lid user → pn user`.
-#[derive(Default)]
 pub(super) struct LidMap {
     pn_to_lid: DashMap<String, String>,
     lid_to_pn: DashMap<String, String>,
+}
+
+impl Default for LidMap {
+    fn default() -> Self {
+        Self {
+            pn_to_lid: super::small_map(),
+            lid_to_pn: super::small_map(),
+        }
+    }
 }
 
 fn key(prefix: &[u8], user: &str) -> Vec<u8> {

@@ -103,6 +103,13 @@ fn fresh(fetched_at: i64, ttl: Duration, now: i64) -> bool {
     age >= 0 && (age as u64) < ttl.as_secs()
 }
 
+/// A concurrent map with two shards. dashmap's default is four per core, each padded to a
+/// cache line, which every idle session would pay for maps that hold a handful of entries and
+/// see a few readers.
+pub(super) fn small_map<K: Eq + std::hash::Hash, V>() -> DashMap<K, V> {
+    DashMap::with_shard_amount(2)
+}
+
 impl Directory {
     /// Loads the LID map and the device lists of `account` and starts the store writer.
     pub(crate) async fn load(
@@ -115,7 +122,7 @@ impl Directory {
         use crate::store::Namespace;
         let lids =
             LidMap::from_entries(store.scan_prefix(&account, Namespace::LID_MAP, b"").await?);
-        let devices = DashMap::new();
+        let devices = small_map();
         for (k, v) in store
             .scan_prefix(&account, Namespace::DEVICE_LISTS, b"")
             .await?
@@ -133,8 +140,8 @@ impl Directory {
             config,
             lids,
             devices,
-            groups: DashMap::new(),
-            persist: Persist::spawn(store, account),
+            groups: small_map(),
+            persist: Persist::new(store, account),
         })))
     }
 

@@ -1,6 +1,9 @@
 //! The directory's one writer to the store: writes are applied in the order they were made,
 //! on a task of their own, so a handler that learns a mapping never waits on the disk and an
-//! invalidation can never be overtaken by the write it invalidates.
+//! invalidation can never be overtaken by the write it invalidates. The task starts with the
+//! first write: most idle sessions never learn anything and need none.
+
+use std::sync::OnceLock;
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -15,31 +18,45 @@ enum Job {
     Flush(oneshot::Sender<()>),
 }
 
-/// The sending half; the task ends when every clone is gone and the queue is drained.
-#[derive(Clone)]
+/// The store to write to and, once something was written, the writer task's queue; the task
+/// ends when this is dropped and the queue is drained.
 pub(super) struct Persist {
-    tx: mpsc::Sender<Job>,
+    store: SharedStore,
+    account: AccountId,
+    tx: OnceLock<mpsc::Sender<Job>>,
 }
 
 impl Persist {
-    /// Starts the writer task (on the current tokio runtime).
-    pub(super) fn spawn(store: SharedStore, account: AccountId) -> Self {
-        let (tx, mut rx) = mpsc::channel(QUEUE);
-        tokio::spawn(async move {
-            while let Some(job) = rx.recv().await {
-                match job {
-                    Job::Write(batch) => {
-                        if let Err(e) = store.apply(&account, batch).await {
-                            tracing::warn!(error = %e, "directory cache write failed");
+    /// The writer for `account`; its task is started (on the current tokio runtime) by the
+    /// first write.
+    pub(super) fn new(store: SharedStore, account: AccountId) -> Self {
+        Self {
+            store,
+            account,
+            tx: OnceLock::new(),
+        }
+    }
+
+    fn queue(&self) -> &mpsc::Sender<Job> {
+        self.tx.get_or_init(|| {
+            let (tx, mut rx) = mpsc::channel(QUEUE);
+            let (store, account) = (self.store.clone(), self.account.clone());
+            tokio::spawn(async move {
+                while let Some(job) = rx.recv().await {
+                    match job {
+                        Job::Write(batch) => {
+                            if let Err(e) = store.apply(&account, batch).await {
+                                tracing::warn!(error = %e, "directory cache write failed");
+                            }
+                        }
+                        Job::Flush(done) => {
+                            let _ = done.send(());
                         }
                     }
-                    Job::Flush(done) => {
-                        let _ = done.send(());
-                    }
                 }
-            }
-        });
-        Self { tx }
+            });
+            tx
+        })
     }
 
     /// Queues `batch`; a full queue drops it (logged).
@@ -47,15 +64,18 @@ impl Persist {
         if batch.is_empty() {
             return;
         }
-        if self.tx.try_send(Job::Write(batch)).is_err() {
+        if self.queue().try_send(Job::Write(batch)).is_err() {
             tracing::warn!("directory cache writes are behind; one dropped");
         }
     }
 
     /// Waits until every write queued before this call is applied.
     pub(super) async fn flush(&self) {
+        let Some(tx) = self.tx.get() else {
+            return; // nothing was ever written
+        };
         let (done, wait) = oneshot::channel();
-        if self.tx.send(Job::Flush(done)).await.is_ok() {
+        if tx.send(Job::Flush(done)).await.is_ok() {
             let _ = wait.await;
         }
     }

@@ -51,6 +51,7 @@ impl HistoryState {
     async fn drain(&mut self, myself: &ActorRef<HistoryMsg>) -> Result<(), ActorProcessingErr> {
         let a = &self.args;
         let Some(own) = a.identity.get().and_then(|d| d.jid.clone()) else {
+            let _ = myself.drain();
             return Ok(());
         };
         let rows = a
@@ -104,6 +105,12 @@ impl HistoryState {
                 }
             }
         }
+        if !retry && self.attempts.is_empty() {
+            // Nothing pending: go, and let `StateSup` start a new incarnation on the next
+            // wake. Wakes already queued are still handled before the drain marker.
+            let _ = myself.drain();
+            return Ok(());
+        }
         if retry && !self.retry_scheduled {
             self.retry_scheduled = true;
             let me = myself.clone();
@@ -124,11 +131,10 @@ impl Actor for History {
 
     async fn pre_start(
         &self,
-        myself: ActorRef<Self::Msg>,
+        _myself: ActorRef<Self::Msg>,
         args: HistoryArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
-        // Rows left by an earlier run (killed half-way) are processed first.
-        let _ = myself.send_message(HistoryMsg::Wake);
+        // `StateSup` starts this actor with a wake: rows left by an earlier run are read then.
         Ok(HistoryState {
             args,
             attempts: HashMap::new(),

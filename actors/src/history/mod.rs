@@ -11,17 +11,20 @@
 //! delete its row; the `HistorySync` event and the `hist_sync` receipt go out when that batch
 //! commits. A chunk killed half-way is done again after restart; a chunk already marked done
 //! (the same blob announced twice) is receipted and not published again.
+//!
+//! The actor runs only while rows are pending: it drains itself when none are left, and
+//! `StateSup` starts it again on the next wake (or at start-up when rows are stored).
 
 mod actor;
 pub mod config;
 mod fetch;
-mod handle;
 mod pending;
 mod process;
 mod request;
 
 pub(crate) use actor::{History, HistoryArgs, HistoryMsg};
 pub use config::HistoryConfig;
-pub(crate) use handle::HistoryHandle;
+/// Where the Signal actor finds the history actor, which runs only while chunks are pending.
+pub(crate) type HistoryHandle = crate::supervision::OnDemand<HistoryMsg>;
 pub(crate) use pending::pending_rows;
 pub use request::HistoryAnchor;

@@ -1,4 +1,6 @@
 //! The `PreKeys` actor: checks the server's count after login and refills on notification.
+//! It runs only for those requests: `ConnSup` starts it for each, and it drains itself once
+//! its queue is empty, so an idle session does not keep it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +28,10 @@ pub(crate) enum PreKeysMsg {
 
 narrow!(PreKeysMsg, Inbound => Stanza);
 
+/// Where the routing table finds the prekeys actor of its connection.
+pub(crate) type PreKeysHandle = crate::supervision::OnDemand<PreKeysMsg>;
+
+#[derive(Clone)]
 pub(crate) struct PreKeysArgs {
     /// This connection's router.
     pub link: LiveConn,
@@ -94,7 +100,7 @@ impl PreKeysArgs {
 
 impl Actor for PreKeys {
     type Msg = PreKeysMsg;
-    type State = PreKeysArgs;
+    type State = (PreKeysArgs, bool);
     type Arguments = PreKeysArgs;
 
     async fn pre_start(
@@ -102,16 +108,23 @@ impl Actor for PreKeys {
         _myself: ActorRef<Self::Msg>,
         args: PreKeysArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
-        // The connection supervisor sends `Check` once the device is logged in.
-        Ok(args)
+        // The connection supervisor starts this actor with `Check` once logged in, and with
+        // each low-count notification.
+        Ok((args, false))
     }
 
     async fn handle(
         &self,
-        _myself: ActorRef<Self::Msg>,
+        myself: ActorRef<Self::Msg>,
         msg: Self::Msg,
-        state: &mut Self::State,
+        (state, draining): &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
+        // Requests queued before the drain marker are still handled; later ones go to
+        // `ConnSup`, which starts the next incarnation when this one has gone.
+        if !*draining {
+            *draining = true;
+            let _ = myself.drain();
+        }
         // Each request runs to its end before the next one starts, so two refills never
         // draw the same ids. Boxed: the actor's loop future would otherwise be sized for the
         // upload and held by every idle session.

@@ -13,8 +13,9 @@
 
 mod actor;
 pub(crate) mod plan;
+pub(crate) mod stored;
 
-pub(crate) use actor::{PreKeys, PreKeysArgs, PreKeysMsg};
+pub(crate) use actor::{PreKeys, PreKeysArgs, PreKeysHandle, PreKeysMsg};
 
 /// How many prekeys to keep on the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -49,7 +49,7 @@ pub(crate) async fn mint_one(
     let batch = Batch::new().insert_new(
         Namespace::PRE_KEYS,
         id.to_be_bytes().to_vec(),
-        key.to_bytes(),
+        super::stored::encode(&key),
     );
     Ok((key, batch))
 }
@@ -79,7 +79,7 @@ fn generate(
         batch = batch.insert_new(
             Namespace::PRE_KEYS,
             id.to_be_bytes().to_vec(),
-            key.to_bytes(),
+            super::stored::encode(&key),
         );
         keys.push(key);
         id = next_prekey_id(id);
@@ -185,7 +185,8 @@ mod tests {
             .unwrap();
         assert_eq!(in_store.len(), handed_out.len());
         for (key, value) in in_store {
-            let stored = PreKey::from_bytes(&value).unwrap();
+            let id = u32::from_be_bytes(key.clone().try_into().unwrap());
+            let stored = crate::prekeys::stored::decode(id, &value).unwrap();
             assert_eq!(key, stored.id.to_be_bytes());
             assert_eq!(
                 handed_out.get(&stored.id),

@@ -3,8 +3,7 @@
 use wa_protocol::binary::Jid;
 use wa_protocol::message::{EncType, MessageStanza, RecvKeys};
 use wa_protocol::signal::{
-    signal_address, PreKey, PreKeySet, PreKeyWhisperMessage, SenderKeyRecord, SessionRecord,
-    SignedPreKey,
+    signal_address, PreKeySet, PreKeyWhisperMessage, SenderKeyRecord, SessionRecord, SignedPreKey,
 };
 
 use crate::store::{AccountId, DeviceData, Namespace, Store, StoreResult};
@@ -117,7 +116,7 @@ pub(crate) async fn load_prekeys(
                 .get(account, Namespace::PRE_KEYS, &id.to_be_bytes())
                 .await?
             {
-                match PreKey::from_bytes(&bytes) {
+                match crate::prekeys::stored::decode(id, &bytes) {
                     Ok(k) => set.one_time.push(k),
                     Err(e) => tracing::warn!(id, error = %e, "stored prekey unreadable"),
                 }

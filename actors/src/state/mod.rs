@@ -29,4 +29,4 @@ pub(crate) use encrypt::EncryptJob;
 pub(crate) use encrypt_group::{GroupJob, GroupWritten};
 pub(crate) use peer::{own_phone, PeerJob};
 pub(crate) use signal::{SignalArgs, SignalHandle, SignalMsg};
-pub(crate) use supervisor::{StateReport, StateSup, StateSupArgs};
+pub(crate) use supervisor::{StateReport, StateSup, StateSupArgs, StateSupMsg};

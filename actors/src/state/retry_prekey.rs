@@ -26,7 +26,7 @@ pub(crate) async fn retry_prekey(
             .get(account, Namespace::PRE_KEYS, &id.to_be_bytes())
             .await?
         {
-            match PreKey::from_bytes(&bytes) {
+            match crate::prekeys::stored::decode(id, &bytes) {
                 Ok(key) => return Ok((key, Batch::new())),
                 Err(e) => tracing::warn!(id, error = %e, "stored retry prekey unreadable"),
             }

@@ -147,7 +147,7 @@ impl SignalState {
                 a.send(crate::appstate::AppStateMsg::KeysStored);
             }
             if let Some(h) = history {
-                h.wake();
+                h.send(crate::history::HistoryMsg::Wake);
             }
             for event in events {
                 if !broadcaster.publish(event) {

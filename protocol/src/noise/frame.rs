@@ -280,9 +280,21 @@ impl FrameDecoder {
         };
         let frame = frame.to_vec();
         self.start += LEN_BYTES + len;
+        if self.start == self.buf.len() {
+            // Nothing pending: start over, and give back a buffer that a large frame grew
+            // (an idle connection would otherwise keep it for its whole life).
+            self.start = 0;
+            self.buf.clear();
+            if self.buf.capacity() > KEEP_CAPACITY {
+                self.buf = Vec::new();
+            }
+        }
         Ok(Some(frame))
     }
 }
+
+/// The most buffer capacity a decoder keeps once every frame is taken out.
+const KEEP_CAPACITY: usize = 1024;
 
 #[cfg(test)]
 mod tests {
@@ -293,6 +305,18 @@ mod tests {
         (0..frames)
             .flat_map(|i| enc.encode(&vec![i as u8; len]).unwrap())
             .collect()
+    }
+
+    #[test]
+    fn a_large_frame_leaves_no_large_buffer_behind() {
+        let mut dec = FrameDecoder::new();
+        assert_eq!(dec.decode(&wire(1, 20_000)).unwrap().len(), 1);
+        assert!(dec.buf.capacity() <= KEEP_CAPACITY);
+        // A frame split across pushes is still put together.
+        let two = wire(2, 300);
+        assert!(dec.decode(&two[..100]).unwrap().is_empty());
+        assert_eq!(dec.decode(&two[100..]).unwrap().len(), 2);
+        assert_eq!(dec.buffered(), 0);
     }
 
     #[test]
