@@ -18,6 +18,8 @@ pub mod tags;
 pub mod tokens;
 pub mod view;
 mod view_decoder;
+mod view_items;
+mod view_raw;
 mod view_text;
 
 pub use decoder::{decode, decode_with, MAX_DEPTH};
@@ -28,5 +30,5 @@ pub use jid::{Jid, Server};
 pub use limits::{heap_size, DecodeBudget, DecodeLimits};
 pub use node::{AttrValue, Attrs, Content, Node, NodeBuilder};
 pub use render::{render, render_pretty};
-pub use view::{Children, ContentRef, FrameView, JidRef, NodeRef, StrRef, ValueRef};
-pub use view_decoder::{decode_view, decode_view_with};
+pub use view::{Children, ContentRef, FrameView, JidRef, NodeRef, StrRef, ValueRef, ViewArena};
+pub use view_decoder::{decode_view, decode_view_in, decode_view_with};
