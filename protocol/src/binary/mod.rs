@@ -15,6 +15,7 @@ pub mod limits;
 pub mod node;
 pub mod render;
 pub mod tags;
+mod token_index;
 pub mod tokens;
 pub mod view;
 mod view_decoder;
