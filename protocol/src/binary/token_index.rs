@@ -6,6 +6,7 @@
 //! that most mismatches are refused without touching the string, and keeps the cheap filters
 //! (lengths, first and last bytes) in front for the non-tokens an encoder mostly sees.
 
+use std::cell::Cell;
 use std::sync::OnceLock;
 
 use super::tokens::{Token, DOUBLE_BYTE, SINGLE_BYTE};
@@ -19,8 +20,9 @@ const SLOTS: usize = 1 << BITS;
 struct Index {
     slots: Box<[u32; SLOTS]>,
     max_len: usize,
-    lens: u128,
-    first: [u64; 4],
+    /// First bytes of the tokens of each length (lengths from 63 up share the last set): a
+    /// JID user or an id of digits is refused here, as no token that long starts with one.
+    first: [[u64; 4]; 64],
     last: [u64; 4],
 }
 
@@ -82,8 +84,7 @@ fn index() -> &'static Index {
         let mut index = Index {
             slots: Box::new([0; SLOTS]),
             max_len: 0,
-            lens: 0,
-            first: [0; 4],
+            first: [[0; 4]; 64],
             last: [0; 4],
         };
         let singles = (1..SINGLE_BYTE.len() as u32).map(|code| (code, SINGLE_BYTE[code as usize]));
@@ -99,8 +100,7 @@ fn index() -> &'static Index {
                 continue;
             };
             index.max_len = index.max_len.max(b.len());
-            index.lens |= 1u128 << b.len().min(127);
-            add(&mut index.first, f);
+            add(&mut index.first[b.len().min(63)], f);
             add(&mut index.last, l);
             let mut at = home(b);
             // Fewer tokens than slots, so an empty slot is always found.
@@ -120,8 +120,7 @@ pub(crate) fn lookup(s: &str) -> Option<Token> {
     let b = s.as_bytes();
     let (&first, &last) = (b.first()?, b.last()?);
     if b.len() > index.max_len
-        || index.lens & (1u128 << b.len().min(127)) == 0
-        || !has(&index.first, first)
+        || !has(&index.first[b.len().min(63)], first)
         || !has(&index.last, last)
     {
         return None;
@@ -138,6 +137,47 @@ pub(crate) fn lookup(s: &str) -> Option<Token> {
         }
         at = (at + 1) % SLOTS;
     }
+}
+
+/// Memo slots of [`lookup_static`].
+const MEMO: usize = 128;
+
+/// [`lookup`] for a string that lives as long as the program, memoised by its address.
+///
+/// Most tags, keys and values an encoder sees are literals of the code building the node, or
+/// tokens the decoder borrowed from the dictionary: the same few dozen `&'static str`s over and
+/// over. Their bytes never change, so the answer for an address and length stays right forever
+/// and a hit costs two compares instead of a hash and a string compare (callgrind: the lookup
+/// was the encoder's largest cost). The memo is per thread, so it needs no locking.
+#[inline]
+pub(crate) fn lookup_static(s: &'static str) -> Option<Token> {
+    let addr = s.as_ptr() as usize;
+    let slot = (addr ^ addr >> 7 ^ s.len()) % MEMO;
+    let (a, len, code) = SEEN.with(|seen| seen[slot].get());
+    if a == addr && len == s.len() {
+        // Code 0 (never a token's) records "not a token".
+        return (code != 0).then(|| token(code));
+    }
+    remember(s, slot)
+}
+
+thread_local! {
+    /// Address, length and token code (0: none) of recently looked-up static strings.
+    static SEEN: [Cell<(usize, usize, u32)>; MEMO] =
+        const { [const { Cell::new((0, 0, 0)) }; MEMO] };
+}
+
+#[cold]
+#[inline(never)]
+fn remember(s: &'static str, slot: usize) -> Option<Token> {
+    let found = lookup(s);
+    let code = match found {
+        Some(Token::Single(i)) => u32::from(i),
+        Some(Token::Double { dict, index }) => 256 * (u32::from(dict) + 1) + u32::from(index),
+        None => 0,
+    };
+    SEEN.with(|seen| seen[slot].set((s.as_ptr() as usize, s.len(), code)));
+    found
 }
 
 #[cfg(test)]
@@ -158,5 +198,25 @@ mod tests {
             }
         }
         assert!(worst < 16, "longest probe {worst}");
+    }
+
+    #[test]
+    fn the_memo_answers_like_the_table() {
+        let strings: Vec<&'static str> = super::super::tokens::SINGLE_BYTE
+            .iter()
+            .chain(super::super::tokens::DOUBLE_BYTE.iter().flatten())
+            .copied()
+            .chain(["", "3EB0C0FFEE", "15551234567", "not-a-token", "Chrome"])
+            .collect();
+        // Twice: the second round reads from the memo (with evictions, as it is small).
+        for _ in 0..2 {
+            for &s in &strings {
+                assert_eq!(lookup_static(s), lookup(s), "{s:?}");
+            }
+        }
+        // Same bytes at another address, and a prefix at the same address.
+        let leaked: &'static str = Box::leak(String::from("message").into_boxed_str());
+        assert_eq!(lookup_static(leaked), lookup("message"));
+        assert_eq!(lookup_static(&leaked[..3]), lookup("mes"));
     }
 }
