@@ -99,7 +99,9 @@ impl Encoder<'_> {
         Ok(())
     }
 
-    /// Any string: may come out in JID form.
+    /// Any string: may come out in JID form. Takes the `Cow` because whether the string is
+    /// static decides how its token is looked up.
+    #[allow(clippy::ptr_arg)]
     fn string(&mut self, s: &Cow<'static, str>) -> Result<(), EncodeError> {
         let token = match s {
             Cow::Borrowed(s) => token_index::lookup_static(s),
