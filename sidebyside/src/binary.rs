@@ -136,6 +136,24 @@ pub fn paths(corpus: &'static [Entry], checked: bool) -> Vec<Path> {
             }),
         });
     }
+    for e in corpus {
+        let mut arena = wa_protocol::binary::ViewArena::default();
+        let limits = wa_protocol::binary::DecodeLimits::default();
+        out.push(Path {
+            name: format!("decode_view_owned/{}", e.name),
+            ours: Box::new(move || {
+                // The owned `Node` built from a view in a reused arena (what a caller that
+                // still needs a `Node` pays), against the same wacore borrowed decode.
+                let body = wa_protocol::binary::body_with(black_box(&e.frame), &limits).unwrap();
+                let view = wa_protocol::binary::decode_view_in(&body, &limits, &mut arena).unwrap();
+                black_box(view.root().to_owned());
+                arena.recycle(view);
+            }),
+            theirs: Box::new(move || {
+                black_box(wacore_decode(black_box(&e.frame)));
+            }),
+        });
+    }
     for e in corpus.iter().filter(|e| e.encode) {
         let owned: &'static wacore_binary::Node = Box::leak(Box::new(
             unmarshal_ref(&util::unpack(&e.frame).unwrap())
