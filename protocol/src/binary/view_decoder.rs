@@ -13,11 +13,6 @@ use super::view::{FrameView, RawNode, ViewArena};
 use super::view_raw::{Kind, Val};
 use super::view_text::JidRef;
 
-/// First capacity of the node arena.
-const FIRST_NODES: usize = 7;
-/// First capacity of the attribute arena.
-const FIRST_ATTRS: usize = 9;
-
 /// Smallest encoding of a child node (LIST_8, size, one-byte tag).
 const MIN_NODE_LEN: usize = 3;
 
@@ -33,13 +28,12 @@ pub fn decode_view_with<'a>(
     data: &'a [u8],
     limits: &DecodeLimits,
 ) -> Result<FrameView<'a>, DecodeError> {
-    // Small first arenas stay in the allocator's per-thread cache (big first requests cost more
-    // in malloc than the regrowth of the rare large stanza); callgrind picked these sizes.
-    let mut arena = ViewArena {
-        nodes: Vec::with_capacity(FIRST_NODES),
-        attrs: Vec::with_capacity(FIRST_ATTRS),
-    };
-    decode_view_in(data, limits, &mut arena)
+    let mut arena = super::view::pooled();
+    let result = decode_view_in(data, limits, &mut arena);
+    if result.is_err() {
+        super::view::give_back(arena);
+    }
+    result
 }
 
 /// [`decode_view_with`] into the storage of `arena` (taken; give it back with

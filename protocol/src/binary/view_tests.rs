@@ -258,3 +258,35 @@ fn jids_are_read_again_on_request() {
     assert!(v.eq_str("123456789:7@lid"));
     assert!(!v.eq_str("123456789:8@lid"));
 }
+
+#[test]
+fn small_views_reuse_this_threads_storage_and_large_ones_do_not_stay() {
+    let small = encode(&Node::build("ack").attr("id", "1").finish()).unwrap();
+    let first = decode_view(&small).unwrap();
+    let storage = first.nodes.as_ptr();
+    drop(first);
+    let second = decode_view(&small).unwrap();
+    assert_eq!(
+        second.nodes.as_ptr(),
+        storage,
+        "the dropped view's storage was reused"
+    );
+    drop(second);
+
+    let large = Node::build("list")
+        .children((0..1000).map(|_| Node::new("item")))
+        .finish();
+    let large = encode(&large).unwrap();
+    let view = decode_view(&large).unwrap();
+    assert!(view.nodes.capacity() > 256);
+    drop(view);
+    let view = decode_view(&small).unwrap();
+    assert!(
+        view.nodes.capacity() <= 256,
+        "a large arena is freed, not pooled"
+    );
+    assert_eq!(
+        view.root().to_owned(),
+        decode_with(&small, &DecodeLimits::default()).unwrap()
+    );
+}
