@@ -2,7 +2,7 @@
 //!
 //! [`decode_view`](super::view_decoder::decode_view) reads a frame body into a [`FrameView`]:
 //! the input and two flat arenas (nodes, attributes) of 12-byte values that point into it
-//! (offsets, see [`view_raw`](super::view_raw)). A node's children sit next to each other in
+//! (offsets into the frame, kept in `view_raw.rs`). A node's children sit next to each other in
 //! the node arena, so a stanza costs at most two allocations however many nodes it holds, and
 //! none when the arenas come from a reused [`ViewArena`]. Packed (nibble/hex) strings and JIDs
 //! are validated while decoding and rendered only when asked. [`NodeRef::to_owned`] builds the
