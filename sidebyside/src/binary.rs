@@ -22,7 +22,17 @@ fn ours_view(frame: &[u8]) -> usize {
     let body = wa_protocol::binary::body_with(frame, &limits).expect("ours unpacks the corpus");
     let view = wa_protocol::binary::decode_view_with(&body, &limits).expect("ours decodes");
     // Same touch as on wacore's side.
-    let n = view.root().attrs().len();
+    let n = view.root().attr_count();
+    n
+}
+
+/// [`ours_view`] into a connection's reused arena: no allocation once it has grown.
+fn ours_view_in(frame: &[u8], arena: &mut wa_protocol::binary::ViewArena) -> usize {
+    let limits = wa_protocol::binary::DecodeLimits::default();
+    let body = wa_protocol::binary::body_with(frame, &limits).expect("ours unpacks the corpus");
+    let view = wa_protocol::binary::decode_view_in(&body, &limits, arena).expect("ours decodes");
+    let n = view.root().attr_count();
+    arena.recycle(view);
     n
 }
 
@@ -108,6 +118,36 @@ pub fn paths(corpus: &'static [Entry], checked: bool) -> Vec<Path> {
             name: format!("decode_view/{}", e.name),
             ours: Box::new(move || {
                 black_box(ours_view(black_box(&e.frame)));
+            }),
+            theirs: Box::new(move || {
+                black_box(wacore_decode(black_box(&e.frame)));
+            }),
+        });
+    }
+    for e in corpus {
+        let mut arena = wa_protocol::binary::ViewArena::default();
+        out.push(Path {
+            name: format!("decode_view_reuse/{}", e.name),
+            ours: Box::new(move || {
+                black_box(ours_view_in(black_box(&e.frame), &mut arena));
+            }),
+            theirs: Box::new(move || {
+                black_box(wacore_decode(black_box(&e.frame)));
+            }),
+        });
+    }
+    for e in corpus {
+        let mut arena = wa_protocol::binary::ViewArena::default();
+        let limits = wa_protocol::binary::DecodeLimits::default();
+        out.push(Path {
+            name: format!("decode_view_owned/{}", e.name),
+            ours: Box::new(move || {
+                // The owned `Node` built from a view in a reused arena (what a caller that
+                // still needs a `Node` pays), against the same wacore borrowed decode.
+                let body = wa_protocol::binary::body_with(black_box(&e.frame), &limits).unwrap();
+                let view = wa_protocol::binary::decode_view_in(&body, &limits, &mut arena).unwrap();
+                black_box(view.root().to_owned());
+                arena.recycle(view);
             }),
             theirs: Box::new(move || {
                 black_box(wacore_decode(black_box(&e.frame)));

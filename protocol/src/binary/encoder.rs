@@ -4,10 +4,13 @@
 //! zero-length raw; dictionary token; nibble-packed; hex-packed; a string containing `@` that
 //! parses as a JID → JID form (a Baileys habit the golden vectors pin down); else raw.
 
+use std::borrow::Cow;
+
 use super::error::EncodeError;
 use super::jid::{Jid, JidParts, Server, DOMAIN_HOSTED, DOMAIN_HOSTED_LID, DOMAIN_LID};
 use super::node::{AttrValue, Content, Node};
 use super::tags::*;
+use super::token_index;
 use super::tokens::{self, Token};
 
 /// Appends the encoding of `node` to `out`. On error `out` is left as it was.
@@ -37,7 +40,7 @@ impl Encoder<'_> {
         let size = 1 + 2 * node.attrs.len() + usize::from(has_content);
         self.list_start(size, &node.tag)?;
         self.string(&node.tag)?;
-        for (key, value) in node.attrs.iter() {
+        for (key, value) in node.attrs.entries() {
             self.string(key)?;
             match value {
                 AttrValue::Str(s) => self.string(s)?,
@@ -96,9 +99,15 @@ impl Encoder<'_> {
         Ok(())
     }
 
-    /// Any string: may come out in JID form.
-    fn string(&mut self, s: &str) -> Result<(), EncodeError> {
-        if self.compact_string(s) {
+    /// Any string: may come out in JID form. Takes the `Cow` because whether the string is
+    /// static decides how its token is looked up.
+    #[allow(clippy::ptr_arg)]
+    fn string(&mut self, s: &Cow<'static, str>) -> Result<(), EncodeError> {
+        let token = match s {
+            Cow::Borrowed(s) => token_index::lookup_static(s),
+            Cow::Owned(s) => tokens::lookup(s),
+        };
+        if self.compact_string(s, token) {
             return Ok(());
         }
         if s.contains('@') {
@@ -113,25 +122,33 @@ impl Encoder<'_> {
 
     /// A string that must stay a string (JID components).
     fn plain_string(&mut self, s: &str) -> Result<(), EncodeError> {
-        if self.compact_string(s) {
+        if self.compact_string(s, tokens::lookup(s)) {
             return Ok(());
         }
         self.bytes(s.as_bytes())
     }
 
-    /// Token or packed form; false when neither applies (the empty string is always raw).
-    fn compact_string(&mut self, s: &str) -> bool {
-        match tokens::lookup(s) {
+    /// Token (`token`: the dictionary's answer for `s`) or packed form; false when neither
+    /// applies (the empty string is always raw). The token case is inlined into the callers:
+    /// most strings are tokens, and callgrind showed the call costing more than the write.
+    #[inline]
+    fn compact_string(&mut self, s: &str, token: Option<Token>) -> bool {
+        match token {
             Some(Token::Single(i)) => {
                 self.out.push(i);
-                return true;
+                true
             }
             Some(Token::Double { dict, index }) => {
                 self.out.extend_from_slice(&[DICTIONARY_0 + dict, index]);
-                return true;
+                true
             }
-            None => {}
+            None => self.packed_string(s),
         }
+    }
+
+    /// Nibble- or hex-packed form; false when neither applies.
+    #[inline(never)]
+    fn packed_string(&mut self, s: &str) -> bool {
         if s.is_empty() || s.len() > PACKED_MAX {
             return false;
         }

@@ -108,6 +108,13 @@ pub enum DecodeError {
         /// The limit.
         max: usize,
     },
+    /// The input is too large for a borrowed view (4 GiB or more), whose values are 32-bit
+    /// offsets into it.
+    #[error("input of {len} bytes is too large for a borrowed view")]
+    TooLargeForView {
+        /// The input's length.
+        len: usize,
+    },
     /// The frame needs more nodes, attributes or heap than its
     /// [`DecodeLimits`](super::limits::DecodeLimits) allow; decoding stopped before allocating.
     #[error("frame exceeds the {budget} budget of {limit} at offset {offset}")]

@@ -7,10 +7,6 @@
 //! element. No string occurs twice across the five lists, so lookup order does not matter.
 //! Do not edit the tables by hand.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::OnceLock;
-
 /// Dictionary version announced in the connection header (`57 41 06 03`).
 pub const DICT_VERSION: u8 = 3;
 
@@ -30,27 +26,7 @@ pub enum Token {
 
 /// The token for `s`, if it is in the dictionary (never for the empty string).
 pub fn lookup(s: &str) -> Option<Token> {
-    let index = index();
-    let b = s.as_bytes();
-    // Most strings an encoder sees that are not tokens (ids, numbers, JID users) fail one of
-    // these bit tests, which cost far less than hashing and probing.
-    let (&first, &last) = (b.first()?, b.last()?);
-    if b.len() > index.max_len
-        || index.lens & (1u128 << b.len().min(127)) == 0
-        || !has(&index.first, first)
-        || !has(&index.last, last)
-    {
-        return None;
-    }
-    index.map.get(s).copied()
-}
-
-fn has(set: &[u64; 4], b: u8) -> bool {
-    set[usize::from(b >> 6)] & (1u64 << (b & 63)) != 0
-}
-
-fn add(set: &mut [u64; 4], b: u8) {
-    set[usize::from(b >> 6)] |= 1u64 << (b & 63);
+    super::token_index::lookup(s)
 }
 
 /// The single-byte token with tag byte `index` (1–235).
@@ -67,79 +43,6 @@ pub fn double(dict: u8, index: u8) -> Option<&'static str> {
         .get(usize::from(dict))
         .and_then(|d| d.get(usize::from(index)))
         .copied()
-}
-
-type TokenMap = HashMap<&'static str, Token, BuildHasherDefault<Fnv1a>>;
-
-/// The dictionary as a map, with cheap filters in front of it: which lengths and which first
-/// and last bytes any token has.
-struct TokenIndex {
-    map: TokenMap,
-    max_len: usize,
-    lens: u128,
-    first: [u64; 4],
-    last: [u64; 4],
-}
-
-fn index() -> &'static TokenIndex {
-    static INDEX: OnceLock<TokenIndex> = OnceLock::new();
-    INDEX.get_or_init(|| {
-        let mut index = TokenIndex {
-            map: TokenMap::with_capacity_and_hasher(
-                SINGLE_BYTE.len() + 4 * 256,
-                Default::default(),
-            ),
-            max_len: 0,
-            lens: 0,
-            first: [0; 4],
-            last: [0; 4],
-        };
-        let mut insert = |token: &'static str, t: Token| {
-            let b = token.as_bytes();
-            if let (Some(&f), Some(&l)) = (b.first(), b.last()) {
-                index.max_len = index.max_len.max(b.len());
-                index.lens |= 1u128 << b.len().min(127);
-                add(&mut index.first, f);
-                add(&mut index.last, l);
-                index.map.insert(token, t);
-            }
-        };
-        // Indices fit in u8: 4 dictionaries of 256 entries, 236 single-byte entries.
-        for (dict, tokens) in DOUBLE_BYTE.iter().enumerate() {
-            for (i, token) in tokens.iter().enumerate() {
-                let (dict, index) = (dict as u8, i as u8);
-                insert(token, Token::Double { dict, index });
-            }
-        }
-        for (i, token) in SINGLE_BYTE.iter().enumerate().skip(1) {
-            insert(token, Token::Single(i as u8));
-        }
-        index
-    })
-}
-
-/// FNV-1a: the keys are short ASCII strings, and SipHash's DoS resistance buys nothing for a
-/// fixed table, so a simpler hash keeps encoder lookups cheap.
-#[derive(Default)]
-struct Fnv1a(u64);
-
-impl Hasher for Fnv1a {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
 }
 
 /// Single-byte tokens: index = the tag byte (entry 0, `""`, is never written as a token).

@@ -1,41 +1,107 @@
 //! Borrowed node views: a frame decoded without copying its strings or payloads.
 //!
 //! [`decode_view`](super::view_decoder::decode_view) reads a frame body into a [`FrameView`]:
-//! two flat arenas (nodes, attributes) whose strings and binary contents point into the input.
-//! A node's children sit next to each other in the node arena, so a stanza costs two
-//! allocations however many nodes it holds. Packed (nibble/hex) strings and JIDs are validated
-//! while decoding and rendered only when asked. [`NodeRef::to_owned`] builds the owned [`Node`]
-//! that [`decode`](super::decode) would have returned for the same input.
+//! the input and two flat arenas (nodes, attributes) of 12-byte values that point into it
+//! (offsets into the frame, kept in `view_raw.rs`). A node's children sit next to each other in
+//! the node arena, so a stanza costs at most two allocations however many nodes it holds, and
+//! none when the arenas come from a reused [`ViewArena`]. Packed (nibble/hex) strings and JIDs
+//! are validated while decoding and rendered only when asked. [`NodeRef::to_owned`] builds the
+//! owned [`Node`] that [`decode`](super::decode) would have returned for the same input.
 
 use std::fmt;
 
 use super::node::{Attrs, Content, Node};
+use super::view_raw::{Kind, Val};
 pub use super::view_text::{JidRef, StrRef, ValueRef};
 
-#[derive(Clone, Copy)]
-pub(crate) enum RawContent<'a> {
-    None,
-    /// `len` children from `start` in the node arena.
-    Nodes {
-        start: usize,
-        len: usize,
-    },
-    Bytes(&'a [u8]),
-    Text(ValueRef<'a>),
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RawNode {
+    pub(crate) tag: Val,
+    /// `Kind::None`, `Kind::Nodes`, `Kind::Bytes` or a text kind.
+    pub(crate) content: Val,
+    pub(crate) attrs_start: u32,
+    pub(crate) attrs_len: u32,
 }
 
-#[derive(Clone, Copy)]
-pub(crate) struct RawNode<'a> {
-    pub(crate) tag: ValueRef<'a>,
-    pub(crate) attrs_start: usize,
-    pub(crate) attrs_len: usize,
-    pub(crate) content: RawContent<'a>,
+pub(crate) type RawAttr = (Val, Val);
+
+/// Node and attribute storage kept across frames, so that a connection decoding one frame
+/// after another allocates only when a frame is larger than every one before it.
+///
+/// [`decode_view_in`](super::view_decoder::decode_view_in) takes the storage;
+/// [`ViewArena::recycle`] gives it back once the view is dropped.
+#[derive(Default)]
+pub struct ViewArena {
+    pub(crate) nodes: Vec<RawNode>,
+    pub(crate) attrs: Vec<RawAttr>,
+}
+
+impl ViewArena {
+    /// Keeps the storage of `view` (the view ends here) for the next frame.
+    pub fn recycle(&mut self, mut view: FrameView<'_>) {
+        self.nodes = std::mem::take(&mut view.nodes);
+        self.attrs = std::mem::take(&mut view.attrs);
+    }
+}
+
+/// First capacities of a new arena: small enough to stay in the allocator's per-thread cache
+/// (callgrind picked these).
+const FIRST_NODES: usize = 7;
+const FIRST_ATTRS: usize = 9;
+
+/// Largest arena kept for the next [`decode_view`](super::decode_view) of this thread (about
+/// 20 KiB): a one-off large frame's storage is freed rather than held.
+const POOL_NODES: usize = 256;
+const POOL_ATTRS: usize = 512;
+
+thread_local! {
+    /// The storage of the last small view dropped on this thread. `decode_view` and
+    /// `decode_view_with` start from it, so that decoding one small frame after another does
+    /// not allocate (callgrind: the two allocations were a fifth of an `ack`'s decode) without
+    /// callers having to keep a [`ViewArena`].
+    static POOL: std::cell::Cell<ViewArena> = const {
+        std::cell::Cell::new(ViewArena {
+            nodes: Vec::new(),
+            attrs: Vec::new(),
+        })
+    };
+}
+
+/// This thread's pooled arena, or a new small one.
+pub(crate) fn pooled() -> ViewArena {
+    // `try_with`: during thread teardown the pool may be gone; a new arena does then.
+    let arena = POOL.try_with(std::cell::Cell::take).unwrap_or_default();
+    if arena.nodes.capacity() == 0 {
+        return ViewArena {
+            nodes: Vec::with_capacity(FIRST_NODES),
+            attrs: Vec::with_capacity(FIRST_ATTRS),
+        };
+    }
+    arena
+}
+
+/// Keeps `arena` for this thread's next view if it is small and holds storage.
+pub(crate) fn give_back(arena: ViewArena) {
+    let (n, a) = (arena.nodes.capacity(), arena.attrs.capacity());
+    if n > 0 && n <= POOL_NODES && a <= POOL_ATTRS {
+        let _ = POOL.try_with(|p| p.set(arena));
+    }
+}
+
+impl fmt::Debug for ViewArena {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ViewArena")
+            .field("nodes", &self.nodes.capacity())
+            .field("attrs", &self.attrs.capacity())
+            .finish()
+    }
 }
 
 /// A decoded frame body whose strings and payloads borrow from the input.
 pub struct FrameView<'a> {
-    pub(crate) nodes: Vec<RawNode<'a>>,
-    pub(crate) attrs: Vec<(ValueRef<'a>, ValueRef<'a>)>,
+    pub(crate) data: &'a [u8],
+    pub(crate) nodes: Vec<RawNode>,
+    pub(crate) attrs: Vec<RawAttr>,
 }
 
 impl<'a> FrameView<'a> {
@@ -45,6 +111,15 @@ impl<'a> FrameView<'a> {
             frame: self,
             index: 0,
         }
+    }
+}
+
+impl Drop for FrameView<'_> {
+    fn drop(&mut self) {
+        give_back(ViewArena {
+            nodes: std::mem::take(&mut self.nodes),
+            attrs: std::mem::take(&mut self.attrs),
+        });
     }
 }
 
@@ -64,7 +139,7 @@ pub enum ContentRef<'v, 'a> {
     /// Binary content, borrowed from the frame.
     Bytes(&'a [u8]),
     /// String or JID content.
-    Text(&'v ValueRef<'a>),
+    Text(ValueRef<'a>),
 }
 
 /// One node of a [`FrameView`].
@@ -99,36 +174,51 @@ impl<'v, 'a> Iterator for Children<'v, 'a> {
 impl ExactSizeIterator for Children<'_, '_> {}
 
 impl<'v, 'a> NodeRef<'v, 'a> {
-    fn raw(&self) -> &'v RawNode<'a> {
+    fn raw(&self) -> &'v RawNode {
         &self.frame.nodes[self.index]
     }
 
+    fn raw_attrs(&self) -> &'v [RawAttr] {
+        let raw = self.raw();
+        let start = raw.attrs_start as usize;
+        &self.frame.attrs[start..start + raw.attrs_len as usize]
+    }
+
     /// The element name.
-    pub fn tag(&self) -> &'v ValueRef<'a> {
-        &self.raw().tag
+    pub fn tag(&self) -> ValueRef<'a> {
+        self.raw().tag.resolve(self.frame.data)
     }
 
     /// Whether the element name is `tag`.
     pub fn is(&self, tag: &str) -> bool {
-        self.raw().tag.eq_str(tag)
+        self.raw().tag.eq_str(self.frame.data, tag)
     }
 
     /// The attributes in wire order.
-    pub fn attrs(&self) -> impl ExactSizeIterator<Item = (&'v ValueRef<'a>, &'v ValueRef<'a>)> {
-        let raw = self.raw();
-        self.frame.attrs[raw.attrs_start..raw.attrs_start + raw.attrs_len]
+    pub fn attrs(&self) -> impl ExactSizeIterator<Item = (ValueRef<'a>, ValueRef<'a>)> + 'v {
+        let data = self.frame.data;
+        self.raw_attrs()
             .iter()
-            .map(|(k, v)| (k, v))
+            .map(move |(k, v)| (k.resolve(data), v.resolve(data)))
+    }
+
+    /// The number of attributes.
+    pub fn attr_count(&self) -> usize {
+        self.raw().attrs_len as usize
     }
 
     /// The value of attribute `key`.
-    pub fn attr(&self, key: &str) -> Option<&'v ValueRef<'a>> {
-        self.attrs().find(|(k, _)| k.eq_str(key)).map(|(_, v)| v)
+    pub fn attr(&self, key: &str) -> Option<ValueRef<'a>> {
+        let data = self.frame.data;
+        self.raw_attrs()
+            .iter()
+            .find(|(k, _)| k.eq_str(data, key))
+            .map(|(_, v)| v.resolve(data))
     }
 
     /// The text of attribute `key` (borrowed unless packed or a JID).
     pub fn attr_str(&self, key: &str) -> Option<std::borrow::Cow<'a, str>> {
-        self.attr(key).map(ValueRef::as_str)
+        self.attr(key).map(|v| v.as_str())
     }
 
     /// Attribute `key` as a JID (parsed when sent as a string).
@@ -138,14 +228,15 @@ impl<'v, 'a> NodeRef<'v, 'a> {
 
     /// The content.
     pub fn content(&self) -> ContentRef<'v, 'a> {
-        match &self.raw().content {
-            RawContent::None => ContentRef::None,
-            RawContent::Nodes { start, len } => ContentRef::Nodes(Children {
+        let c = &self.raw().content;
+        match c.kind {
+            Kind::None => ContentRef::None,
+            Kind::Nodes => ContentRef::Nodes(Children {
                 frame: self.frame,
-                range: *start..*start + *len,
+                range: c.a as usize..c.a as usize + c.b as usize,
             }),
-            RawContent::Bytes(b) => ContentRef::Bytes(b),
-            RawContent::Text(t) => ContentRef::Text(t),
+            Kind::Bytes => ContentRef::Bytes(c.bytes(self.frame.data)),
+            _ => ContentRef::Text(c.resolve(self.frame.data)),
         }
     }
 
@@ -167,16 +258,13 @@ impl<'v, 'a> NodeRef<'v, 'a> {
 
     /// The binary content, borrowed from the frame.
     pub fn bytes(&self) -> Option<&'a [u8]> {
-        match self.raw().content {
-            RawContent::Bytes(b) => Some(b),
-            _ => None,
-        }
+        let c = &self.raw().content;
+        (c.kind == Kind::Bytes).then(|| c.bytes(self.frame.data))
     }
 
     /// The owned node, equal to what [`decode`](super::decode) returns for the same input.
     pub fn to_owned(&self) -> Node {
-        let raw = self.raw();
-        let mut attrs = Attrs::with_capacity(raw.attrs_len);
+        let mut attrs = Attrs::with_capacity(self.attr_count());
         for (k, v) in self.attrs() {
             attrs.push(k.to_cow(), v.to_attr_value());
         }
@@ -187,7 +275,7 @@ impl<'v, 'a> NodeRef<'v, 'a> {
             ContentRef::Text(t) => Content::String(t.to_cow()),
         };
         Node {
-            tag: raw.tag.to_cow(),
+            tag: self.tag().to_cow(),
             attrs,
             content,
         }

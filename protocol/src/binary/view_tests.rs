@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::binary::view::{StrRef, ValueRef};
+use crate::binary::view::{StrRef, ValueRef, ViewArena};
 use crate::binary::{decode_with, encode, AttrValue, Content, DecodeLimits, Jid, Node};
 
 fn text() -> impl Strategy<Value = String> {
@@ -120,6 +120,28 @@ proptest! {
     }
 
     #[test]
+    fn a_reused_arena_decodes_like_a_fresh_one(
+        frames in prop::collection::vec((node(), any::<prop::sample::Index>()), 1..6),
+    ) {
+        let mut arena = ViewArena::default();
+        for (n, cut) in frames {
+            let data = encode(&n).unwrap();
+            // Cut frames fail in between, which must leave the arena usable.
+            let cut = cut.index(data.len() + 1);
+            for input in [&data[..cut], &data[..]] {
+                let owned = decode_with(input, &DecodeLimits::default());
+                match decode_view_in(input, &DecodeLimits::default(), &mut arena) {
+                    Ok(view) => {
+                        prop_assert_eq!(Ok(view.root().to_owned()), owned);
+                        arena.recycle(view);
+                    }
+                    Err(e) => prop_assert_eq!(Err(e), owned),
+                }
+            }
+        }
+    }
+
+    #[test]
     fn raw_bytes_fail_the_same(data in prop::collection::vec(any::<u8>(), 0..64)) {
         same(&data, &DecodeLimits::default())?;
     }
@@ -196,4 +218,75 @@ fn children_are_contiguous_and_in_order() {
         .map(|i| (i.to_string(), (i * 10).to_string()))
         .collect();
     assert_eq!(items, want);
+}
+
+#[test]
+fn a_recycled_arena_keeps_its_storage() {
+    let n = Node::build("list")
+        .children((0..20).map(|i| Node::build("item").attr("n", i.to_string()).finish()))
+        .finish();
+    let data = encode(&n).unwrap();
+    let mut arena = ViewArena::default();
+    let view = decode_view_in(&data, &DecodeLimits::default(), &mut arena).unwrap();
+    arena.recycle(view);
+    let (nodes, attrs) = (arena.nodes.capacity(), arena.attrs.capacity());
+    assert!(nodes >= 21 && attrs >= 20);
+    let small = encode(&Node::build("ack").attr("id", "1").finish()).unwrap();
+    let view = decode_view_in(&small, &DecodeLimits::default(), &mut arena).unwrap();
+    assert_eq!(
+        view.nodes.capacity(),
+        nodes,
+        "the storage moved into the view"
+    );
+    assert_eq!(
+        view.root().to_owned(),
+        decode_with(&small, &DecodeLimits::default()).unwrap()
+    );
+    arena.recycle(view);
+    assert_eq!(arena.attrs.capacity(), attrs);
+}
+
+#[test]
+fn jids_are_read_again_on_request() {
+    let to = Jid::lid("123456789").with_device(7);
+    let n = Node::build("receipt").attr("to", to.clone()).finish();
+    let data = encode(&n).unwrap();
+    let view = decode_view(&data).unwrap();
+    let v = view.root().attr("to").unwrap();
+    assert!(matches!(v, ValueRef::Jid(_)));
+    assert_eq!(v.to_jid(), Some(to));
+    assert!(v.eq_str("123456789:7@lid"));
+    assert!(!v.eq_str("123456789:8@lid"));
+}
+
+#[test]
+fn small_views_reuse_this_threads_storage_and_large_ones_do_not_stay() {
+    let small = encode(&Node::build("ack").attr("id", "1").finish()).unwrap();
+    let first = decode_view(&small).unwrap();
+    let storage = first.nodes.as_ptr();
+    drop(first);
+    let second = decode_view(&small).unwrap();
+    assert_eq!(
+        second.nodes.as_ptr(),
+        storage,
+        "the dropped view's storage was reused"
+    );
+    drop(second);
+
+    let large = Node::build("list")
+        .children((0..1000).map(|_| Node::new("item")))
+        .finish();
+    let large = encode(&large).unwrap();
+    let view = decode_view(&large).unwrap();
+    assert!(view.nodes.capacity() > 256);
+    drop(view);
+    let view = decode_view(&small).unwrap();
+    assert!(
+        view.nodes.capacity() <= 256,
+        "a large arena is freed, not pooled"
+    );
+    assert_eq!(
+        view.root().to_owned(),
+        decode_with(&small, &DecodeLimits::default()).unwrap()
+    );
 }

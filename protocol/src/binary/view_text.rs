@@ -6,7 +6,6 @@ use std::fmt::{self, Write as _};
 
 use super::jid::{Jid, Server};
 use super::node::AttrValue;
-use super::tags::NIBBLE_8;
 
 /// A string read from the wire, still in its wire form.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -28,14 +27,6 @@ pub enum StrRef<'a> {
 }
 
 impl<'a> StrRef<'a> {
-    pub(crate) fn packed(tag: u8, bytes: &'a [u8], odd: bool) -> Self {
-        StrRef::Packed {
-            bytes,
-            nibble: tag == NIBBLE_8,
-            odd,
-        }
-    }
-
     /// The characters of a packed string, in order.
     fn packed_chars(bytes: &'a [u8], nibble: bool, odd: bool) -> impl Iterator<Item = char> + 'a {
         let n = bytes.len() * 2 - usize::from(odd);
