@@ -21,7 +21,7 @@ echo "| --- | ---: | ---: | ---: |"
 for p in $("$bin" list); do
   if [[ -n "${1:-}" && "$p" != *"$1"* ]]; then continue; fi
   case "$p" in
-    *usync*) n=20 ;;
+    *usync*|signal/*) n=20 ;;
     *) n=500 ;;
   esac
   a="$(count "$p" ours "$n")"

@@ -8,6 +8,7 @@
 mod binary;
 mod canon;
 mod corpus;
+mod signal;
 mod timing;
 
 use std::time::Duration;
@@ -22,7 +23,9 @@ pub struct Path {
 /// Every path; `check` first asserts that both sides produce the same results.
 fn all_paths(check: bool) -> Vec<Path> {
     let corpus: &'static [corpus::Entry] = Box::leak(corpus::corpus().into_boxed_slice());
-    binary::paths(corpus, check)
+    let mut out = binary::paths(corpus, check);
+    out.extend(signal::paths(check));
+    out
 }
 
 /// The loop `callgrind.sh` counts (`--toggle-collect`): nothing else is measured.

@@ -35,9 +35,7 @@ impl PrivateKey {
 
     /// X25519 Diffie-Hellman with a peer's raw public key.
     pub fn dh(&self, their_public: &PublicKey) -> [u8; 32] {
-        StaticSecret::from(self.0)
-            .diffie_hellman(&DalekPublic::from(their_public.0))
-            .to_bytes()
+        super::x25519::x25519(&self.0, &their_public.0)
     }
 
     /// Deterministic XEdDSA signature over `message` (see [`xeddsa::sign`]).

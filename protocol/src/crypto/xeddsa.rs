@@ -11,7 +11,7 @@
 //!   as libsignal-protocol-c and the Rust libsignal do.
 
 use curve25519_dalek::constants::ED25519_BASEPOINT_TABLE;
-use curve25519_dalek::edwards::EdwardsPoint;
+use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
 use curve25519_dalek::montgomery::MontgomeryPoint;
 use curve25519_dalek::scalar::Scalar;
 use sha2::{Digest, Sha512};
@@ -23,13 +23,13 @@ pub const SIGNATURE_LEN: usize = 64;
 
 /// The secret scalars (`a`, the nonce `r`, the product `h·a`) live in [`Zeroizing`] wrappers so
 /// that they are wiped when signing returns; only `R` and `s` leave, and they are public.
-fn finish(a: &Scalar, r: &Scalar, message: &[u8]) -> [u8; SIGNATURE_LEN] {
-    let ed_public = (ED25519_BASEPOINT_TABLE * a).compress();
-    let sign_bit = ed_public.as_bytes()[31] & 0x80;
+/// `ed_public` is the key's [`edwards_public`], sign bit included.
+fn finish(a: &Scalar, ed_public: &[u8; 32], r: &Scalar, message: &[u8]) -> [u8; SIGNATURE_LEN] {
+    let sign_bit = ed_public[31] & 0x80;
     let cap_r = (ED25519_BASEPOINT_TABLE * r).compress();
     let mut hram = Sha512::new();
     hram.update(cap_r.as_bytes());
-    hram.update(ed_public.as_bytes());
+    hram.update(ed_public);
     hram.update(message);
     let h = Scalar::from_hash(hram);
     let ha = Zeroizing::new(h * a);
@@ -42,6 +42,16 @@ fn finish(a: &Scalar, r: &Scalar, message: &[u8]) -> [u8; SIGNATURE_LEN] {
     out[63] &= 0x7f;
     out[63] |= sign_bit;
     out
+}
+
+/// The compressed Edwards public key of a Curve25519 private key (its sign bit in the top bit
+/// of the last byte). It depends on the key alone and costs a base-point multiplication, as
+/// much as the rest of a signature, so a key that signs often computes it once
+/// ([`sign_prepared`]).
+pub fn edwards_public(private_key: &[u8; 32]) -> [u8; 32] {
+    (ED25519_BASEPOINT_TABLE * &*private_scalar(private_key))
+        .compress()
+        .to_bytes()
 }
 
 fn clamp(private_key: &[u8; 32]) -> Zeroizing<[u8; 32]> {
@@ -67,12 +77,22 @@ fn nonce_scalar(hash: Sha512) -> Zeroizing<Scalar> {
 
 /// Signs `message` with a Curve25519 private key, deterministically (no random input).
 pub fn sign(private_key: &[u8; 32], message: &[u8]) -> [u8; SIGNATURE_LEN] {
+    sign_prepared(private_key, &edwards_public(private_key), message)
+}
+
+/// [`sign`] with the key's [`edwards_public`] already at hand (it must be that key's, or the
+/// signature will not verify).
+pub fn sign_prepared(
+    private_key: &[u8; 32],
+    ed_public: &[u8; 32],
+    message: &[u8],
+) -> [u8; SIGNATURE_LEN] {
     let clamped = clamp(private_key);
     let mut nonce = Sha512::new();
     nonce.update(&clamped[..]);
     nonce.update(message);
     let r = nonce_scalar(nonce);
-    finish(&private_scalar(private_key), &r, message)
+    finish(&private_scalar(private_key), ed_public, &r, message)
 }
 
 /// Signs `message` with a Curve25519 private key and 64 bytes of caller-supplied randomness.
@@ -90,7 +110,7 @@ pub fn sign_with_random(
     nonce.update(message);
     nonce.update(random);
     let r = nonce_scalar(nonce);
-    finish(&a, &r, message)
+    finish(&a, &edwards_public(private_key), &r, message)
 }
 
 /// Verifies an XEdDSA `signature` over `message` by the Curve25519 public key `public_key`
@@ -99,29 +119,66 @@ pub fn verify(public_key: &[u8; 32], message: &[u8], signature: &[u8]) -> bool {
     let Ok(signature) = <&[u8; SIGNATURE_LEN]>::try_from(signature) else {
         return false;
     };
-    let sign_bit = (signature[63] & 0x80) >> 7;
-    let Some(ed_public) = MontgomeryPoint(*public_key).to_edwards(sign_bit) else {
-        return false;
-    };
-    let mut cap_r = [0u8; 32];
-    cap_r.copy_from_slice(&signature[..32]);
-    let mut s_bytes = [0u8; 32];
-    s_bytes.copy_from_slice(&signature[32..]);
-    s_bytes[31] &= 0x7f;
-    // Reject non-canonical S (above the group order's bit length) as libsignal does.
-    if s_bytes[31] & 0xe0 != 0 {
-        return false;
+    VerifyingKey::new(public_key, signature[63] >> 7).is_some_and(|k| k.verify(message, signature))
+}
+
+/// A public key in the Edwards form one sign bit selects, decompressed once: the point
+/// recovery (a square root and two inversions) is a fifth of a verification and the same for
+/// every signature of that key and bit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VerifyingKey {
+    neg_a: EdwardsPoint,
+    a: CompressedEdwardsY,
+    sign_bit: u8,
+}
+
+impl VerifyingKey {
+    /// The Edwards form of `public_key` with `sign_bit` (0 or 1); `None` if there is none.
+    pub fn new(public_key: &[u8; 32], sign_bit: u8) -> Option<Self> {
+        let ed_public = MontgomeryPoint(*public_key).to_edwards(sign_bit & 1)?;
+        Some(Self {
+            neg_a: -ed_public,
+            a: ed_public.compress(),
+            sign_bit: sign_bit & 1,
+        })
     }
-    let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes)) else {
-        return false;
-    };
-    let mut hram = Sha512::new();
-    hram.update(cap_r);
-    hram.update(ed_public.compress().as_bytes());
-    hram.update(message);
-    let h = Scalar::from_hash(hram);
-    let check = EdwardsPoint::vartime_double_scalar_mul_basepoint(&h, &(-ed_public), &s).compress();
-    bool::from(check.as_bytes().ct_eq(&cap_r))
+
+    /// The sign bit this form was built for; a signature carrying the other one needs the
+    /// other form.
+    pub fn sign_bit(&self) -> u8 {
+        self.sign_bit
+    }
+
+    /// Verifies `signature` over `message`; `false` for any malformed input or a signature
+    /// whose sign bit is not this form's.
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        let Ok(signature) = <&[u8; SIGNATURE_LEN]>::try_from(signature) else {
+            return false;
+        };
+        if signature[63] >> 7 != self.sign_bit {
+            return false;
+        }
+        let mut cap_r = [0u8; 32];
+        cap_r.copy_from_slice(&signature[..32]);
+        let mut s_bytes = [0u8; 32];
+        s_bytes.copy_from_slice(&signature[32..]);
+        s_bytes[31] &= 0x7f;
+        // Reject non-canonical S (above the group order's bit length) as libsignal does.
+        if s_bytes[31] & 0xe0 != 0 {
+            return false;
+        }
+        let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes)) else {
+            return false;
+        };
+        let mut hram = Sha512::new();
+        hram.update(cap_r);
+        hram.update(self.a.as_bytes());
+        hram.update(message);
+        let h = Scalar::from_hash(hram);
+        let check =
+            EdwardsPoint::vartime_double_scalar_mul_basepoint(&h, &self.neg_a, &s).compress();
+        bool::from(check.as_bytes().ct_eq(&cap_r))
+    }
 }
 
 #[cfg(test)]

@@ -59,6 +59,7 @@ pub mod padding;
 pub mod ratchet;
 pub mod sender_key;
 pub mod session;
+mod signing_cache;
 mod state_codec;
 pub mod wire;
 

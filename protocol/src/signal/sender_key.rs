@@ -6,6 +6,7 @@ use rand_core::CryptoRngCore;
 use super::codec::{Reader, Writer};
 use super::error::SignalError;
 use super::kdf::{aes_cbc_decrypt, aes_cbc_encrypt, chain_step, hkdf, Secret32};
+use super::signing_cache::{self, SigningCache};
 use super::wire::{SenderKeyDistributionMessage, SenderKeyMessage};
 use crate::crypto::{KeyPair, PrivateKey, PublicKey};
 
@@ -42,6 +43,8 @@ pub struct SenderKeyState {
     signing_private: Option<PrivateKey>,
     /// (iteration, message key seed), oldest first.
     skipped: Vec<(u32, Secret32)>,
+    /// Derived forms of the signing key (not stored; see `signing_cache`).
+    cache: SigningCache,
 }
 
 impl SenderKeyState {
@@ -143,6 +146,7 @@ impl SenderKeyState {
             signing_public,
             signing_private,
             skipped,
+            cache: SigningCache::default(),
         })
     }
 }
@@ -169,6 +173,7 @@ impl SenderKeyRecord {
                 signing_public: signing.public,
                 signing_private: Some(signing.private.clone()),
                 skipped: Vec::new(),
+                cache: SigningCache::default(),
             }],
         }
     }
@@ -217,8 +222,15 @@ impl SenderKeyRecord {
         &self,
         plaintext: &[u8],
     ) -> Result<(SenderKeyMessage, SenderKeyRecord), SignalError> {
+        // The Edwards form is memoized on our state before the copy, so the record we return
+        // (and every one after it) signs without recomputing it.
+        let own = self.own_state()?;
+        let signing = own
+            .signing_private
+            .as_ref()
+            .ok_or(SignalError::NoSenderKey(own.key_id))?;
+        let ed_public = own.cache.edwards_public(signing);
         let mut record = self.clone();
-        record.own_state()?;
         let state = record
             .states
             .first_mut()
@@ -227,11 +239,12 @@ impl SenderKeyRecord {
         let seed = state.step()?;
         let (iv, key) = message_key(&seed);
         let ciphertext = aes_cbc_encrypt(&key, &iv, plaintext);
-        let signing = state
-            .signing_private
-            .as_ref()
-            .ok_or(SignalError::NoSenderKey(state.key_id))?;
-        let message = SenderKeyMessage::build(signing, state.key_id, iteration, ciphertext);
+        let message = SenderKeyMessage::build_signed(
+            |m| signing_cache::sign(signing, &ed_public, m),
+            state.key_id,
+            iteration,
+            ciphertext,
+        );
         Ok((message, record))
     }
 
@@ -269,6 +282,7 @@ impl SenderKeyRecord {
                 signing_public: skdm.signing_key,
                 signing_private: None,
                 skipped: Vec::new(),
+                cache: SigningCache::default(),
             },
         );
         record.states.truncate(MAX_SENDER_KEY_STATES);
@@ -278,15 +292,20 @@ impl SenderKeyRecord {
     /// Verifies and decrypts a `skmsg`, returning the plaintext and the advanced record.
     pub fn decrypt(&self, bytes: &[u8]) -> Result<(Vec<u8>, SenderKeyRecord), SignalError> {
         let message = SenderKeyMessage::parse(bytes)?;
-        let mut record = self.clone();
-        let state = record
+        let pos = self
             .states
-            .iter_mut()
-            .find(|s| s.key_id == message.key_id)
+            .iter()
+            .position(|s| s.key_id == message.key_id)
             .ok_or(SignalError::NoSenderKey(message.key_id))?;
-        if !message.verify_signature(&state.signing_public) {
+        // Checked on our state, before any copy: a forgery costs no clone, and the verifying
+        // form memoized here is carried into the record we return.
+        let held = &self.states[pos];
+        let (signed, signature) = message.signed_parts();
+        if !held.cache.verify(&held.signing_public, signed, signature) {
             return Err(SignalError::BadSignature("sender key message"));
         }
+        let mut record = self.clone();
+        let state = &mut record.states[pos];
         let seed = state.key_for(message.iteration)?;
         let (iv, key) = message_key(&seed);
         let plaintext = aes_cbc_decrypt(&key, &iv, &message.ciphertext)?;

@@ -10,7 +10,7 @@ use wa_protobuf::signal as pb;
 use super::error::SignalError;
 use super::kdf::hmac_sha256;
 use super::keys::{parse_public, serialize_public};
-use crate::crypto::{xeddsa, PrivateKey, PublicKey};
+use crate::crypto::{xeddsa, PublicKey};
 
 /// Message version 3 in both nibbles: `(3 << 4) | 3`.
 pub const VERSION_BYTE: u8 = 0x33;
@@ -36,6 +36,15 @@ fn split_version<'a>(bytes: &'a [u8], what: &'static str) -> Result<&'a [u8], Si
         }
         None => Err(SignalError::TooShort { what, len: 0 }),
     }
+}
+
+/// `0x33 ‖ protobuf`, encoded straight into a buffer with room for `trailer` more bytes (the
+/// MAC or signature), so the message is built in one allocation.
+fn versioned(proto: &impl prost::Message, trailer: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1 + proto.encoded_len() + trailer);
+    out.push(VERSION_BYTE);
+    proto.encode_raw(&mut out);
+    out
 }
 
 fn required<T>(v: Option<T>, message: &'static str, field: &'static str) -> Result<T, SignalError> {
@@ -92,23 +101,21 @@ impl WhisperMessage {
         previous_counter: u32,
         ciphertext: Vec<u8>,
     ) -> Self {
-        let proto = pb::SignalMessage {
+        let mut proto = pb::SignalMessage {
             ratchet_key: Some(serialize_public(&ratchet_key).to_vec()),
             counter: Some(counter),
             previous_counter: Some(previous_counter),
-            ciphertext: Some(ciphertext.clone()),
-        }
-        .encode_to_vec();
-        let mut serialized = Vec::with_capacity(1 + proto.len() + MAC_LEN);
-        serialized.push(VERSION_BYTE);
-        serialized.extend_from_slice(&proto);
+            ciphertext: Some(ciphertext),
+        };
+        let mut serialized = versioned(&proto, MAC_LEN);
         let mac = compute_mac(mac_key, sender_identity, receiver_identity, &serialized);
         serialized.extend_from_slice(&mac);
         Self {
             ratchet_key,
             counter,
             previous_counter,
-            ciphertext,
+            // Lent to the protobuf for encoding and taken back: no copy of the ciphertext.
+            ciphertext: proto.ciphertext.take().unwrap_or_default(),
             serialized,
         }
     }
@@ -207,11 +214,8 @@ impl PreKeyWhisperMessage {
             base_key: Some(serialize_public(&base_key).to_vec()),
             identity_key: Some(serialize_public(&identity_key).to_vec()),
             message: Some(message.serialized.clone()),
-        }
-        .encode_to_vec();
-        let mut serialized = Vec::with_capacity(1 + proto.len());
-        serialized.push(VERSION_BYTE);
-        serialized.extend_from_slice(&proto);
+        };
+        let serialized = versioned(&proto, 0);
         Self {
             registration_id,
             prekey_id,
@@ -264,36 +268,49 @@ impl SenderKeyMessage {
     }
 
     /// Builds and signs a message with the sender's signing key (deterministic XEdDSA).
+    #[cfg(test)]
     pub(crate) fn build(
-        signing_key: &PrivateKey,
+        signing_key: &crate::crypto::PrivateKey,
         key_id: u32,
         iteration: u32,
         ciphertext: Vec<u8>,
     ) -> Self {
-        let proto = pb::SenderKeyMessage {
+        Self::build_signed(|m| signing_key.sign(m), key_id, iteration, ciphertext)
+    }
+
+    /// Builds a message signed by `sign` over `0x33 ‖ protobuf` (the sender's XEdDSA).
+    pub(crate) fn build_signed(
+        sign: impl FnOnce(&[u8]) -> [u8; SIGNATURE_LEN],
+        key_id: u32,
+        iteration: u32,
+        ciphertext: Vec<u8>,
+    ) -> Self {
+        let mut proto = pb::SenderKeyMessage {
             id: Some(key_id),
             iteration: Some(iteration),
-            ciphertext: Some(ciphertext.clone()),
-        }
-        .encode_to_vec();
-        let mut serialized = Vec::with_capacity(1 + proto.len() + SIGNATURE_LEN);
-        serialized.push(VERSION_BYTE);
-        serialized.extend_from_slice(&proto);
-        let signature = signing_key.sign(&serialized);
+            ciphertext: Some(ciphertext),
+        };
+        let mut serialized = versioned(&proto, SIGNATURE_LEN);
+        let signature = sign(&serialized);
         serialized.extend_from_slice(&signature);
         Self {
             key_id,
             iteration,
-            ciphertext,
+            ciphertext: proto.ciphertext.take().unwrap_or_default(),
             serialized,
         }
     }
 
     /// Checks the signature with the sender's signing public key.
     pub fn verify_signature(&self, signing_key: &PublicKey) -> bool {
-        let split = self.serialized.len().saturating_sub(SIGNATURE_LEN);
-        let (signed, signature) = self.serialized.split_at(split);
+        let (signed, signature) = self.signed_parts();
         xeddsa::verify(signing_key.as_bytes(), signed, signature)
+    }
+
+    /// The signed bytes and the signature.
+    pub(crate) fn signed_parts(&self) -> (&[u8], &[u8]) {
+        let split = self.serialized.len().saturating_sub(SIGNATURE_LEN);
+        self.serialized.split_at(split)
     }
 
     /// The exact bytes (what goes into `<enc type="skmsg">`).
