@@ -13,6 +13,9 @@ use crate::events::{Event, EventFilter};
 
 /// The event as handed to one subscriber: the publisher's own copy (given to the last
 /// subscriber when nobody shares), or the one `Arc` every subscriber of this publish shares.
+// Owned is the event moved by value on its way into one mailbox; boxing it would add the very
+// allocation per delivery this path avoids.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Payload<'a> {
     Owned(Event),
     Shared(&'a Arc<Event>),
