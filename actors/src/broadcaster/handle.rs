@@ -9,11 +9,11 @@ use ractor::rpc::CallResult;
 use ractor::{Actor, ActorCell, ActorRef, Message};
 use tokio::task::JoinHandle;
 
-use super::registry::Target;
 use super::sink::SinkKind;
+use super::target::Target;
 use super::{
     Broadcaster, BroadcasterArgs, BroadcasterMetrics, BroadcasterMsg, BroadcasterStats,
-    EventStream, Registry, Sink, SubscriptionId, DEFAULT_STREAM_CAPACITY,
+    EventStream, Registry, SharedEvent, Sink, SubscriptionId, DEFAULT_STREAM_CAPACITY,
 };
 use crate::events::{Event, EventFilter, EventHandler};
 use crate::store::AccountId;
@@ -179,6 +179,20 @@ impl BroadcasterHandle {
         M: Message + From<Event>,
     {
         self.subscribe(Sink::actor(actor), filter).await
+    }
+
+    /// Subscribes an actor whose message type can be built from a [`SharedEvent`]: every
+    /// such subscriber of one publish shares one allocation of the event, the cheapest way to
+    /// fan out to many actors.
+    pub async fn subscribe_shared_actor<M>(
+        &self,
+        actor: ActorRef<M>,
+        filter: EventFilter,
+    ) -> Result<SubscriptionId, BroadcasterError>
+    where
+        M: Message + From<SharedEvent>,
+    {
+        self.subscribe(Sink::shared_actor(actor), filter).await
     }
 
     /// Every event as a [`Stream`](futures::Stream) with room for

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 
 use super::sink::EventCallback;
+use super::target::unshare;
 use crate::events::Event;
 
 /// Most events a closure subscriber may have queued before new ones are dropped for it.
@@ -21,13 +22,15 @@ pub(super) struct HandlerState {
 }
 
 impl Actor for HandlerActor {
-    type Msg = Event;
+    // Shared: the publisher pays a count, and the deep copy the callback needs (when other
+    // subscribers still hold the event) is made here, on this actor's task.
+    type Msg = Arc<Event>;
     type State = HandlerState;
     type Arguments = HandlerState;
 
     async fn pre_start(
         &self,
-        _myself: ActorRef<Event>,
+        _myself: ActorRef<Arc<Event>>,
         args: HandlerState,
     ) -> Result<HandlerState, ActorProcessingErr> {
         Ok(args)
@@ -35,11 +38,11 @@ impl Actor for HandlerActor {
 
     async fn handle(
         &self,
-        _myself: ActorRef<Event>,
-        event: Event,
+        _myself: ActorRef<Arc<Event>>,
+        event: Arc<Event>,
         state: &mut HandlerState,
     ) -> Result<(), ActorProcessingErr> {
-        (state.callback)(event).await;
+        (state.callback)(unshare(event)).await;
         state.queued.fetch_sub(1, Ordering::AcqRel);
         Ok(())
     }

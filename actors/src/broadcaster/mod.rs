@@ -7,16 +7,25 @@
 //! same closure adapter. Each subscriber sees events in publish order. ractor's `OutputPort`
 //! is not used: it drops under bursts.
 //!
+//! Fan-out cost: subscribers are grouped by event kind whenever the list changes, so a
+//! publish looks its kind up once and checks only chat sets per subscriber. Actors that take
+//! a [`SharedEvent`] ([`Sink::shared_actor`]), streams and closures all get the same `Arc`
+//! (one allocation per event); actors that take an owned [`Event`] ([`Sink::actor`]) cost a
+//! deep copy each, made in the publisher. Every actor delivery is one ractor message, which
+//! ractor boxes; that allocation is ractor's.
+//!
 //! ```text
 //! publishers ──Publish(Event)──▶ Broadcaster ──filter──▶ ActorRef<M> / EventStream / closure actor
 //! ```
 
 mod handle;
 mod handler_actor;
+mod kind_index;
 mod metrics;
 mod registry;
 mod sink;
 mod stream;
+mod target;
 
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
@@ -27,14 +36,14 @@ pub use handle::{BroadcasterError, BroadcasterHandle};
 pub use handler_actor::HANDLER_QUEUE_LIMIT;
 pub use metrics::{BroadcasterMetrics, BroadcasterStats};
 pub use registry::Registry;
-pub use sink::{EventCallback, Sink};
+pub use sink::{EventCallback, SharedEvent, Sink};
 pub use stream::{EventStream, StreamItem, DEFAULT_STREAM_CAPACITY};
 
 use crate::events::{Event, EventFilter};
 use crate::store::AccountId;
 use handler_actor::{HandlerActor, HandlerState};
-use registry::Target;
 use sink::SinkKind;
+use target::Target;
 
 /// Identifies a subscription, for [`BroadcasterMsg::Unsubscribe`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -222,8 +231,7 @@ impl Actor for Broadcaster {
         let Some(inner) = guard.as_mut() else {
             return Ok(());
         };
-        let before = inner.subscribers.len();
-        inner.subscribers.retain(|s| match &s.target {
+        inner.retain(|s| match &s.target {
             Target::Handler { actor, .. } if actor.get_id() == dead => {
                 match &failure {
                     Some(err) => tracing::warn!(
@@ -238,7 +246,6 @@ impl Actor for Broadcaster {
             }
             _ => true,
         });
-        inner.after_prune(before);
         Ok(())
     }
 }

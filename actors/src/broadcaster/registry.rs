@@ -4,15 +4,12 @@
 //! event: a publisher that is killed right after (or the broadcaster actor itself) cannot
 //! lose it, and the Signal actor can make "stored" and "published" one step.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use ractor::ActorRef;
-
-use super::handler_actor::HANDLER_QUEUE_LIMIT;
+use super::kind_index::KindIndex;
 use super::metrics::BroadcasterMetrics;
-use super::sink;
-use super::stream::{Delivery, StreamSink};
+use super::stream::Delivery;
+use super::target::{Payload, Subscriber, Target};
 use super::SubscriptionId;
 use crate::events::{Event, EventFilter};
 
@@ -34,6 +31,7 @@ impl Registry {
         Self {
             inner: Mutex::new(Some(Inner {
                 subscribers: Vec::new(),
+                by_kind: KindIndex::new(),
                 next_id: 0,
                 metrics,
                 since_sweep: 0,
@@ -54,7 +52,7 @@ impl Registry {
         inner.next_id += 1;
         let id = SubscriptionId(inner.next_id);
         inner.subscribers.push(Subscriber { id, filter, target });
-        inner.metrics.set_subscribers(inner.subscribers.len());
+        inner.changed();
         tracing::debug!(subscription = id.0, "subscribed");
         Some(id)
     }
@@ -76,54 +74,12 @@ impl Registry {
     }
 }
 
-pub(super) enum Target {
-    Actor(Box<dyn sink::ActorSink>),
-    Stream(StreamSink),
-    Handler {
-        actor: ActorRef<Event>,
-        queued: Arc<AtomicUsize>,
-    },
-}
-
-pub(super) struct Subscriber {
-    pub(super) id: SubscriptionId,
-    pub(super) filter: EventFilter,
-    pub(super) target: Target,
-}
-
-impl Subscriber {
-    fn deliver(&mut self, event: Event) -> Delivery {
-        match &mut self.target {
-            Target::Actor(a) => a.deliver(event),
-            Target::Stream(s) => s.deliver(event),
-            Target::Handler { actor, queued } => {
-                if queued.load(Ordering::Acquire) >= HANDLER_QUEUE_LIMIT {
-                    return Delivery::Dropped;
-                }
-                queued.fetch_add(1, Ordering::AcqRel);
-                match actor.send_message(event) {
-                    Ok(()) => Delivery::Delivered,
-                    Err(_) => Delivery::Gone,
-                }
-            }
-        }
-    }
-
-    fn is_gone(&self) -> bool {
-        match &self.target {
-            Target::Actor(a) => !a.is_alive(),
-            Target::Stream(s) => s.is_gone(),
-            Target::Handler { actor, .. } => matches!(
-                actor.get_status(),
-                ractor::ActorStatus::Stopping | ractor::ActorStatus::Stopped
-            ),
-        }
-    }
-}
-
 /// The subscriber list itself, behind the registry's lock.
 pub(super) struct Inner {
-    pub(super) subscribers: Vec<Subscriber>,
+    /// In subscription order. Changed only through the methods below, which keep `by_kind`
+    /// in step.
+    subscribers: Vec<Subscriber>,
+    by_kind: KindIndex,
     pub(super) next_id: u64,
     pub(super) metrics: Arc<BroadcasterMetrics>,
     since_sweep: u32,
@@ -132,60 +88,96 @@ pub(super) struct Inner {
 /// Publishes between sweeps for subscribers that died without an event reaching them.
 const SWEEP_EVERY: u32 = 256;
 
+/// What one publish did, for the counters.
+#[derive(Default)]
+struct Tally {
+    delivered: u64,
+    dropped: u64,
+    gone: bool,
+}
+
+impl Tally {
+    fn add(&mut self, delivery: Delivery) {
+        match delivery {
+            Delivery::Delivered => self.delivered += 1,
+            Delivery::Dropped => self.dropped += 1,
+            Delivery::Gone => self.gone = true,
+        }
+    }
+}
+
 impl Inner {
     pub(super) fn publish(&mut self, event: Event) {
-        let mut delivered = 0u64;
-        let mut dropped = 0u64;
-        let mut gone = false;
-        // Clone for every matching subscriber but the last, which gets the original.
-        let mut pending: Option<usize> = None;
-        let mut settle = |sub: &mut Subscriber, event: Event| match sub.deliver(event) {
-            Delivery::Delivered => delivered += 1,
-            Delivery::Dropped => dropped += 1,
-            Delivery::Gone => gone = true,
+        let list = self.by_kind.get(event.kind());
+        let subscribers = &mut self.subscribers;
+        let mut tally = Tally::default();
+        let accepts = |sub: &Subscriber, check_chat: bool, event: &Event| {
+            !check_chat || sub.filter.matches_chat(event)
         };
-        for i in 0..self.subscribers.len() {
-            if self.subscribers[i].filter.matches(&event) {
-                if let Some(prev) = pending.replace(i) {
-                    settle(&mut self.subscribers[prev], event.clone());
+        if list.shared {
+            // One allocation per publish; every subscriber gets a count of it, and those that
+            // need an owned `Event` clone it from here.
+            let shared = Arc::new(event);
+            for entry in &list.entries {
+                let sub = &mut subscribers[entry.at as usize];
+                if accepts(sub, entry.check_chat, &shared) {
+                    tally.add(sub.deliver(Payload::Shared(&shared)));
                 }
             }
+        } else {
+            // Everyone wants an owned event: clone for every accepting subscriber but the
+            // last, which gets the original.
+            let mut pending: Option<usize> = None;
+            for entry in &list.entries {
+                if accepts(&subscribers[entry.at as usize], entry.check_chat, &event) {
+                    if let Some(prev) = pending.replace(entry.at as usize) {
+                        tally.add(subscribers[prev].deliver(Payload::Owned(event.clone())));
+                    }
+                }
+            }
+            if let Some(last) = pending {
+                tally.add(subscribers[last].deliver(Payload::Owned(event)));
+            }
         }
-        if let Some(last) = pending {
-            settle(&mut self.subscribers[last], event);
-        }
-        self.metrics.record_publish(delivered, dropped);
+        self.metrics.record_publish(tally.delivered, tally.dropped);
         self.since_sweep += 1;
-        if gone || self.since_sweep >= SWEEP_EVERY {
+        if tally.gone || self.since_sweep >= SWEEP_EVERY {
             self.sweep();
         }
     }
 
     pub(super) fn sweep(&mut self) {
         self.since_sweep = 0;
-        let before = self.subscribers.len();
-        self.subscribers.retain(|s| {
+        self.retain(|s| {
             let gone = s.is_gone();
             if gone {
                 tracing::debug!(subscription = s.id.0, "pruned a subscriber that is gone");
             }
             !gone
         });
-        self.after_prune(before);
+    }
+
+    /// Keeps the subscribers `keep` accepts; the rest count as pruned.
+    pub(super) fn retain(&mut self, keep: impl FnMut(&Subscriber) -> bool) {
+        let before = self.subscribers.len();
+        self.subscribers.retain(keep);
+        let removed = before - self.subscribers.len();
+        if removed > 0 {
+            self.metrics.record_pruned(removed as u64);
+            self.changed();
+        }
     }
 
     pub(super) fn remove(&mut self, id: SubscriptionId) -> Option<Subscriber> {
         let at = self.subscribers.iter().position(|s| s.id == id)?;
         let sub = self.subscribers.remove(at);
-        self.metrics.set_subscribers(self.subscribers.len());
+        self.changed();
         Some(sub)
     }
 
-    pub(super) fn after_prune(&mut self, before: usize) {
-        let removed = before - self.subscribers.len();
-        if removed > 0 {
-            self.metrics.record_pruned(removed as u64);
-        }
+    /// Follows a change of the subscriber list: the kind index and the gauge.
+    fn changed(&mut self) {
+        self.by_kind.rebuild(&self.subscribers);
         self.metrics.set_subscribers(self.subscribers.len());
     }
 }

@@ -1,43 +1,76 @@
 //! [`Sink`]: where a subscriber wants its events delivered.
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use ractor::{ActorId, ActorRef, ActorStatus, Message};
 
 use super::stream::{self, Delivery, EventStream, StreamSink};
+use super::target::Payload;
 use crate::events::{Event, EventHandler};
 
 /// An async event callback, type-erased. Built by [`Sink::handler`] and friends.
 pub type EventCallback = Arc<dyn Fn(Event) -> BoxFuture<'static, ()> + Send + Sync>;
 
+/// A shared event: what [`Sink::shared_actor`] subscribers receive. Every subscriber of one
+/// publish holds the same allocation, so fan-out costs a reference count per subscriber
+/// instead of a deep copy of the event.
+pub type SharedEvent = Arc<Event>;
+
 /// Delivery into an actor's mailbox; implemented for `ActorRef<M>` plus a conversion.
 pub(super) trait ActorSink: Send + Sync + 'static {
     /// Converts and sends.
-    fn deliver(&self, event: Event) -> Delivery;
+    fn deliver(&self, event: Payload<'_>) -> Delivery;
+    /// True when the conversion takes a [`SharedEvent`].
+    fn wants_shared(&self) -> bool;
     /// False once the actor is stopping or stopped.
     fn is_alive(&self) -> bool;
     /// The actor, for logs.
     fn actor_id(&self) -> ActorId;
 }
 
-struct RefSink<M: Message, F> {
-    actor: ActorRef<M>,
-    map: F,
+/// What an actor subscriber's conversion takes: an owned [`Event`] or a [`SharedEvent`].
+pub(super) trait Incoming: Send + 'static {
+    /// True for [`SharedEvent`].
+    const SHARED: bool;
+    /// This form of `event`.
+    fn take(event: Payload<'_>) -> Self;
 }
 
-impl<M, F> ActorSink for RefSink<M, F>
+impl Incoming for Event {
+    const SHARED: bool = false;
+    fn take(event: Payload<'_>) -> Self {
+        event.into_event()
+    }
+}
+
+impl Incoming for SharedEvent {
+    const SHARED: bool = true;
+    fn take(event: Payload<'_>) -> Self {
+        event.into_shared()
+    }
+}
+
+struct RefSink<M: Message, F, In> {
+    actor: ActorRef<M>,
+    map: F,
+    _in: PhantomData<fn(In)>,
+}
+
+impl<M, F, In> ActorSink for RefSink<M, F, In>
 where
     M: Message,
-    F: Fn(Event) -> M + Send + Sync + 'static,
+    F: Fn(In) -> M + Send + Sync + 'static,
+    In: Incoming,
 {
-    fn deliver(&self, event: Event) -> Delivery {
+    fn deliver(&self, event: Payload<'_>) -> Delivery {
         // The conversion is the subscriber's code, running in the publisher's context (a
         // commit hook): a panic in it loses this subscriber's copy of the event, and nothing
         // else (not the other subscribers, not the publisher).
         let converted =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (self.map)(event)));
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (self.map)(In::take(event))));
         match converted {
             Ok(message) => match self.actor.send_message(message) {
                 Ok(()) => Delivery::Delivered,
@@ -48,6 +81,10 @@ where
                 Delivery::Dropped
             }
         }
+    }
+
+    fn wants_shared(&self) -> bool {
+        In::SHARED
     }
 
     fn is_alive(&self) -> bool {
@@ -86,7 +123,8 @@ impl std::fmt::Debug for Sink {
 impl Sink {
     /// An actor whose message type can be built from an [`Event`]. It is not linked to the
     /// broadcaster (that would re-parent it); when it stops, it is pruned at the next delivery
-    /// attempt or sweep.
+    /// attempt or sweep. Each one costs the publisher a deep copy of every event it accepts;
+    /// [`Sink::shared_actor`] does not.
     pub fn actor<M>(actor: ActorRef<M>) -> Self
     where
         M: Message + From<Event>,
@@ -100,7 +138,34 @@ impl Sink {
         M: Message,
         F: Fn(Event) -> M + Send + Sync + 'static,
     {
-        Self(SinkKind::Actor(Box::new(RefSink { actor, map })))
+        Self(SinkKind::Actor(Box::new(RefSink {
+            actor,
+            map,
+            _in: PhantomData::<fn(Event)>,
+        })))
+    }
+
+    /// An actor that takes [`SharedEvent`]s: the cheapest actor subscriber, since the
+    /// broadcaster hands every such subscriber the same allocation. Otherwise like
+    /// [`Sink::actor`].
+    pub fn shared_actor<M>(actor: ActorRef<M>) -> Self
+    where
+        M: Message + From<SharedEvent>,
+    {
+        Self::shared_actor_with(actor, M::from)
+    }
+
+    /// An actor plus a function that wraps each [`SharedEvent`] into its message type.
+    pub fn shared_actor_with<M, F>(actor: ActorRef<M>, map: F) -> Self
+    where
+        M: Message,
+        F: Fn(SharedEvent) -> M + Send + Sync + 'static,
+    {
+        Self(SinkKind::Actor(Box::new(RefSink {
+            actor,
+            map,
+            _in: PhantomData::<fn(SharedEvent)>,
+        })))
     }
 
     /// A bounded channel of `capacity` events and the [`EventStream`] reading it.

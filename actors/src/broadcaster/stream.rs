@@ -12,6 +12,7 @@ use std::task::{Context, Poll};
 
 use tokio::sync::mpsc;
 
+use super::target::unshare;
 use crate::events::Event;
 
 /// Default channel capacity of [`BroadcasterHandle::events`](super::BroadcasterHandle::events).
@@ -32,8 +33,9 @@ pub enum StreamItem {
     },
 }
 
-/// An event plus the subscriber's cumulative drop count when it was sent.
-type Envelope = (u64, Event);
+/// An event plus the subscriber's cumulative drop count when it was sent. Shared, so the
+/// publisher pays a count and the consumer makes the copy (if any is still needed).
+type Envelope = (u64, Arc<Event>);
 
 /// The broadcaster's end of a stream subscriber.
 pub(super) struct StreamSink {
@@ -50,7 +52,7 @@ pub(super) enum Delivery {
 }
 
 impl StreamSink {
-    pub(super) fn deliver(&mut self, event: Event) -> Delivery {
+    pub(super) fn deliver(&mut self, event: Arc<Event>) -> Delivery {
         match self.tx.try_send((self.dropped_local, event)) {
             Ok(()) => Delivery::Delivered,
             Err(mpsc::error::TrySendError::Full(_)) => {
@@ -132,6 +134,7 @@ impl EventStream {
     }
 
     fn on_item(&mut self, (dropped_before, event): Envelope) -> StreamItem {
+        let event = unshare(event);
         match self.lagged_to(dropped_before) {
             Some(lag) => {
                 self.pending = Some(event);

@@ -216,6 +216,19 @@ impl Client {
         self.broadcaster.subscribe_actor(actor, filter).await
     }
 
+    /// [`Client::subscribe_actor`] for a [`SharedEvent`](crate::broadcaster::SharedEvent)
+    /// actor: such subscribers share one allocation per event (the cheapest fan-out).
+    pub async fn subscribe_shared_actor<M>(
+        &self,
+        actor: ActorRef<M>,
+        filter: EventFilter,
+    ) -> Result<SubscriptionId, BroadcasterError>
+    where
+        M: ractor::Message + From<crate::broadcaster::SharedEvent>,
+    {
+        self.broadcaster.subscribe_shared_actor(actor, filter).await
+    }
+
     /// Runs `f(event, client)` for every event passing `filter`, one at a time, in its own
     /// actor (a panic there removes the subscription, nothing else).
     pub async fn on_event<F, Fut>(

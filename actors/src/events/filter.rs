@@ -60,9 +60,17 @@ impl EventFilter {
 
     /// True when `event` passes.
     pub fn matches(&self, event: &Event) -> bool {
-        if !self.kinds.contains(event.kind()) {
-            return false;
-        }
+        self.kinds.contains(event.kind()) && self.matches_chat(event)
+    }
+
+    /// True when no chat set narrows this filter, so its kinds alone decide.
+    pub(crate) fn is_kind_only(&self) -> bool {
+        self.chats.is_none()
+    }
+
+    /// The chat half of [`Self::matches`]: the broadcaster has already selected subscribers
+    /// by kind once per event.
+    pub(crate) fn matches_chat(&self, event: &Event) -> bool {
         match &self.chats {
             None => true,
             Some(chats) => event.chat().is_some_and(|c| match non_ad(c) {
