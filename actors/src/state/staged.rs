@@ -30,6 +30,9 @@ struct Overlay {
     latest: BTreeMap<(Namespace, Vec<u8>), Option<Vec<u8>>>,
     /// Tables the batch clears: keys it did not write since read as absent.
     cleared: BTreeSet<Namespace>,
+    /// What the store answered for keys the batch did not write, kept for the batch's life:
+    /// a busy sender's contact row is read once per batch, not once per message.
+    read: BTreeMap<(Namespace, Vec<u8>), Option<Vec<u8>>>,
 }
 
 /// What the overlay knows about one key.
@@ -42,10 +45,14 @@ enum Seen {
 
 impl Overlay {
     fn seen(&self, ns: Namespace, key: &[u8]) -> Seen {
-        match self.latest.get(&(ns, key.to_vec())) {
+        let k = (ns, key.to_vec());
+        match self.latest.get(&k) {
             Some(v) => Seen::Staged(v.clone()),
             None if self.cleared.contains(&ns) => Seen::Staged(None),
-            None => Seen::Unknown,
+            None => match self.read.get(&k) {
+                Some(v) => Seen::Staged(v.clone()),
+                None => Seen::Unknown,
+            },
         }
     }
 
@@ -106,8 +113,9 @@ impl Overlay {
     }
 }
 
-/// A store view for one account whose writes wait in a batch (see the module docs). Other
-/// accounts pass straight through. What cannot wait in a batch (device saves, commit hooks,
+/// A store view for one account whose writes wait in a batch (see the module docs), and
+/// whose reads of the store are remembered until the batch closes. Other accounts pass
+/// straight through. What cannot wait in a batch (device saves, commit hooks,
 /// pruning) is refused with [`StoreError::Unsupported`]; id reservation goes to the store at
 /// once, as it must be atomic across actors.
 pub(crate) struct Staged {
@@ -199,7 +207,13 @@ impl Store for Staged {
         let seen = self.overlay().seen(ns, key);
         match seen {
             Seen::Staged(v) => Box::pin(async move { Ok(v) }),
-            Seen::Unknown => self.base.get(account, ns, key),
+            Seen::Unknown => Box::pin(async move {
+                let v = self.base.get(account, ns, key).await?;
+                // Another owner's write to a key made after this read shows from the next
+                // batch on, as it would have if the read had come a moment later.
+                self.overlay().read.insert((ns, key.to_vec()), v.clone());
+                Ok(v)
+            }),
         }
     }
 

@@ -19,8 +19,10 @@ async fn reads_see_staged_writes_and_the_store_sees_nothing_until_commit() {
     staged.stage(Batch::new().delete(NS, b"k2".to_vec()));
     assert_eq!(staged.get(&a, NS, b"k1").await.unwrap().unwrap(), b"new");
     assert_eq!(staged.get(&a, NS, b"k2").await.unwrap(), None);
-    // Untouched keys read through.
+    // Untouched keys read through, once per batch.
     base.put(&a, NS, b"k3", b"base").await.unwrap();
+    assert_eq!(staged.get(&a, NS, b"k3").await.unwrap().unwrap(), b"base");
+    base.put(&a, NS, b"k3", b"later").await.unwrap();
     assert_eq!(staged.get(&a, NS, b"k3").await.unwrap().unwrap(), b"base");
     assert_eq!(base.get(&a, NS, b"k1").await.unwrap().unwrap(), b"old");
     assert_eq!(staged.pending_ops(), 2);
@@ -30,6 +32,7 @@ async fn reads_see_staged_writes_and_the_store_sees_nothing_until_commit() {
     assert_eq!(staged.pending_ops(), 0);
     // After take the overlay is empty: reads are the store's again.
     assert_eq!(staged.get(&a, NS, b"k1").await.unwrap().unwrap(), b"old");
+    assert_eq!(staged.get(&a, NS, b"k3").await.unwrap().unwrap(), b"later");
     base.apply(&a, batch).await.unwrap();
     assert_eq!(base.get(&a, NS, b"k1").await.unwrap().unwrap(), b"new");
     assert_eq!(base.get(&a, NS, b"k2").await.unwrap(), None);
