@@ -23,6 +23,10 @@ pub const DEFAULT_URL: &str = "wss://web.whatsapp.com/ws/chat";
 /// hundred stanzas; more than this waiting means the owners are behind.
 pub const DEFAULT_INBOUND_HIGH_WATER: usize = 512;
 
+/// Default [`ClientConfig::receive_batch`]: past a hundred or so messages a commit's fsync is
+/// no longer what a message costs, and the acks of the first should not wait much longer.
+pub const DEFAULT_RECEIVE_BATCH: usize = 128;
+
 /// Settings of one client. `Default` talks to the real WhatsApp servers; tests point `url`
 /// and `trust_root` at a wa-testkit server and shrink the timings.
 #[derive(Debug, Clone)]
@@ -55,6 +59,10 @@ pub struct ClientConfig {
     /// Inbound messages that may wait for their owners (the Signal actor, mostly) before the
     /// socket stops reading: the backpressure mark.
     pub inbound_high_water: usize,
+    /// At most this many received messages are stored in one transaction (group commit; 1
+    /// commits each alone). Batches form only from messages already waiting, so a lone
+    /// message is never held back for company.
+    pub receive_batch: usize,
     /// How long processed message ids are kept and how much retry state is remembered.
     pub retention: RetentionConfig,
     /// The send path: waiting for a connection, the ack deadline, in-flight and kept sends.
@@ -83,6 +91,7 @@ impl Default for ClientConfig {
             pairing: PairingConfig::default(),
             prekeys: PreKeyConfig::default(),
             inbound_high_water: DEFAULT_INBOUND_HIGH_WATER,
+            receive_batch: DEFAULT_RECEIVE_BATCH,
             retention: RetentionConfig::default(),
             send: SendConfig::default(),
             directory: DirectoryConfig::default(),

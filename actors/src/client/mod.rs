@@ -13,6 +13,6 @@ mod status;
 pub(crate) mod supervisor;
 
 pub use builder::ClientBuilder;
-pub use config::{ClientConfig, DEFAULT_INBOUND_HIGH_WATER, DEFAULT_URL};
+pub use config::{ClientConfig, DEFAULT_INBOUND_HIGH_WATER, DEFAULT_RECEIVE_BATCH, DEFAULT_URL};
 pub use handle::{Client, ClientError, RawConnection};
 pub use status::{AccountState, ClientStatus, ConnectionState, StopReason};

@@ -113,6 +113,7 @@ impl ClientSupState {
             keep_sent: self.config.send.keep_sent,
             app_state: self.app_state.clone(),
             history: self.history.clone(),
+            max_batch: self.config.receive_batch,
             span: tracing::info_span!(parent: &self.span, "signal"),
         };
         let history = crate::history::HistoryArgs {

@@ -5,8 +5,9 @@
 //! with the pure functions of `wa_protocol::message`, writes every state change (ratchets,
 //! sender keys, the consumed prekey, the sender's identity, the processed message id) in one
 //! store batch, and only then publishes the events and sends the delivery receipt and the ack
-//! on the live connection. A crash before the batch means the server redelivers; a
-//! redelivery after it is recognised by its id and acked without a second event.
+//! on the live connection. Stanzas waiting together share one batch (group commit,
+//! `signal_recv`). A crash before the batch means the server redelivers; a redelivery after
+//! it is recognised by its id and acked without a second event.
 //!
 //! Before that batch, `trust` checks the sender's identity: a known device under a new key
 //! is published as `IdentityChange`, and a companion's `pkmsg` whose `<device-identity>` is
@@ -22,6 +23,7 @@ mod resend;
 mod retries;
 mod retry_prekey;
 mod signal;
+mod staged;
 mod supervisor;
 mod trust;
 

@@ -1,7 +1,8 @@
 //! The `Signal` actor: one mailbox, so stanzas are handled strictly in arrival order (and so
-//! in order per sender device), each to its end before the next. It gets `<message>` stanzas
-//! and identity-change notifications straight from the Router and sends its receipts and
-//! acks straight to the live connection.
+//! in order per sender device). It gets `<message>` stanzas and identity-change notifications
+//! straight from the Router and sends its receipts and acks straight to the live connection.
+//! `<message>`s are committed in groups (`signal_recv`); everything else first commits the
+//! open group, so sends and notifications see only durable state.
 
 use std::sync::{Arc, RwLock};
 
@@ -15,10 +16,10 @@ use tokio::sync::oneshot;
 
 use super::encrypt::{encrypt, missing_sessions, EncryptJob, Encrypted};
 use super::encrypt_group::{encrypt_group, forget_holder, mark_shared, GroupJob, SharedKey};
-use super::inbound::{handle_message, Ctx, OutcomeKind};
 use super::prune::Pruner;
 use super::resend::{answer_retry, ResendBook};
 use super::retries::RetryBook;
+use super::staged::Staged;
 use crate::broadcaster::BroadcasterHandle;
 use crate::counters::Counters;
 use crate::events::{Event, IdentityChange};
@@ -42,6 +43,8 @@ pub(crate) enum SignalMsg {
     EncryptGroup(Box<GroupJob>),
     /// The server acked a group message: these devices hold our sender key.
     SenderKeyShared(SharedKey),
+    /// Commit the open batch of received messages (queued by its first stanza).
+    Flush,
 }
 
 impl From<Inbound> for SignalMsg {
@@ -92,6 +95,8 @@ pub(crate) struct SignalArgs {
     pub app_state: crate::appstate::AppStateHandle,
     /// Woken once a batch with pending history chunks commits.
     pub history: crate::history::HistoryHandle,
+    /// At most this many received stanzas are committed together.
+    pub max_batch: usize,
     pub span: tracing::Span,
 }
 
@@ -105,83 +110,18 @@ pub(crate) struct SignalState {
     sent_log: SentLog,
     resends: ResendBook,
     started: std::time::Instant,
+    /// The open batch's writes, read before the store.
+    staged: Staged,
+    /// What the open batch publishes and sends once committed.
+    open: recv::Open,
+    /// The connection that was live when this incarnation started (see `recv::fenced`).
+    fence: Option<u64>,
 }
 
-impl SignalState {
-    async fn on_message(&mut self, node: Node) -> Result<(), ActorProcessingErr> {
-        let Some(device) = self.args.identity.get() else {
-            return Err("no device identity".into());
-        };
-        let mut ctx = Ctx {
-            store: &*self.args.store,
-            account: &self.args.account_id,
-            device: &device,
-            retries: &mut self.retries,
-            max_retry_prekeys: self.args.retention.max_retry_prekeys,
-            failures: &mut self.failures,
-            clock: self.started.elapsed(),
-        };
-        // A store failure fails this actor: StateSup restarts it and asks for a new
-        // connection, so the un-acked stanza is delivered again.
-        let outcome = handle_message(&mut ctx, &node)
-            .await
-            .map_err(|e| format!("store: {e}"))?;
-        let c = &self.args.counters;
-        match outcome.kind {
-            OutcomeKind::Delivered => c.message_in(),
-            OutcomeKind::Duplicate => c.duplicate(),
-            OutcomeKind::Undecryptable => c.undecryptable(),
-            OutcomeKind::Malformed => c.malformed(),
-            OutcomeKind::Dropped => {}
-        }
-        if outcome.unverified_identity {
-            c.unverified_identity();
-        }
-        let broadcaster = self.args.broadcaster.clone();
-        let live = self.args.live.clone();
-        let (events, replies) = (outcome.events, outcome.replies);
-        let app_state = (outcome.app_state_keys > 0).then(|| self.args.app_state.clone());
-        let history = outcome.history.then(|| self.args.history.clone());
-        let deliver = move || {
-            if let Some(a) = app_state {
-                a.send(crate::appstate::AppStateMsg::KeysStored);
-            }
-            if let Some(h) = history {
-                h.send(crate::history::HistoryMsg::Wake);
-            }
-            for event in events {
-                if !broadcaster.publish(event) {
-                    tracing::warn!("broadcaster registry closed; event dropped");
-                }
-            }
-            for reply in replies {
-                if let Err(e) = live.send(reply) {
-                    tracing::debug!(error = %e, "reply not sent; the server will redeliver");
-                }
-            }
-        };
-        if outcome.batch.is_empty() {
-            deliver();
-        } else {
-            // Stored and published as one step: a crash (even this actor being killed while
-            // it waits) can never leave the message marked processed but unpublished.
-            self.args
-                .store
-                .apply_then(&self.args.account_id, outcome.batch, Box::new(deliver))
-                .await
-                .map_err(|e| format!("store: {e}"))?;
-        }
-        self.pruner
-            .run_if_due(
-                &*self.args.store,
-                &self.args.account_id,
-                chrono::Utc::now(),
-                std::time::Instant::now(),
-            )
-            .await;
-        Ok(())
-    }
+#[path = "signal_recv.rs"]
+mod recv;
 
+impl SignalState {
     async fn on_encrypt(&mut self, job: EncryptJob) {
         let Some(device) = self.args.identity.get() else {
             let _ = job.reply.send(Err(SendError::NotPaired));
@@ -375,20 +315,40 @@ impl Actor for Signal {
             pruner: Pruner::new(r),
             failures: wa_protocol::signal::FailureLimiter::new(Default::default()),
             started: std::time::Instant::now(),
+            staged: Staged::new(args.store.clone(), args.account_id.clone()),
+            open: recv::Open::default(),
+            fence: args.live.generation(),
             args,
         })
     }
 
     async fn handle(
         &self,
-        _myself: ActorRef<Self::Msg>,
+        myself: ActorRef<Self::Msg>,
         msg: Self::Msg,
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
-        // The ticket is held until the stanza is done: a slow Signal actor slows the socket.
+        // The ticket is held until the stanza is done (for a `<message>`, until its batch
+        // commits): a slow Signal actor slows the socket.
         // Every arm is boxed: the actor's loop future is sized for its largest handler and
         // stays allocated in every idle session (`many_accounts`); one allocation per stanza
         // is nothing beside a decrypt and a commit.
+        let msg = match msg {
+            SignalMsg::Stanza(Inbound { node, ticket })
+                if node.tag != "receipt" && node.tag != "notification" =>
+            {
+                return Box::pin(state.on_message(&myself, node, ticket)).await;
+            }
+            SignalMsg::Flush => {
+                state.open.flush_queued = false;
+                return Box::pin(state.commit()).await;
+            }
+            other => {
+                // Anything else reads or writes state the open batch may have changed.
+                Box::pin(state.commit()).await?;
+                other
+            }
+        };
         let (node, _ticket) = match msg {
             SignalMsg::Stanza(Inbound { node, ticket }) => (node, ticket),
             SignalMsg::MissingSessions(devices, reply) => {
@@ -421,6 +381,7 @@ impl Actor for Signal {
                 }
                 return Ok(());
             }
+            SignalMsg::Flush => return Ok(()),
         };
         if node.tag == "receipt" {
             Box::pin(state.on_retry_receipt(&node)).await;
@@ -435,6 +396,7 @@ impl Actor for Signal {
                 }
             };
         }
-        Box::pin(state.on_message(node)).await
+        // Only receipts and notifications are left here.
+        Ok(())
     }
 }

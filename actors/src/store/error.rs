@@ -48,6 +48,10 @@ pub enum StoreError {
         /// The key that exists.
         key: Vec<u8>,
     },
+    /// This store (a view, such as the Signal actor's staged batch) does not do that
+    /// operation.
+    #[error("unsupported store operation: {0}")]
+    Unsupported(&'static str),
 }
 
 impl StoreError {

@@ -81,19 +81,19 @@ fn now() -> i64 {
 fn apply_op(tx: &Transaction<'_>, account: &str, op: &WriteOp, t: i64) -> StoreResult<()> {
     match op {
         WriteOp::Put { ns, key, value } => {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO kv (account, ns, key, value, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (account, ns, key) DO UPDATE SET value = excluded.value,
                  updated_at = excluded.updated_at",
-                params![account, ns.as_str(), key, value, t],
-            )?;
+            )?
+            .execute(params![account, ns.as_str(), key, value, t])?;
         }
         WriteOp::InsertNew { ns, key, value } => {
-            let inserted = tx.execute(
+            let inserted = tx.prepare_cached(
                 "INSERT INTO kv (account, ns, key, value, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (account, ns, key) DO NOTHING",
-                params![account, ns.as_str(), key, value, t],
-            )?;
+            )?
+            .execute(params![account, ns.as_str(), key, value, t])?;
             if inserted == 0 {
                 // Returning before `commit` drops the transaction, which rolls it back.
                 return Err(StoreError::KeyExists {
@@ -103,16 +103,12 @@ fn apply_op(tx: &Transaction<'_>, account: &str, op: &WriteOp, t: i64) -> StoreR
             }
         }
         WriteOp::Delete { ns, key } => {
-            tx.execute(
-                "DELETE FROM kv WHERE account = ?1 AND ns = ?2 AND key = ?3",
-                params![account, ns.as_str(), key],
-            )?;
+            tx.prepare_cached("DELETE FROM kv WHERE account = ?1 AND ns = ?2 AND key = ?3")?
+                .execute(params![account, ns.as_str(), key])?;
         }
         WriteOp::Clear { ns } => {
-            tx.execute(
-                "DELETE FROM kv WHERE account = ?1 AND ns = ?2",
-                params![account, ns.as_str()],
-            )?;
+            tx.prepare_cached("DELETE FROM kv WHERE account = ?1 AND ns = ?2")?
+                .execute(params![account, ns.as_str()])?;
         }
         WriteOp::SaveDevice(device) => device_row::save(tx, account, device)?,
     }
@@ -178,12 +174,12 @@ impl Store for SqliteStore {
         let account = account.0.clone();
         let key = key.to_vec();
         Box::pin(self.worker.run(move |conn| {
+            // Cached: the receive path reads several keys per message.
             Ok(conn
-                .query_row(
-                    "SELECT value FROM kv WHERE account = ?1 AND ns = ?2 AND key = ?3",
-                    params![account, ns.as_str(), key],
-                    |r| r.get::<_, Vec<u8>>(0),
-                )
+                .prepare_cached("SELECT value FROM kv WHERE account = ?1 AND ns = ?2 AND key = ?3")?
+                .query_row(params![account, ns.as_str(), key], |r| {
+                    r.get::<_, Vec<u8>>(0)
+                })
                 .optional()?)
         }))
     }
@@ -247,7 +243,7 @@ impl Store for SqliteStore {
         Box::pin(self.worker.run(move |conn| {
             // BLOBs compare bytewise, so `key >= prefix` starts the range; the loop stops at
             // the first key without the prefix.
-            let mut stmt = conn.prepare(
+            let mut stmt = conn.prepare_cached(
                 "SELECT key, value FROM kv WHERE account = ?1 AND ns = ?2 AND key >= ?3
                  ORDER BY key",
             )?;

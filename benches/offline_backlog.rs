@@ -1,0 +1,158 @@
+//! The offline backlog: 10,000 messages from four contacts queue on the fake server while
+//! the client is stopped (the testkit encrypts them then, untimed); a new client on the same
+//! SQLite file (`synchronous=FULL`) connects, and the timed part is the drain, from connect
+//! until the 10,000th `Message` event. So the process's CPU in that window is the client's
+//! plus the fake server's transport (Noise framing, reading acks), not the testkit's
+//! encryption. A line on stderr gives messages per second, CPU per message and the deepest
+//! the inbound queue got (bounded by `ClientConfig::inbound_high_water`).
+
+mod common;
+#[path = "common/cpu.rs"]
+mod cpu;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
+use wa_actors::broadcaster::StreamItem;
+use wa_actors::events::{Event, EventFilter, EventKind};
+use wa_actors::prekeys::PreKeyConfig;
+use wa_actors::protocol::binary::Jid;
+use wa_actors::store::Store;
+use wa_actors::{Client, ClientConfig};
+use wa_testkit::{Contact, FakeServer};
+
+const BACKLOG: u64 = 10_000;
+const CONTACTS: u64 = 4;
+const PREKEYS: PreKeyConfig = PreKeyConfig {
+    min: 5,
+    refill: 20,
+    initial: 20,
+};
+
+struct Rig {
+    server: FakeServer,
+    store: Arc<dyn Store>,
+    me: Jid,
+    contacts: Vec<Contact>,
+    config: ClientConfig,
+    messages: u64,
+    wall: Duration,
+    cpu: f64,
+    peak: u64,
+    _dir: tempfile::TempDir,
+}
+
+async fn client(rig: &Rig) -> Client {
+    Client::builder()
+        .config(rig.config.clone())
+        .url(rig.server.url())
+        .trust_root(rig.server.trust_root())
+        .store(rig.store.clone())
+        .prekeys(PREKEYS)
+        .build()
+        .await
+        .expect("client")
+}
+
+async fn rig() -> Rig {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = FakeServer::start().await.expect("server");
+    let (store, me) = common::provisioned_store(&server, &dir, true).await;
+    let contacts = (0..CONTACTS)
+        .map(|i| server.add_named_contact(15557000000 + i, &format!("B{i}")))
+        .collect();
+    let rig = Rig {
+        server,
+        store,
+        me,
+        contacts,
+        config: ClientConfig::default(),
+        messages: 0,
+        wall: Duration::ZERO,
+        cpu: 0.0,
+        peak: 0,
+        _dir: dir,
+    };
+    // Once online so the prekeys are on the server and every later login starts paired.
+    let c = client(&rig).await;
+    c.connect().await.expect("connect");
+    rig.server
+        .wait_for_prekey_uploads(&rig.me, 1, Duration::from_secs(60))
+        .await
+        .expect("prekeys");
+    c.stop().await;
+    rig
+}
+
+/// Queues a backlog while no client runs, then times a new client draining it.
+async fn drain(rig: &mut Rig) -> Duration {
+    for i in 0..BACKLOG {
+        let from = &rig.contacts[(i % CONTACTS) as usize];
+        from.send_text(&rig.server, &rig.me, &format!("backlog {i}"))
+            .expect("queued");
+    }
+    let c = client(rig).await;
+    let mut events = c.events_with(1 << 16, EventFilter::kinds([EventKind::Message]));
+    let cpu0 = cpu::process_secs();
+    let start = Instant::now();
+    c.connect().await.expect("connect");
+    let mut got = 0;
+    while got < BACKLOG {
+        match events.recv().await {
+            Some(StreamItem::Event(Event::Message(..))) => got += 1,
+            Some(StreamItem::Lagged { missed }) => got += missed,
+            Some(_) => {}
+            None => panic!("event stream ended"),
+        }
+    }
+    let took = start.elapsed();
+    rig.cpu += cpu::process_secs() - cpu0;
+    rig.wall += took;
+    rig.messages += BACKLOG;
+    rig.peak = rig.peak.max(c.counters().inbound_queue_peak);
+    // The last acks must reach the server, or the next sample would see redeliveries.
+    rig.server
+        .wait_for_empty_queue(&rig.me, Duration::from_secs(60))
+        .await
+        .expect("drained");
+    c.stop().await;
+    took
+}
+
+fn bench(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut g = c.benchmark_group("offline_backlog");
+    g.throughput(Throughput::Elements(BACKLOG));
+    g.sampling_mode(SamplingMode::Flat);
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(20));
+    let mut r = rt.block_on(rig());
+    g.bench_function("drain_10k_sqlite_full", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                total += rt.block_on(drain(&mut r));
+            }
+            total
+        })
+    });
+    g.finish();
+    let n = r.messages.max(1) as f64;
+    eprintln!(
+        "offline_backlog: {:.0} msg/s; CPU {:.1} us/msg (client + fake server transport; \
+         encryption was before the clock); inbound queue peak {} of mark {} over {} messages",
+        n / r.wall.as_secs_f64().max(1e-9),
+        r.cpu * 1e6 / n,
+        r.peak,
+        r.config.inbound_high_water,
+        r.messages
+    );
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
