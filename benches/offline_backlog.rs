@@ -112,10 +112,22 @@ async fn drain(rig: &mut Rig) -> Duration {
     rig.messages += BACKLOG;
     rig.peak = rig.peak.max(c.counters().inbound_queue_peak);
     // The last acks must reach the server, or the next sample would see redeliveries.
-    rig.server
+    if let Err(e) = rig
+        .server
         .wait_for_empty_queue(&rig.me, Duration::from_secs(60))
         .await
-        .expect("drained");
+    {
+        let pending = rig.server.pending_messages(&rig.me);
+        panic!(
+            "{e}: {} still pending (first: {:?}); {} acks the server could not match (first: \
+             {:?}); client counters {:?}",
+            pending.len(),
+            pending.first(),
+            rig.server.unmatched_acks().len(),
+            rig.server.unmatched_acks().first(),
+            c.counters()
+        );
+    }
     c.stop().await;
     took
 }
