@@ -10,7 +10,9 @@
 use bytes::{Buf, Bytes, BytesMut};
 
 /// Buffers up to this size are kept for the next frame; larger ones are freed after use.
-pub const KEEP_BUFFER: usize = 4 * 1024;
+/// Idle traffic (pings, receipts, acks, presence) is well under 1 KiB a frame, and every
+/// session pays this once, so it is small; a larger message gets its own allocation.
+pub const KEEP_BUFFER: usize = 2 * 1024;
 
 /// The largest message accepted: WhatsApp's frame length prefix is 24 bits, plus room for
 /// the prefix itself.
