@@ -12,14 +12,13 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use common::gated_store::{CommitGate, GatedStore};
 use common::{fast, subscribe, EventLog};
 use futures::future::BoxFuture;
 use wa_actors::events::Event;
 use wa_actors::protocol::binary::Jid;
 use wa_actors::store::{
-    AccountId, Batch, DeviceData, Entry, Namespace, OnCommit, SqliteStore, Store, StoreError,
-    StoreResult, WriteOp,
+    AccountId, Batch, Namespace, SqliteStore, StoreError, StoreResult, WriteOp,
 };
 use wa_actors::Client;
 use wa_testkit::{Contact, FakeServer};
@@ -32,9 +31,8 @@ const TOTAL: usize = CONTACTS as usize * PER_CONTACT;
 const FAILURES: usize = 3;
 const LONG: Duration = Duration::from_secs(180);
 
-/// SQLite whose commits of multi-message batches fail now and then, chosen by a seed.
-struct FlakyStore {
-    inner: SqliteStore,
+/// Fails commits of multi-message batches now and then, chosen by a seed.
+struct Flaky {
     rng: AtomicU64,
     left: AtomicUsize,
     /// Commits that failed on purpose.
@@ -43,7 +41,7 @@ struct FlakyStore {
     widest: AtomicUsize,
 }
 
-impl FlakyStore {
+impl Flaky {
     /// Whether to fail this commit: only batches of two or more messages, one in four.
     fn fail(&self, batch: &Batch) -> bool {
         let messages = batch
@@ -77,103 +75,18 @@ impl FlakyStore {
     }
 }
 
-impl Store for FlakyStore {
-    fn accounts(&self) -> BoxFuture<'_, StoreResult<Vec<AccountId>>> {
-        self.inner.accounts()
-    }
-    fn load_device<'a>(
-        &'a self,
-        account: &'a AccountId,
-    ) -> BoxFuture<'a, StoreResult<Option<DeviceData>>> {
-        self.inner.load_device(account)
-    }
-    fn save_device<'a>(
-        &'a self,
-        account: &'a AccountId,
-        device: &'a DeviceData,
-    ) -> BoxFuture<'a, StoreResult<()>> {
-        self.inner.save_device(account, device)
-    }
-    fn delete_account<'a>(&'a self, account: &'a AccountId) -> BoxFuture<'a, StoreResult<()>> {
-        self.inner.delete_account(account)
-    }
-    fn get<'a>(
-        &'a self,
-        account: &'a AccountId,
-        ns: Namespace,
-        key: &'a [u8],
-    ) -> BoxFuture<'a, StoreResult<Option<Vec<u8>>>> {
-        self.inner.get(account, ns, key)
-    }
-    fn put<'a>(
-        &'a self,
-        account: &'a AccountId,
-        ns: Namespace,
-        key: &'a [u8],
-        value: &'a [u8],
-    ) -> BoxFuture<'a, StoreResult<()>> {
-        self.inner.put(account, ns, key, value)
-    }
-    fn put_if_absent<'a>(
-        &'a self,
-        account: &'a AccountId,
-        ns: Namespace,
-        key: &'a [u8],
-        value: &'a [u8],
-    ) -> BoxFuture<'a, StoreResult<bool>> {
-        self.inner.put_if_absent(account, ns, key, value)
-    }
-    fn delete<'a>(
-        &'a self,
-        account: &'a AccountId,
-        ns: Namespace,
-        key: &'a [u8],
-    ) -> BoxFuture<'a, StoreResult<bool>> {
-        self.inner.delete(account, ns, key)
-    }
-    fn scan_prefix<'a>(
-        &'a self,
-        account: &'a AccountId,
-        ns: Namespace,
-        prefix: &'a [u8],
-    ) -> BoxFuture<'a, StoreResult<Vec<Entry>>> {
-        self.inner.scan_prefix(account, ns, prefix)
-    }
-    fn apply<'a>(&'a self, account: &'a AccountId, batch: Batch) -> BoxFuture<'a, StoreResult<()>> {
-        self.inner.apply(account, batch)
-    }
-    fn apply_then<'a>(
-        &'a self,
-        account: &'a AccountId,
-        batch: Batch,
-        on_commit: OnCommit,
-    ) -> BoxFuture<'a, StoreResult<()>> {
-        if self.fail(&batch) {
-            return Box::pin(async {
-                Err(StoreError::Io(std::io::Error::other(
+impl CommitGate for Flaky {
+    fn before_commit<'a>(&'a self, batch: &'a Batch, then: bool) -> BoxFuture<'a, StoreResult<()>> {
+        // Only the receive path's commits (`apply_then`) are failed.
+        let fail = then && self.fail(batch);
+        Box::pin(async move {
+            if fail {
+                return Err(StoreError::Io(std::io::Error::other(
                     "injected commit failure",
-                )))
-            });
-        }
-        self.inner.apply_then(account, batch, on_commit)
-    }
-    fn reserve_ids<'a>(
-        &'a self,
-        account: &'a AccountId,
-        ns: Namespace,
-        key: &'a [u8],
-        count: u32,
-        max: u32,
-    ) -> BoxFuture<'a, StoreResult<u32>> {
-        self.inner.reserve_ids(account, ns, key, count, max)
-    }
-    fn prune_older_than<'a>(
-        &'a self,
-        account: &'a AccountId,
-        ns: Namespace,
-        before: DateTime<Utc>,
-    ) -> BoxFuture<'a, StoreResult<u64>> {
-        self.inner.prune_older_than(account, ns, before)
+                )));
+            }
+            Ok(())
+        })
     }
 }
 
@@ -218,7 +131,7 @@ struct Rig {
     server: FakeServer,
     client: Client,
     events: EventLog,
-    store: Arc<FlakyStore>,
+    store: Arc<GatedStore<SqliteStore, Flaky>>,
     me: Jid,
     contacts: Vec<Contact>,
     _dir: tempfile::TempDir,
@@ -227,14 +140,16 @@ struct Rig {
 async fn rig(seed: u64, failures: usize) -> Rig {
     let server = FakeServer::start().await.expect("server");
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = Arc::new(FlakyStore {
+    let store = Arc::new(GatedStore {
         inner: SqliteStore::open(dir.path().join("wa.sqlite"))
             .await
             .expect("sqlite"),
-        rng: AtomicU64::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1),
-        left: AtomicUsize::new(failures),
-        failed: AtomicUsize::new(0),
-        widest: AtomicUsize::new(0),
+        gate: Flaky {
+            rng: AtomicU64::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1),
+            left: AtomicUsize::new(failures),
+            failed: AtomicUsize::new(0),
+            widest: AtomicUsize::new(0),
+        },
     });
     let me = common::register_device(&server, &*store, &AccountId::new("default")).await;
     let client = fast(Client::builder())
@@ -301,8 +216,8 @@ async fn failed_batch_commits_lose_and_duplicate_nothing_over_twenty_seeds() {
         send_all(&rig);
         settle(&rig, seed).await;
         check_exactly_once_in_order(seed, &rig.events.all(), &rig.contacts);
-        failed += rig.store.failed.load(Ordering::Relaxed);
-        widest = widest.max(rig.store.widest.load(Ordering::Relaxed));
+        failed += rig.store.gate.failed.load(Ordering::Relaxed);
+        widest = widest.max(rig.store.gate.widest.load(Ordering::Relaxed));
         rig.client.stop().await;
     }
     // The test tests something only if batches formed and some of them failed.

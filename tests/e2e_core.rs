@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use common::gated_store::{CommitGate, GatedStore};
 use common::{EventLog, Harness, WAIT};
 use futures::future::BoxFuture;
 use futures::StreamExt;
@@ -17,9 +17,7 @@ use wa_actors::broadcaster::StreamItem;
 use wa_actors::events::{Event, EventFilter, EventHandler};
 use wa_actors::prekeys::PreKeyConfig;
 use wa_actors::protocol::binary::{Jid, Node};
-use wa_actors::store::{
-    AccountId, Batch, DeviceData, Entry, MemoryStore, Namespace, OnCommit, Store, StoreResult,
-};
+use wa_actors::store::{AccountId, Batch, MemoryStore, Store, StoreResult};
 
 const LONG: Duration = Duration::from_secs(120);
 
@@ -144,118 +142,25 @@ async fn a_broadcaster_killed_while_messages_flow_loses_no_subscriber_and_no_eve
     h.client.stop().await;
 }
 
-/// A store that stalls every write for a moment: the Signal actor falls behind the socket.
-struct SlowStore {
-    inner: MemoryStore,
+/// Stalls every 64th write for a moment: the Signal actor falls behind the socket.
+struct Stall {
     delay: Duration,
     writes: AtomicUsize,
 }
 
-impl SlowStore {
-    async fn stall(&self) {
-        // Every 64th write stalls: bursts pile up behind it, as behind a slow disk.
-        if self.writes.fetch_add(1, Ordering::Relaxed) % 64 == 0 {
-            tokio::time::sleep(self.delay).await;
-        }
-    }
-}
-
-impl Store for SlowStore {
-    fn accounts(&self) -> BoxFuture<'_, StoreResult<Vec<AccountId>>> {
-        self.inner.accounts()
-    }
-    fn load_device<'a>(
+impl CommitGate for Stall {
+    fn before_commit<'a>(
         &'a self,
-        account: &'a AccountId,
-    ) -> BoxFuture<'a, StoreResult<Option<DeviceData>>> {
-        self.inner.load_device(account)
-    }
-    fn save_device<'a>(
-        &'a self,
-        account: &'a AccountId,
-        device: &'a DeviceData,
-    ) -> BoxFuture<'a, StoreResult<()>> {
-        self.inner.save_device(account, device)
-    }
-    fn delete_account<'a>(&'a self, account: &'a AccountId) -> BoxFuture<'a, StoreResult<()>> {
-        self.inner.delete_account(account)
-    }
-    fn get<'a>(
-        &'a self,
-        account: &'a AccountId,
-        ns: Namespace,
-        key: &'a [u8],
-    ) -> BoxFuture<'a, StoreResult<Option<Vec<u8>>>> {
-        self.inner.get(account, ns, key)
-    }
-    fn put<'a>(
-        &'a self,
-        account: &'a AccountId,
-        ns: Namespace,
-        key: &'a [u8],
-        value: &'a [u8],
-    ) -> BoxFuture<'a, StoreResult<()>> {
-        self.inner.put(account, ns, key, value)
-    }
-    fn put_if_absent<'a>(
-        &'a self,
-        account: &'a AccountId,
-        ns: Namespace,
-        key: &'a [u8],
-        value: &'a [u8],
-    ) -> BoxFuture<'a, StoreResult<bool>> {
-        self.inner.put_if_absent(account, ns, key, value)
-    }
-    fn delete<'a>(
-        &'a self,
-        account: &'a AccountId,
-        ns: Namespace,
-        key: &'a [u8],
-    ) -> BoxFuture<'a, StoreResult<bool>> {
-        self.inner.delete(account, ns, key)
-    }
-    fn scan_prefix<'a>(
-        &'a self,
-        account: &'a AccountId,
-        ns: Namespace,
-        prefix: &'a [u8],
-    ) -> BoxFuture<'a, StoreResult<Vec<Entry>>> {
-        self.inner.scan_prefix(account, ns, prefix)
-    }
-    fn apply<'a>(&'a self, account: &'a AccountId, batch: Batch) -> BoxFuture<'a, StoreResult<()>> {
-        Box::pin(async move {
-            self.stall().await;
-            self.inner.apply(account, batch).await
-        })
-    }
-    fn apply_then<'a>(
-        &'a self,
-        account: &'a AccountId,
-        batch: Batch,
-        on_commit: OnCommit,
+        _batch: &'a Batch,
+        _then: bool,
     ) -> BoxFuture<'a, StoreResult<()>> {
         Box::pin(async move {
-            self.stall().await;
-            self.inner.apply_then(account, batch, on_commit).await
+            // Bursts pile up behind a stalled write, as behind a slow disk.
+            if self.writes.fetch_add(1, Ordering::Relaxed) % 64 == 0 {
+                tokio::time::sleep(self.delay).await;
+            }
+            Ok(())
         })
-    }
-    fn reserve_ids<'a>(
-        &'a self,
-        account: &'a AccountId,
-        ns: Namespace,
-        key: &'a [u8],
-        count: u32,
-        max: u32,
-    ) -> BoxFuture<'a, StoreResult<u32>> {
-        self.inner.reserve_ids(account, ns, key, count, max)
-    }
-    fn prune_older_than<'a>(
-        &'a self,
-        account: &'a AccountId,
-        ns: Namespace,
-        before: DateTime<Utc>,
-    ) -> BoxFuture<'a, StoreResult<u64>> {
-        self.inner.prune_older_than(account, ns, before)
     }
 }
 
@@ -263,10 +168,12 @@ impl Store for SlowStore {
 async fn a_flood_against_a_slow_signal_actor_stays_under_the_mark_and_arrives_once() {
     const TOTAL: usize = 100_000;
     const MARK: usize = 64;
-    let store = Arc::new(SlowStore {
+    let store = Arc::new(GatedStore {
         inner: MemoryStore::new(),
-        delay: Duration::from_millis(5),
-        writes: AtomicUsize::new(0),
+        gate: Stall {
+            delay: Duration::from_millis(5),
+            writes: AtomicUsize::new(0),
+        },
     });
     let server = wa_testkit::FakeServer::start().await.expect("server");
     common::register_device(&server, &*store, &AccountId::new("default")).await;

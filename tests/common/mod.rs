@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod gated_store;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
