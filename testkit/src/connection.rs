@@ -250,16 +250,13 @@ impl Conn {
     async fn deliver(&mut self, seq: u64, offline: bool) -> Result<bool, String> {
         let (mut node, fault) = {
             let mut st = self.shared.state();
-            let Some(entry) = st.queue.get_mut(seq) else {
-                return Ok(true);
-            };
-            if entry.delivery.is_done() || !self.delivered.insert(seq) {
+            if self.delivered.contains(&seq) {
                 return Ok(true);
             }
-            let attempt = entry.attempts;
-            entry.attempts += 1;
-            let node = entry.delivery.node.clone();
-            let id = entry.delivery.id.clone();
+            let Some((attempt, node, id)) = st.queue.attempt(seq) else {
+                return Ok(true);
+            };
+            self.delivered.insert(seq);
             (node, st.faults.decide(seq, &id, attempt, self.id))
         };
         if fault == Some(DropPoint::BeforeSend) {
@@ -270,9 +267,7 @@ impl Conn {
             node.set_attr("offline", "1");
         }
         self.send_node(&node).await?;
-        if let Some(entry) = self.shared.state().queue.get_mut(seq) {
-            entry.delivery.deliveries += 1;
-        }
+        self.shared.state().queue.delivered(seq);
         self.shared.notify();
         Ok(fault.is_none())
     }

@@ -125,11 +125,7 @@ impl FakeServer {
     /// Every stanza ever queued, in queue order.
     pub fn deliveries(&self) -> Vec<Delivery> {
         let st = self.shared.state();
-        st.queue
-            .entries
-            .iter()
-            .map(|e| e.delivery.clone())
-            .collect()
+        st.queue.iter().map(|e| e.delivery.clone()).collect()
     }
 
     /// Queued stanza number `seq`.
@@ -154,7 +150,6 @@ impl FakeServer {
     pub fn deliveries_of(&self, id: &MessageId) -> Vec<Delivery> {
         let st = self.shared.state();
         st.queue
-            .entries
             .iter()
             .filter(|e| e.delivery.id == id.0)
             .map(|e| e.delivery.clone())
@@ -191,12 +186,7 @@ impl FakeServer {
     /// Waits until at least `n` queued stanzas (server-wide) are acked.
     pub async fn wait_for_acks(&self, n: usize, timeout: Duration) -> Result<(), TestkitError> {
         self.wait_until(&format!("{n} acked stanzas"), timeout, |st| {
-            st.queue
-                .entries
-                .iter()
-                .filter(|e| e.delivery.is_acked())
-                .count()
-                >= n
+            st.queue.acked_count() >= n
         })
         .await
     }
@@ -208,8 +198,7 @@ impl FakeServer {
         timeout: Duration,
     ) -> Result<(), TestkitError> {
         self.wait_until(&format!("{jid}'s queue to empty"), timeout, |st| {
-            st.device_key(jid)
-                .is_some_and(|d| st.queue.pending(d).next().is_none())
+            st.device_key(jid).is_some_and(|d| st.queue.is_empty_for(d))
         })
         .await
     }

@@ -4,6 +4,8 @@
 //! first, between `<ib><offline_preview/>` and `<ib><offline/>`; a dropped connection leaves
 //! un-acked stanzas queued, and the next login delivers them again, byte for byte.
 
+use std::collections::{BTreeSet, HashMap};
+
 use wa_protocol::binary::{Jid, Node};
 use wa_protocol::stanza::ack::ACKED_TAGS;
 
@@ -52,10 +54,19 @@ pub(crate) struct Entry {
     pub delivery: Delivery,
 }
 
-/// Every queued stanza, acked or not, by `seq - 1`.
+/// Every queued stanza, acked or not, by `seq - 1`, with the indexes that keep an ack, a
+/// receipt and a login's queue lookup independent of how much was ever queued: a bench that
+/// pushes hundreds of thousands of stanzas through one server must not measure the fake
+/// server's scans.
 #[derive(Debug, Default)]
 pub(crate) struct Queue {
-    pub entries: Vec<Entry>,
+    entries: Vec<Entry>,
+    /// The seqs queued for one device under one stanza id, in queue order.
+    by_id: HashMap<(DeviceKey, String), Vec<u64>>,
+    /// Each device's seqs not acked or receipted yet.
+    pending: HashMap<DeviceKey, BTreeSet<u64>>,
+    /// How many entries were acked at least once.
+    acked: usize,
 }
 
 /// Whether stanzas with this tag are queued until acked (the others are sent live only).
@@ -64,20 +75,93 @@ pub(crate) fn is_queued_tag(tag: &str) -> bool {
 }
 
 impl Queue {
-    pub fn get(&self, seq: u64) -> Option<&Entry> {
-        self.entries.get(usize::try_from(seq).ok()?.checked_sub(1)?)
+    fn index(seq: u64) -> Option<usize> {
+        usize::try_from(seq).ok()?.checked_sub(1)
     }
 
-    pub fn get_mut(&mut self, seq: u64) -> Option<&mut Entry> {
-        self.entries
-            .get_mut(usize::try_from(seq).ok()?.checked_sub(1)?)
+    pub fn get(&self, seq: u64) -> Option<&Entry> {
+        self.entries.get(Self::index(seq)?)
+    }
+
+    /// Every entry, in queue order.
+    pub fn iter(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter()
+    }
+
+    /// How many entries were acked at least once.
+    pub fn acked_count(&self) -> usize {
+        self.acked
+    }
+
+    /// Appends a stanza for `device`; returns its seq.
+    fn push(&mut self, device: DeviceKey, delivery: Delivery) -> u64 {
+        let seq = delivery.seq;
+        self.by_id
+            .entry((device, delivery.id.clone()))
+            .or_default()
+            .push(seq);
+        self.pending.entry(device).or_default().insert(seq);
+        self.entries.push(Entry {
+            device,
+            attempts: 0,
+            delivery,
+        });
+        seq
+    }
+
+    /// The next free seq.
+    fn next_seq(&self) -> u64 {
+        self.entries.len() as u64 + 1
+    }
+
+    /// Starts a delivery of `seq`: counts the attempt and returns the attempt number, the
+    /// stanza and its id; `None` if there is no such entry or it is off the queue already.
+    pub fn attempt(&mut self, seq: u64) -> Option<(u32, Node, String)> {
+        let entry = self.entries.get_mut(Self::index(seq)?)?;
+        if entry.delivery.is_done() {
+            return None;
+        }
+        let attempt = entry.attempts;
+        entry.attempts += 1;
+        Some((
+            attempt,
+            entry.delivery.node.clone(),
+            entry.delivery.id.clone(),
+        ))
+    }
+
+    /// Counts a delivery of `seq` that reached a socket.
+    pub fn delivered(&mut self, seq: u64) {
+        if let Some(entry) = Self::index(seq).and_then(|i| self.entries.get_mut(i)) {
+            entry.delivery.deliveries += 1;
+        }
     }
 
     /// Un-acked stanzas of `device`, oldest first.
     pub fn pending(&self, device: DeviceKey) -> impl Iterator<Item = &Entry> {
-        self.entries
-            .iter()
-            .filter(move |e| e.device == device && !e.delivery.is_done())
+        self.pending
+            .get(&device)
+            .into_iter()
+            .flatten()
+            .filter_map(|seq| self.get(*seq))
+    }
+
+    /// Whether `device` has nothing left on the queue.
+    pub fn is_empty_for(&self, device: DeviceKey) -> bool {
+        self.pending.get(&device).is_none_or(BTreeSet::is_empty)
+    }
+
+    /// Takes `seq` off its device's pending set once it is done.
+    fn settle(&mut self, seq: u64) {
+        let Some(entry) = self.get(seq) else {
+            return;
+        };
+        if entry.delivery.is_done() {
+            let device = entry.device;
+            if let Some(set) = self.pending.get_mut(&device) {
+                set.remove(&seq);
+            }
+        }
     }
 
     /// Applies an ack from `device`: the oldest un-acked stanza with that class and id, or
@@ -91,36 +175,45 @@ impl Queue {
         let participant = ack.attr_jid("participant");
         let matches = |e: &Entry| {
             let node = &e.delivery.node;
-            e.device == device
-                && e.delivery.class == class
-                && e.delivery.id == id
+            e.delivery.class == class
                 && node.attr_jid("from").is_none_or(|from| Some(from) == to)
                 && node
                     .attr_jid("participant")
                     .is_none_or(|p| Some(p) == participant)
         };
-        let pos = self
-            .entries
-            .iter()
-            .position(|e| matches(e) && !e.delivery.is_acked())
-            .or_else(|| self.entries.iter().rposition(matches))?;
-        let entry = self.entries.get_mut(pos)?;
+        let seqs = self.by_id.get(&(device, id.into_owned()))?;
+        let candidates = || seqs.iter().filter_map(|s| self.get(*s));
+        let seq = candidates()
+            .find(|e| matches(e) && !e.delivery.is_acked())
+            .or_else(|| candidates().rfind(|e| matches(e)))?
+            .delivery
+            .seq;
+        let entry = self.entries.get_mut(Self::index(seq)?)?;
+        if entry.delivery.acks == 0 {
+            self.acked += 1;
+        }
         entry.delivery.acks += 1;
-        Some(entry.delivery.seq)
+        self.settle(seq);
+        Some(seq)
     }
-}
 
-impl Queue {
     /// Takes `device`'s queued messages with these ids off the queue (a receipt names the
     /// messages it answers by id); returns how many.
     pub fn receipt(&mut self, device: DeviceKey, ids: &[String]) -> usize {
         let mut n = 0;
-        for e in self.entries.iter_mut().filter(|e| {
-            e.device == device && e.delivery.class == "message" && ids.contains(&e.delivery.id)
-        }) {
-            if !e.delivery.receipted {
-                e.delivery.receipted = true;
-                n += 1;
+        for id in ids {
+            let Some(seqs) = self.by_id.get(&(device, id.clone())) else {
+                continue;
+            };
+            for seq in seqs.clone() {
+                let Some(entry) = Self::index(seq).and_then(|i| self.entries.get_mut(i)) else {
+                    continue;
+                };
+                if entry.delivery.class == "message" && !entry.delivery.receipted {
+                    entry.delivery.receipted = true;
+                    n += 1;
+                    self.settle(seq);
+                }
             }
         }
         n
@@ -131,7 +224,7 @@ impl State {
     /// Queues `node` for `device` and tells its live connections to deliver it. Returns the
     /// seq.
     pub(crate) fn enqueue(&mut self, device: DeviceKey, node: Node) -> u64 {
-        let seq = self.queue.entries.len() as u64 + 1;
+        let seq = self.queue.next_seq();
         let to = self
             .devices
             .get(&device)
@@ -140,23 +233,23 @@ impl State {
                 let (user, dev) = device;
                 Jid::pn(user.to_string()).with_device(u16::try_from(dev).unwrap_or(u16::MAX))
             });
-        self.queue.entries.push(Entry {
+        let id = node
+            .attr_str("id")
+            .map(|s| s.into_owned())
+            .unwrap_or_default();
+        self.queue.push(
             device,
-            attempts: 0,
-            delivery: Delivery {
+            Delivery {
                 seq,
                 to,
                 class: node.tag.to_string(),
-                id: node
-                    .attr_str("id")
-                    .map(|s| s.into_owned())
-                    .unwrap_or_default(),
+                id,
                 node,
                 deliveries: 0,
                 acks: 0,
                 receipted: false,
             },
-        });
+        );
         for live in self.live.iter().filter(|l| l.device == Some(device)) {
             let _ = live.commands.send(Command::Deliver(seq));
         }
@@ -297,6 +390,54 @@ mod tests {
         let mut good = ack("message", "G", group);
         good.set_attr("participant", Jid::pn("15550000009"));
         assert_eq!(st.queue.ack((1, 1), &good), Some(seq));
+    }
+
+    proptest::proptest! {
+        /// The indexes agree with a scan of every entry, whatever mix of stanzas, acks and
+        /// receipts (duplicates, wrong classes, unknown ids) arrives.
+        #[test]
+        fn the_indexes_agree_with_a_full_scan(
+            ops in proptest::collection::vec((0u8..3, 1u32..3, 0u8..4, proptest::bool::ANY), 1..60)
+        ) {
+            let mut st = State::new(0);
+            for (op, dev, id, receipt_class) in ops {
+                let device = (1, dev);
+                let id = format!("M{id}");
+                match op {
+                    0 if receipt_class => {
+                        let node = Node::build("receipt")
+                            .attr("id", id.clone())
+                            .attr("from", Jid::pn("15550000009"))
+                            .finish();
+                        st.enqueue(device, node);
+                    }
+                    0 => {
+                        st.enqueue(device, msg(&id));
+                    }
+                    1 => {
+                        let class = if receipt_class { "receipt" } else { "message" };
+                        st.queue.ack(device, &ack(class, &id, FROM));
+                    }
+                    _ => {
+                        st.queue.receipt(device, &[id]);
+                    }
+                }
+                for dev in 1..3 {
+                    let device = (1, dev);
+                    let indexed: Vec<u64> = st.queue.pending(device).map(|e| e.delivery.seq).collect();
+                    let scanned: Vec<u64> = st
+                        .queue
+                        .iter()
+                        .filter(|e| e.device == device && !e.delivery.is_done())
+                        .map(|e| e.delivery.seq)
+                        .collect();
+                    proptest::prop_assert_eq!(&indexed, &scanned);
+                    proptest::prop_assert_eq!(st.queue.is_empty_for(device), scanned.is_empty());
+                }
+                let acked = st.queue.iter().filter(|e| e.delivery.is_acked()).count();
+                proptest::prop_assert_eq!(st.queue.acked_count(), acked);
+            }
+        }
     }
 
     #[test]
