@@ -13,7 +13,8 @@ use crate::link::{narrow, FlowTicket};
 
 /// Messages of the Noise actor.
 pub(crate) enum NoiseMsg {
-    /// The socket is up: start the handshake on it, handing frames up to the router.
+    /// The socket to write to and the router to hand frames to. The handshake starts once
+    /// this and the socket's `Connected` have both come, in either order.
     Begin(ActorRef<SocketMsg>, DerivedActorRef<NoiseUp>),
     /// From the socket.
     Socket(SocketEvent),
@@ -49,6 +50,8 @@ pub(crate) struct NoiseState {
     machine: Option<NoiseClient>,
     socket: Option<ActorRef<SocketMsg>>,
     up: Option<DerivedActorRef<NoiseUp>>,
+    /// The socket reported `Connected`.
+    connected: bool,
 }
 
 fn unix_now() -> u64 {
@@ -66,6 +69,7 @@ impl NoiseState {
             machine,
             socket,
             up,
+            ..
         } = self;
         let Some(machine) = machine.as_mut() else {
             return Ok(());
@@ -93,6 +97,25 @@ impl NoiseState {
         Ok(())
     }
 
+    /// Starts the handshake once the socket is connected and the router is known; the
+    /// handshake deadline counts from here, not from the connect.
+    fn start_if_ready(&mut self, myself: &ActorRef<NoiseMsg>) -> Result<(), ActorProcessingErr> {
+        if !self.connected || self.up.is_none() || self.machine.is_some() {
+            return Ok(());
+        }
+        let mut config = self.args.config.clone();
+        config.unix_time = unix_now();
+        self.machine = Some(NoiseClient::new(
+            &config,
+            KeyPair::generate(&mut rand::rngs::OsRng),
+            self.args.noise_key.clone(),
+            std::mem::take(&mut self.args.payload),
+            Instant::now(),
+        ));
+        myself.send_after(config.handshake_timeout, || NoiseMsg::Timeout);
+        self.flush(&FlowTicket::none())
+    }
+
     fn machine(&mut self) -> Result<&mut NoiseClient, ActorProcessingErr> {
         self.machine
             .as_mut()
@@ -115,6 +138,7 @@ impl Actor for Noise {
             machine: None,
             socket: None,
             up: None,
+            connected: false,
         })
     }
 
@@ -129,17 +153,11 @@ impl Actor for Noise {
             NoiseMsg::Begin(socket, up) => {
                 state.socket = Some(socket);
                 state.up = Some(up);
-                let mut config = state.args.config.clone();
-                config.unix_time = unix_now();
-                state.machine = Some(NoiseClient::new(
-                    &config,
-                    KeyPair::generate(&mut rand::rngs::OsRng),
-                    state.args.noise_key.clone(),
-                    std::mem::take(&mut state.args.payload),
-                    Instant::now(),
-                ));
-                myself.send_after(config.handshake_timeout, || NoiseMsg::Timeout);
-                state.flush(&untracked)?;
+                state.start_if_ready(&myself)?;
+            }
+            NoiseMsg::Socket(SocketEvent::Connected) => {
+                state.connected = true;
+                state.start_if_ready(&myself)?;
             }
             NoiseMsg::Socket(SocketEvent::Data(data, ticket)) => {
                 state.machine()?.handle_input(Instant::now(), &data)?;

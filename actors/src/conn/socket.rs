@@ -1,5 +1,10 @@
 //! `Socket`: the transport connection and nothing else. A reader task takes a backpressure
 //! ticket, reads one WebSocket message and hands both up; the actor writes what it is given.
+//!
+//! The connect runs in `post_start`, not `pre_start`: spawning returns at once, so the
+//! connection supervisor is never blocked for the connect timeout (a `Close` or an actor-ids
+//! query is answered meanwhile), and a failed connect is an ordinary stop with its reason
+//! rather than a start-up failure. Sends that arrive while connecting wait in the mailbox.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +26,8 @@ pub(crate) enum SocketMsg {
 
 /// What the socket reports to the layer above, in order.
 pub(crate) enum SocketEvent {
+    /// The transport is up: the handshake may start. Comes before any `Data`.
+    Connected,
     /// One inbound WebSocket message and its queue place.
     Data(Bytes, FlowTicket),
     /// The connection ended, after every `Data` it delivered.
@@ -48,8 +55,11 @@ impl Drop for AbortOnDrop {
 }
 
 pub(crate) struct SocketState {
-    sink: Box<dyn FrameSink>,
-    _reader: AbortOnDrop,
+    /// Taken by `post_start`.
+    args: Option<SocketArgs>,
+    /// `None` until connected.
+    sink: Option<Box<dyn FrameSink>>,
+    _reader: Option<AbortOnDrop>,
     span: tracing::Span,
 }
 
@@ -63,16 +73,44 @@ impl Actor for Socket {
         _myself: ActorRef<Self::Msg>,
         args: SocketArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
+        Ok(SocketState {
+            span: args.span.clone(),
+            args: Some(args),
+            sink: None,
+            _reader: None,
+        })
+    }
+
+    async fn post_start(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        let Some(args) = state.args.take() else {
+            return Ok(());
+        };
         tracing::debug!(parent: &args.span, url = %args.url, "connecting");
         let connected =
             tokio::time::timeout(args.connect_timeout, args.transport.connect(&args.url)).await;
         let (sink, mut source) = match connected {
             Ok(Ok(conn)) => conn,
-            Ok(Err(e)) => return Err(format!("connect: {e}").into()),
-            Err(_) => return Err("connect: timed out".into()),
+            Ok(Err(e)) => {
+                tracing::debug!(parent: &args.span, error = %e, "connect failed");
+                myself.stop(Some(format!("connect: {e}")));
+                return Ok(());
+            }
+            Err(_) => {
+                tracing::debug!(parent: &args.span, "connect timed out");
+                myself.stop(Some("connect: timed out".into()));
+                return Ok(());
+            }
         };
         tracing::debug!(parent: &args.span, "connected");
-        let (up, flow, span) = (args.up, args.flow, args.span.clone());
+        let (up, flow, span) = (args.up, args.flow, args.span);
+        if up.send_message(SocketEvent::Connected).is_err() {
+            myself.stop(Some("noise is gone".into()));
+            return Ok(());
+        }
         let reader = tokio::spawn(async move {
             let reason = loop {
                 // The place is taken before reading: at the mark, nothing more is read and
@@ -91,11 +129,9 @@ impl Actor for Socket {
             tracing::debug!(parent: &span, %reason, "socket ended");
             let _ = up.send_message(SocketEvent::Ended(reason));
         });
-        Ok(SocketState {
-            sink,
-            _reader: AbortOnDrop(reader),
-            span: args.span,
-        })
+        state.sink = Some(sink);
+        state._reader = Some(AbortOnDrop(reader));
+        Ok(())
     }
 
     async fn handle(
@@ -106,7 +142,11 @@ impl Actor for Socket {
     ) -> Result<(), ActorProcessingErr> {
         match msg {
             SocketMsg::Send(data) => {
-                if let Err(e) = state.sink.send(data).await {
+                let Some(sink) = state.sink.as_mut() else {
+                    // Only a failed connect leaves no sink, and it stops this actor.
+                    return Ok(());
+                };
+                if let Err(e) = sink.send(data).await {
                     // The reader sees the same breakage and reports it in order.
                     tracing::debug!(parent: &state.span, error = %e, "write failed");
                 }
@@ -121,7 +161,9 @@ impl Actor for Socket {
         _myself: ActorRef<Self::Msg>,
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
-        state.sink.close().await;
+        if let Some(sink) = state.sink.as_mut() {
+            sink.close().await;
+        }
         Ok(())
     }
 }

@@ -172,9 +172,10 @@ impl ConnSupState {
             flow: p.flow.clone(),
             span: span("socket"),
         };
+        // Returns at once: the socket connects in its own `post_start`.
         let (socket, _) = Actor::spawn_linked(None, Socket, socket_args, cell)
             .await
-            .map_err(|e| format!("socket: {e}"))?;
+            .map_err(spawn_err("socket"))?;
         self.children.socket = Some(socket.clone());
         noise
             .cast(NoiseMsg::Begin(socket, router.get_derived()))
