@@ -1,112 +1,22 @@
 //! The broadcaster against real subscriber actors, streams and closures.
 
+mod common;
+
+use common::*;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::TimeZone;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use tokio::sync::mpsc;
-use wa_actors_core::broadcaster::{BroadcasterHandle, StreamItem};
+use wa_actors_core::broadcaster::StreamItem;
 use wa_actors_core::events::*;
-use wa_actors_core::store::AccountId;
-use wa_actors_core::wire::Jid;
-
-/// Forwards every event it receives to a channel the test reads.
-struct Collector;
-
-impl Actor for Collector {
-    type Msg = Event;
-    type State = mpsc::UnboundedSender<Event>;
-    type Arguments = mpsc::UnboundedSender<Event>;
-
-    async fn pre_start(
-        &self,
-        _me: ActorRef<Event>,
-        tx: Self::Arguments,
-    ) -> Result<Self::State, ActorProcessingErr> {
-        Ok(tx)
-    }
-
-    async fn handle(
-        &self,
-        _me: ActorRef<Event>,
-        event: Event,
-        tx: &mut Self::State,
-    ) -> Result<(), ActorProcessingErr> {
-        let _ = tx.send(event);
-        Ok(())
-    }
-}
-
-async fn collector() -> (ActorRef<Event>, mpsc::UnboundedReceiver<Event>) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let (actor, _) = Actor::spawn(None, Collector, tx).await.expect("spawns");
-    (actor, rx)
-}
-
-async fn broadcaster() -> BroadcasterHandle {
-    BroadcasterHandle::spawn(AccountId::from("test"))
-        .await
-        .expect("spawns")
-        .0
-}
-
-fn numbered(n: i32) -> Event {
-    Event::OfflineSyncCompleted(OfflineSyncCompleted { count: n })
-}
-
-fn number(e: &Event) -> i32 {
-    match e {
-        Event::OfflineSyncCompleted(c) => c.count,
-        other => panic!("unexpected {other:?}"),
-    }
-}
-
-fn jid(s: &str) -> Jid {
-    s.parse::<Jid>().expect("valid jid")
-}
-
-fn message_in(chat: &str, id: &str) -> Event {
-    let chat = jid(chat);
-    Event::Message(
-        SharedData::new(Default::default()),
-        MessageInfo {
-            id: id.into(),
-            source: MessageSource {
-                sender: chat.clone(),
-                chat,
-                is_from_me: false,
-                is_bot: false,
-                sender_alt: None,
-            },
-            timestamp: chrono::Utc.timestamp_opt(0, 0).single().expect("epoch"),
-            push_name: String::new(),
-            is_group: false,
-            category: String::new(),
-        },
-    )
-}
-
-fn presence_of(who: &str) -> Event {
-    Event::Presence(PresenceUpdate {
-        from: jid(who),
-        unavailable: false,
-        last_seen: None,
-    })
-}
-
-async fn recv(rx: &mut mpsc::UnboundedReceiver<Event>) -> Event {
-    tokio::time::timeout(Duration::from_secs(5), rx.recv())
-        .await
-        .expect("an event arrives in time")
-        .expect("channel open")
-}
 
 #[tokio::test]
 async fn actor_subscriber_receives_every_event_in_order() {
     let bus = broadcaster().await;
-    let (actor, mut rx) = collector().await;
+    let (actor, mut rx) = collector::<Event>().await;
     bus.subscribe_actor(actor, EventFilter::all())
         .await
         .unwrap();
@@ -125,8 +35,8 @@ async fn actor_subscriber_receives_every_event_in_order() {
 #[tokio::test]
 async fn filters_by_kind_and_chat_keep_other_events_away() {
     let bus = broadcaster().await;
-    let (by_kind, mut kind_rx) = collector().await;
-    let (by_chat, mut chat_rx) = collector().await;
+    let (by_kind, mut kind_rx) = collector::<Event>().await;
+    let (by_chat, mut chat_rx) = collector::<Event>().await;
     bus.subscribe_actor(by_kind, EventFilter::kinds([EventKind::Message]))
         .await
         .unwrap();
@@ -172,7 +82,7 @@ async fn a_panicking_closure_is_removed_and_others_keep_receiving() {
     )
     .await
     .unwrap();
-    let (actor, mut rx) = collector().await;
+    let (actor, mut rx) = collector::<Event>().await;
     bus.subscribe_actor(actor, EventFilter::all())
         .await
         .unwrap();
@@ -209,8 +119,8 @@ async fn a_panicking_closure_is_removed_and_others_keep_receiving() {
 #[tokio::test]
 async fn a_stopped_actor_subscriber_is_pruned() {
     let bus = broadcaster().await;
-    let (actor, _rx) = collector().await;
-    let (keep, mut keep_rx) = collector().await;
+    let (actor, _rx) = collector::<Event>().await;
+    let (keep, mut keep_rx) = collector::<Event>().await;
     bus.subscribe_actor(actor.clone(), EventFilter::all())
         .await
         .unwrap();
@@ -233,8 +143,8 @@ async fn a_stopped_actor_subscriber_is_pruned() {
 #[tokio::test]
 async fn explicit_unsubscribe_stops_delivery() {
     let bus = broadcaster().await;
-    let (actor, mut rx) = collector().await;
-    let (other, mut other_rx) = collector().await;
+    let (actor, mut rx) = collector::<Event>().await;
+    let (other, mut other_rx) = collector::<Event>().await;
     let id = bus
         .subscribe_actor(actor, EventFilter::all())
         .await

@@ -1,109 +1,15 @@
 //! The broadcaster's fan-out paths: shared-event actor subscribers next to owned-event ones,
 //! and the per-kind subscriber lists staying right as subscribers come and go.
 
+mod common;
+
+use common::*;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::TimeZone;
-use ractor::{Actor, ActorProcessingErr, ActorRef, Message};
-use tokio::sync::mpsc;
-use wa_actors_core::broadcaster::{BroadcasterHandle, SharedEvent};
+use wa_actors_core::broadcaster::SharedEvent;
 use wa_actors_core::events::*;
-use wa_actors_core::store::AccountId;
-use wa_actors_core::wire::Jid;
-
-/// Forwards every message it receives (an `Event` or a `SharedEvent`) to the test.
-struct Collector<M>(std::marker::PhantomData<fn() -> M>);
-
-impl<M: Message> Actor for Collector<M> {
-    type Msg = M;
-    type State = mpsc::UnboundedSender<M>;
-    type Arguments = mpsc::UnboundedSender<M>;
-
-    async fn pre_start(
-        &self,
-        _me: ActorRef<M>,
-        tx: Self::Arguments,
-    ) -> Result<Self::State, ActorProcessingErr> {
-        Ok(tx)
-    }
-
-    async fn handle(
-        &self,
-        _me: ActorRef<M>,
-        msg: M,
-        tx: &mut Self::State,
-    ) -> Result<(), ActorProcessingErr> {
-        let _ = tx.send(msg);
-        Ok(())
-    }
-}
-
-async fn collector<M: Message>() -> (ActorRef<M>, mpsc::UnboundedReceiver<M>) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let (actor, _) = Actor::spawn(None, Collector(std::marker::PhantomData), tx)
-        .await
-        .expect("spawns");
-    (actor, rx)
-}
-
-async fn broadcaster() -> BroadcasterHandle {
-    BroadcasterHandle::spawn(AccountId::from("test"))
-        .await
-        .expect("spawns")
-        .0
-}
-
-async fn recv<M>(rx: &mut mpsc::UnboundedReceiver<M>) -> M {
-    tokio::time::timeout(Duration::from_secs(5), rx.recv())
-        .await
-        .expect("an event arrives in time")
-        .expect("channel open")
-}
-
-fn numbered(n: i32) -> Event {
-    Event::OfflineSyncCompleted(OfflineSyncCompleted { count: n })
-}
-
-fn number(e: &Event) -> i32 {
-    match e {
-        Event::OfflineSyncCompleted(c) => c.count,
-        other => panic!("unexpected {other:?}"),
-    }
-}
-
-fn jid(s: &str) -> Jid {
-    s.parse::<Jid>().expect("valid jid")
-}
-
-fn message_in(chat: &str, id: &str) -> Event {
-    let chat = jid(chat);
-    Event::Message(
-        SharedData::new(Default::default()),
-        MessageInfo {
-            id: id.into(),
-            source: MessageSource {
-                sender: chat.clone(),
-                chat,
-                is_from_me: false,
-                is_bot: false,
-                sender_alt: None,
-            },
-            timestamp: chrono::Utc.timestamp_opt(1, 0).single().expect("t"),
-            push_name: String::new(),
-            is_group: false,
-            category: String::new(),
-        },
-    )
-}
-
-fn presence_of(who: &str) -> Event {
-    Event::Presence(PresenceUpdate {
-        from: jid(who),
-        unavailable: false,
-        last_seen: None,
-    })
-}
 
 /// A short label of an event, to compare what each subscriber saw.
 fn label(e: &Event) -> String {
