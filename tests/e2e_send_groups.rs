@@ -6,94 +6,16 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use wa_actors::events::{Event, MessageInfo};
 use wa_actors::proto::wa;
 use wa_actors::protocol::send::ClientMessage;
-use wa_actors::send::{edit_message, reaction, reply_to, revoke, MessageRef, SendConfig};
-use wa_actors::store::{AccountId, SqliteStore, Store};
-use wa_actors::testing::{provision_device, Provisioned};
+use wa_actors::send::{edit_message, reaction, reply_to, revoke, MessageRef};
 use wa_actors::wire::Jid;
-use wa_actors::Client;
 use wa_testkit::{FakeServer, ReceivedMessage};
 
-use common::{fast, subscribe, EventLog, PREKEYS, WAIT};
-
-struct Peer {
-    client: Client,
-    events: EventLog,
-    jid: Jid,
-    store: Arc<dyn Store>,
-    _dir: tempfile::TempDir,
-}
-
-fn quick_sends() -> SendConfig {
-    SendConfig {
-        connect_wait: Duration::from_millis(500),
-        ack_timeout: Duration::from_secs(2),
-        ..SendConfig::default()
-    }
-}
-
-async fn open_store(dir: &tempfile::TempDir) -> Arc<dyn Store> {
-    Arc::new(
-        SqliteStore::open(dir.path().join("wa.sqlite"))
-            .await
-            .expect("sqlite"),
-    )
-}
-
-async fn start(server: &FakeServer, store: Arc<dyn Store>) -> (Client, EventLog) {
-    let builder = Client::builder()
-        .url(server.url())
-        .trust_root(server.trust_root())
-        .store(store)
-        .prekeys(PREKEYS)
-        .send(quick_sends());
-    let client = fast(builder).build().await.expect("client");
-    let events = EventLog::new();
-    subscribe(&client, &events).await;
-    client.connect().await.expect("connect");
-    events
-        .wait_count(1, "Connected", common::is_connected)
-        .await;
-    (client, events)
-}
-
-/// A connected client with its prekeys on the server; a new account, or a second device of
-/// `same_account`.
-async fn peer(server: &Arc<FakeServer>, same_account: Option<&Jid>) -> Peer {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_test_writer()
-        .try_init();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = open_store(&dir).await;
-    let paired_as = same_account.map(|j| j.clone().with_device(j.device + 1));
-    let device = provision_device(&*store, &AccountId::new("default"), |noise, _| {
-        let given = server.provision(*noise, paired_as.as_ref());
-        Provisioned {
-            jid: given.jid,
-            lid: given.lid,
-        }
-    })
-    .await
-    .expect("provisioned");
-    let jid = device.jid.expect("paired");
-    let (client, events) = start(server, store.clone()).await;
-    server
-        .wait_for_prekey_uploads(&jid, 1, WAIT)
-        .await
-        .expect("prekeys uploaded");
-    Peer {
-        client,
-        events,
-        jid,
-        store,
-        _dir: dir,
-    }
-}
+use common::send_peer::{peer, quick_sends, start, Peer};
+use common::WAIT;
 
 fn text(s: &str) -> wa::Message {
     wa::Message {
@@ -458,7 +380,7 @@ async fn group_retry_receipts_are_answered_also_after_a_restart() {
 
     // After a restart, from the fresh keys the receipt carries.
     w.a1.client.stop().await;
-    let (client, _events) = start(&w.server, w.a1.store.clone()).await;
+    let (client, _events) = start(&w.server, w.a1.store.clone(), quick_sends()).await;
     w.contact
         .send_group_retry_receipt(&w.server, &w.a1.jid, &w.group, 4, &sent.id, 2, true)
         .expect("queued");

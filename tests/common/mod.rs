@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod gated_store;
+pub mod send_peer;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
