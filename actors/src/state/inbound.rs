@@ -9,6 +9,7 @@ use wa_protocol::stanza::receipt::{
     delivery_receipt, next_retry_count, retry_needs_keys, retry_receipt, RetryKeys,
 };
 
+use super::decoded::DecodedRecords;
 use super::keys::{load_prekeys, load_recv_keys, processed_key, sender_key_key, signed_prekey};
 use super::retries::RetryBook;
 use super::retry_prekey::retry_prekey;
@@ -66,6 +67,8 @@ pub(crate) struct Ctx<'a> {
     pub failures: &'a mut FailureLimiter,
     /// Monotonic time for the failure limiter (since the actor started).
     pub clock: std::time::Duration,
+    /// Records decoded lately, by the bytes they were stored as.
+    pub decoded: &'a mut DecodedRecords,
 }
 
 /// Works out one `<message>`: reads the state it needs, decrypts, and returns what to store
@@ -147,7 +150,7 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
             ..Decryption::default()
         }
     } else {
-        let keys = load_recv_keys(ctx.store, ctx.account, &stanza).await?;
+        let keys = load_recv_keys(ctx.store, ctx.account, &stanza, ctx.decoded).await?;
         let prekeys = load_prekeys(ctx.store, ctx.account, ctx.device, &stanza).await?;
         let local = LocalIdentity {
             key_pair: ctx.device.identity_key.clone(),
@@ -184,15 +187,21 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
     }
     let changes = &decryption.changes;
     let mut batch = Batch::new();
+    // What is written here is what the sender's next stanza reads: remembered decoded.
     if let Some(session) = &changes.session {
-        batch = batch.put(Namespace::SESSIONS, address.clone(), session.to_bytes());
+        let bytes = session.to_bytes();
+        ctx.decoded
+            .sessions
+            .remember(address.as_bytes(), &bytes, session.clone());
+        batch = batch.put(Namespace::SESSIONS, address.clone(), bytes);
     }
     if let Some(record) = &changes.sender_key {
-        batch = batch.put(
-            Namespace::SENDER_KEYS,
-            sender_key_key(&stanza.source.chat, identity),
-            record.to_bytes(),
-        );
+        let key = sender_key_key(&stanza.source.chat, identity);
+        let bytes = record.to_bytes();
+        ctx.decoded
+            .sender_keys
+            .remember(&key, &bytes, record.clone());
+        batch = batch.put(Namespace::SENDER_KEYS, key, bytes);
     }
     if let Some(id) = changes.consumed_prekey {
         batch = batch
