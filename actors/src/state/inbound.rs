@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use wa_protocol::binary::Node;
-use wa_protocol::message::{DecryptError, DecryptFailure, Decryption, MessageStanza};
+use wa_protocol::message::{DecryptError, DecryptFailure, Decryption, EncType, MessageStanza};
 use wa_protocol::signal::{signal_address, FailureLimiter, LocalIdentity};
 use wa_protocol::stanza::ack::{ack_for, nack_for, NACK_PARSING_ERROR};
 use wa_protocol::stanza::receipt::{
@@ -92,12 +92,7 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
         }
     };
     let processed = processed_key(&stanza);
-    if ctx
-        .store
-        .get(ctx.account, Namespace::PROCESSED_MESSAGES, &processed)
-        .await?
-        .is_some()
-    {
+    if prefetch(ctx, &stanza, processed.clone()).await?.is_some() {
         tracing::debug!(id = %stanza.id, "redelivered message; acked again");
         let mut replies = vec![delivery_receipt(&stanza, true)];
         replies.extend(ack);
@@ -330,6 +325,38 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
         app_state_keys,
         history,
     })
+}
+
+/// Reads, in one store round trip, whether `processed` is marked and the rows the stanza
+/// will likely read next (the sender's session, identity and contact row, the sender key),
+/// and returns the mark. The staged view remembers the other answers for its batch, so the
+/// reads below find them without another trip to the store's thread.
+async fn prefetch(
+    ctx: &Ctx<'_>,
+    stanza: &MessageStanza,
+    processed: Vec<u8>,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let identity = stanza.source.encryption_identity();
+    let address = signal_address(identity);
+    let mut keys = vec![
+        (Namespace::PROCESSED_MESSAGES, processed),
+        (Namespace::SESSIONS, address.clone().into_bytes()),
+        (
+            Namespace::CONTACTS,
+            stanza.source.sender.to_non_ad().to_string().into_bytes(),
+        ),
+    ];
+    if stanza.encs.iter().any(|e| e.enc_type == EncType::PreKey) {
+        keys.push((Namespace::IDENTITIES, address.into_bytes()));
+    }
+    if stanza.source.is_group {
+        keys.push((
+            Namespace::SENDER_KEYS,
+            sender_key_key(&stanza.source.chat, identity),
+        ));
+    }
+    let answers = ctx.store.get_many(ctx.account, &keys).await?;
+    Ok(answers.into_iter().next().flatten())
 }
 
 fn dropped(ack: Vec<Node>) -> Outcome {
