@@ -5,11 +5,15 @@
 //! including the testkit's own encryption on the same machine (so it understates the client).
 //!
 //! SQLite runs with `synchronous=FULL` (an fsync per commit); the `batch_*` cases set
-//! `ClientConfig::receive_batch`, the most messages one commit may hold. After each case a
-//! line on stderr gives messages per second, the process's CPU per message, and how much of
-//! that was the testkit encrypting (measured on the sending thread), so the client's own
-//! share is the difference. `dm_sqlite_one_at_a_time` sends each message only after the
-//! previous one arrived: its time per element is a lone message's latency.
+//! `ClientConfig::receive_batch`, the most messages one commit may hold.
+//!
+//! The client and the fake server run on two runtimes with named threads (`client-rt`,
+//! `testkit-rt`), and the testkit encrypts on the bench's main thread, so each side's CPU is
+//! read per thread from `/proc`. After each case a line on stderr gives messages per second
+//! and CPU per message: the client's own (its runtime plus the store's `wa-sqlite*` threads),
+//! the fake server's transport and queue, and the testkit's encryption (the main thread,
+//! which also reads the event stream). `dm_sqlite_one_at_a_time` sends each message only after
+//! the previous one arrived: its time per element is a lone message's latency.
 
 mod common;
 #[path = "common/cpu.rs"]
@@ -43,29 +47,54 @@ struct Tally {
     wall: Duration,
     process_cpu: f64,
     encrypt_cpu: f64,
+    client_cpu: f64,
+    server_cpu: f64,
 }
+
+/// Names of the client's threads: its runtime's workers and blocking pool, and the SQLite
+/// store's connection and hook threads.
+const CLIENT_THREADS: &[&str] = &["client-rt", "wa-sqlite"];
+/// Names of the fake server's runtime threads.
+const SERVER_THREADS: &[&str] = &["testkit-rt"];
 
 impl Tally {
     fn report(&self, name: &str) {
+        if self.messages == 0 {
+            // Filtered out by criterion's command line.
+            return;
+        }
         let n = self.messages.max(1) as f64;
         let us = |secs: f64| secs * 1e6 / n;
         eprintln!(
-            "{name}: {:.0} msg/s wall; CPU {:.1} us/msg in all, {:.1} of it testkit encryption, \
-             {:.1} the rest (client + fake server transport) over {} messages",
+            "{name}: {:.0} msg/s wall; CPU us/msg: client {:.1} ({:.0} msg/s per core of client \
+             CPU), fake server {:.1}, testkit encryption {:.1}, process {:.1}; over {} messages",
             n / self.wall.as_secs_f64().max(1e-9),
-            us(self.process_cpu),
+            us(self.client_cpu),
+            n / self.client_cpu.max(1e-9),
+            us(self.server_cpu),
             us(self.encrypt_cpu),
-            us(self.process_cpu - self.encrypt_cpu),
+            us(self.process_cpu),
             self.messages
         );
     }
 }
 
-async fn rig(sqlite: bool, batch: usize) -> Rig {
+/// Starts the fake server on `server_rt` (its accept loop and connection tasks are spawned
+/// there) and builds and connects the client on `client_rt` (its actors live there).
+fn rig(
+    server_rt: &tokio::runtime::Runtime,
+    client_rt: &tokio::runtime::Runtime,
+    sqlite: bool,
+    batch: usize,
+) -> Rig {
+    let server = server_rt.block_on(FakeServer::start()).expect("server");
+    client_rt.block_on(client_rig(server, sqlite, batch))
+}
+
+async fn client_rig(server: FakeServer, sqlite: bool, batch: usize) -> Rig {
     let mut config = ClientConfig::default();
     config.receive_batch = batch;
     let dir = tempfile::tempdir().expect("tempdir");
-    let server = FakeServer::start().await.expect("server");
     let (store, me) = common::provisioned_store(&server, &dir, sqlite).await;
     let client = Client::builder()
         .config(config)
@@ -104,8 +133,10 @@ async fn rig(sqlite: bool, batch: usize) -> Rig {
 async fn round(rig: &mut Rig, n: u64, group: bool) -> Duration {
     let start = Instant::now();
     let cpu0 = cpu::process_secs();
+    let client0 = cpu::named_threads_secs(CLIENT_THREADS);
+    let server0 = cpu::named_threads_secs(SERVER_THREADS);
     // `block_on` polls this future on the calling thread, so the sending loop's CPU is
-    // this thread's while it runs; the client runs on the runtime's workers meanwhile.
+    // this thread's while it runs; client and server run on their runtimes' workers.
     let enc0 = cpu::thread_secs();
     for i in 0..n {
         let text = format!("bench message {i}");
@@ -134,6 +165,8 @@ async fn round(rig: &mut Rig, n: u64, group: bool) -> Duration {
     rig.tally.wall += took;
     rig.tally.process_cpu += cpu::process_secs() - cpu0;
     rig.tally.encrypt_cpu += encrypt;
+    rig.tally.client_cpu += cpu::named_threads_secs(CLIENT_THREADS) - client0;
+    rig.tally.server_cpu += cpu::named_threads_secs(SERVER_THREADS) - server0;
     took
 }
 
@@ -148,11 +181,16 @@ async fn one_at_a_time(rig: &mut Rig, n: u64) -> Duration {
 }
 
 fn bench(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = |name: &str, workers: usize| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .thread_name(name)
+            .enable_all()
+            .build()
+            .expect("runtime")
+    };
+    let rt = runtime("client-rt", 2);
+    let server_rt = runtime("testkit-rt", 1);
     let mut g = c.benchmark_group("receive_e2e");
     g.throughput(Throughput::Elements(1));
     g.sample_size(10);
@@ -164,17 +202,18 @@ fn bench(c: &mut Criterion) {
         ("dm_sqlite_full_batch_128", true, false, 128),
         ("group_sqlite_full_batch_128", true, true, 128),
     ] {
-        let mut r = rt.block_on(rig(sqlite, batch));
+        let mut r = rig(&server_rt, &rt, sqlite, batch);
         g.bench_function(name, |b| {
             b.iter_custom(|iters| rt.block_on(round(&mut r, iters, group)))
         });
         r.tally.report(name);
         rt.block_on(r.client.stop());
     }
-    let mut r = rt.block_on(rig(true, default));
+    let mut r = rig(&server_rt, &rt, true, default);
     g.bench_function("dm_sqlite_one_at_a_time", |b| {
         b.iter_custom(|iters| rt.block_on(one_at_a_time(&mut r, iters)))
     });
+    r.tally.report("dm_sqlite_one_at_a_time");
     rt.block_on(r.client.stop());
     g.finish();
 }

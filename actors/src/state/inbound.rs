@@ -2,13 +2,14 @@
 
 use chrono::Utc;
 use wa_protocol::binary::Node;
-use wa_protocol::message::{DecryptError, DecryptFailure, Decryption, MessageStanza};
+use wa_protocol::message::{DecryptError, DecryptFailure, Decryption, EncType, MessageStanza};
 use wa_protocol::signal::{signal_address, FailureLimiter, LocalIdentity};
 use wa_protocol::stanza::ack::{ack_for, nack_for, NACK_PARSING_ERROR};
 use wa_protocol::stanza::receipt::{
     delivery_receipt, next_retry_count, retry_needs_keys, retry_receipt, RetryKeys,
 };
 
+use super::decoded::DecodedRecords;
 use super::keys::{load_prekeys, load_recv_keys, processed_key, sender_key_key, signed_prekey};
 use super::retries::RetryBook;
 use super::retry_prekey::retry_prekey;
@@ -66,6 +67,8 @@ pub(crate) struct Ctx<'a> {
     pub failures: &'a mut FailureLimiter,
     /// Monotonic time for the failure limiter (since the actor started).
     pub clock: std::time::Duration,
+    /// Records decoded lately, by the bytes they were stored as.
+    pub decoded: &'a mut DecodedRecords,
 }
 
 /// Works out one `<message>`: reads the state it needs, decrypts, and returns what to store
@@ -89,12 +92,7 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
         }
     };
     let processed = processed_key(&stanza);
-    if ctx
-        .store
-        .get(ctx.account, Namespace::PROCESSED_MESSAGES, &processed)
-        .await?
-        .is_some()
-    {
+    if prefetch(ctx, &stanza, processed.clone()).await?.is_some() {
         tracing::debug!(id = %stanza.id, "redelivered message; acked again");
         let mut replies = vec![delivery_receipt(&stanza, true)];
         replies.extend(ack);
@@ -147,7 +145,7 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
             ..Decryption::default()
         }
     } else {
-        let keys = load_recv_keys(ctx.store, ctx.account, &stanza).await?;
+        let keys = load_recv_keys(ctx.store, ctx.account, &stanza, ctx.decoded).await?;
         let prekeys = load_prekeys(ctx.store, ctx.account, ctx.device, &stanza).await?;
         let local = LocalIdentity {
             key_pair: ctx.device.identity_key.clone(),
@@ -184,15 +182,21 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
     }
     let changes = &decryption.changes;
     let mut batch = Batch::new();
+    // What is written here is what the sender's next stanza reads: remembered decoded.
     if let Some(session) = &changes.session {
-        batch = batch.put(Namespace::SESSIONS, address.clone(), session.to_bytes());
+        let bytes = session.to_bytes();
+        ctx.decoded
+            .sessions
+            .remember(address.as_bytes(), &bytes, session.clone());
+        batch = batch.put(Namespace::SESSIONS, address.clone(), bytes);
     }
     if let Some(record) = &changes.sender_key {
-        batch = batch.put(
-            Namespace::SENDER_KEYS,
-            sender_key_key(&stanza.source.chat, identity),
-            record.to_bytes(),
-        );
+        let key = sender_key_key(&stanza.source.chat, identity);
+        let bytes = record.to_bytes();
+        ctx.decoded
+            .sender_keys
+            .remember(&key, &bytes, record.clone());
+        batch = batch.put(Namespace::SENDER_KEYS, key, bytes);
     }
     if let Some(id) = changes.consumed_prekey {
         batch = batch
@@ -321,6 +325,38 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
         app_state_keys,
         history,
     })
+}
+
+/// Reads, in one store round trip, whether `processed` is marked and the rows the stanza
+/// will likely read next (the sender's session, identity and contact row, the sender key),
+/// and returns the mark. The staged view remembers the other answers for its batch, so the
+/// reads below find them without another trip to the store's thread.
+async fn prefetch(
+    ctx: &Ctx<'_>,
+    stanza: &MessageStanza,
+    processed: Vec<u8>,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let identity = stanza.source.encryption_identity();
+    let address = signal_address(identity);
+    let mut keys = vec![
+        (Namespace::PROCESSED_MESSAGES, processed),
+        (Namespace::SESSIONS, address.clone().into_bytes()),
+        (
+            Namespace::CONTACTS,
+            stanza.source.sender.to_non_ad().to_string().into_bytes(),
+        ),
+    ];
+    if stanza.encs.iter().any(|e| e.enc_type == EncType::PreKey) {
+        keys.push((Namespace::IDENTITIES, address.into_bytes()));
+    }
+    if stanza.source.is_group {
+        keys.push((
+            Namespace::SENDER_KEYS,
+            sender_key_key(&stanza.source.chat, identity),
+        ));
+    }
+    let answers = ctx.store.get_many(ctx.account, &keys).await?;
+    Ok(answers.into_iter().next().flatten())
 }
 
 fn dropped(ack: Vec<Node>) -> Outcome {

@@ -6,6 +6,7 @@ use wa_protocol::signal::{
     signal_address, PreKeySet, PreKeyWhisperMessage, SenderKeyRecord, SessionRecord, SignedPreKey,
 };
 
+use super::decoded::DecodedRecords;
 use crate::store::{AccountId, DeviceData, Namespace, Store, StoreResult};
 
 /// Key of a sender-key record: the group and the sender device's Signal address.
@@ -51,24 +52,41 @@ pub(crate) async fn load_session(
     )
 }
 
-/// Loads the session with the sender device and, for groups, the sender key. A stored
-/// record that no longer parses is logged and replaced by an empty one: the sender's next
-/// `pkmsg` (after our retry receipt) starts over.
+/// Loads the session with the sender device and, for groups, the sender key, taking them
+/// from `decoded` when the stored bytes are the ones it remembers. A stored record that no
+/// longer parses is logged and replaced by an empty one: the sender's next `pkmsg` (after our
+/// retry receipt) starts over.
 pub(crate) async fn load_recv_keys(
     store: &dyn Store,
     account: &AccountId,
     stanza: &MessageStanza,
+    decoded: &DecodedRecords,
 ) -> StoreResult<RecvKeys> {
     let identity = stanza.source.encryption_identity();
     let address = signal_address(identity);
-    let session = load_session(store, account, &address).await?;
+    let session = match store
+        .get(account, Namespace::SESSIONS, address.as_bytes())
+        .await?
+    {
+        Some(bytes) => match decoded.sessions.get(address.as_bytes(), &bytes) {
+            Some(record) => record,
+            None => SessionRecord::from_bytes(&bytes).unwrap_or_else(|e| {
+                tracing::warn!(%address, error = %e, "stored session unreadable; starting fresh");
+                SessionRecord::new()
+            }),
+        },
+        None => SessionRecord::new(),
+    };
     let sender_key = if stanza.source.is_group {
         let key = sender_key_key(&stanza.source.chat, identity);
         match store.get(account, Namespace::SENDER_KEYS, &key).await? {
-            Some(bytes) => SenderKeyRecord::from_bytes(&bytes).unwrap_or_else(|e| {
-                tracing::warn!(%address, error = %e, "stored sender key unreadable");
-                SenderKeyRecord::new()
-            }),
+            Some(bytes) => match decoded.sender_keys.get(&key, &bytes) {
+                Some(record) => record,
+                None => SenderKeyRecord::from_bytes(&bytes).unwrap_or_else(|e| {
+                    tracing::warn!(%address, error = %e, "stored sender key unreadable");
+                    SenderKeyRecord::new()
+                }),
+            },
             None => SenderKeyRecord::new(),
         }
     } else {

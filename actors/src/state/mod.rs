@@ -13,6 +13,7 @@
 //! is published as `IdentityChange`, and a companion's `pkmsg` whose `<device-identity>` is
 //! not signed by the account's known primary identity is refused (nothing is stored).
 
+mod decoded;
 mod encrypt;
 mod encrypt_group;
 mod inbound;

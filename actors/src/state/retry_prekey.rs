@@ -102,6 +102,7 @@ mod tests {
                 max_retry_prekeys: cap,
                 failures: &mut failures,
                 clock: std::time::Duration::ZERO,
+                decoded: &mut Default::default(),
             };
             let out = handle_message(&mut ctx, &junk(from, &format!("{from}-{i}")))
                 .await
@@ -150,6 +151,7 @@ mod tests {
                 max_retry_prekeys: 8,
                 failures: &mut failures,
                 clock: std::time::Duration::from_millis(i),
+                decoded: &mut Default::default(),
             };
             let out = handle_message(&mut ctx, &junk(15551110009, &format!("L-{i}")))
                 .await

@@ -116,6 +116,8 @@ pub(crate) struct SignalState {
     open: recv::Open,
     /// The connection that was live when this incarnation started (see `recv::fenced`).
     fence: Option<u64>,
+    /// Sessions and sender keys this actor wrote lately, decoded (see `decoded`).
+    decoded: super::decoded::DecodedRecords,
 }
 
 #[path = "signal_recv.rs"]
@@ -318,6 +320,7 @@ impl Actor for Signal {
             staged: Staged::new(args.store.clone(), args.account_id.clone()),
             open: recv::Open::default(),
             fence: args.live.generation(),
+            decoded: Default::default(),
             args,
         })
     }

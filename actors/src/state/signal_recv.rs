@@ -80,6 +80,7 @@ impl SignalState {
             max_retry_prekeys: self.args.retention.max_retry_prekeys,
             failures: &mut self.failures,
             clock: self.started.elapsed(),
+            decoded: &mut self.decoded,
         };
         // A store failure fails this actor: StateSup restarts it and asks for a new
         // connection, so every un-acked stanza of the batch is delivered again.

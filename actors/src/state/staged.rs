@@ -217,6 +217,45 @@ impl Store for Staged {
         }
     }
 
+    fn get_many<'a>(
+        &'a self,
+        account: &'a AccountId,
+        keys: &'a [(Namespace, Vec<u8>)],
+    ) -> BoxFuture<'a, StoreResult<Vec<Option<Vec<u8>>>>> {
+        if !self.ours(account) {
+            return self.base.get_many(account, keys);
+        }
+        let mut out = Vec::with_capacity(keys.len());
+        let mut unknown = Vec::new();
+        {
+            let overlay = self.overlay();
+            for (i, (ns, key)) in keys.iter().enumerate() {
+                match overlay.seen(*ns, key) {
+                    Seen::Staged(v) => out.push(v),
+                    Seen::Unknown => {
+                        out.push(None);
+                        unknown.push(i);
+                    }
+                }
+            }
+        }
+        Box::pin(async move {
+            if unknown.is_empty() {
+                return Ok(out);
+            }
+            let asked: Vec<(Namespace, Vec<u8>)> =
+                unknown.iter().map(|&i| keys[i].clone()).collect();
+            let answers = self.base.get_many(account, &asked).await?;
+            let mut overlay = self.overlay();
+            for (&i, v) in unknown.iter().zip(answers) {
+                // Remembered like a single read's answer (see `get`).
+                overlay.read.insert(keys[i].clone(), v.clone());
+                out[i] = v;
+            }
+            Ok(out)
+        })
+    }
+
     fn put<'a>(
         &'a self,
         account: &'a AccountId,

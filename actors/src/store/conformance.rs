@@ -70,6 +70,22 @@ pub(crate) async fn keyed_tables(store: &dyn Store) {
         ]
     );
     assert_eq!(store.scan_prefix(&a, ns, b"").await.unwrap().len(), 3);
+    let asked = [
+        (ns, b"x1".to_vec()),
+        (ns, b"missing".to_vec()),
+        (Namespace::PRE_KEYS, b"k1".to_vec()),
+        (ns, b"k1".to_vec()),
+    ];
+    assert_eq!(
+        store.get_many(&a, &asked).await.unwrap(),
+        vec![
+            Some(b"vx".to_vec()),
+            None,
+            Some(b"other table".to_vec()),
+            Some(b"v1b".to_vec())
+        ]
+    );
+    assert!(store.get_many(&a, &[]).await.unwrap().is_empty());
     assert!(store.delete(&a, ns, b"k2").await.unwrap());
     assert!(!store.delete(&a, ns, b"k2").await.unwrap());
     assert_eq!(store.get(&a, ns, b"k2").await.unwrap(), None);

@@ -113,6 +113,23 @@ pub trait Store: Send + Sync + 'static {
         key: &'a [u8],
     ) -> BoxFuture<'a, StoreResult<Option<Vec<u8>>>>;
 
+    /// Reads several values at once, in the order of `keys` (the same answers as a
+    /// [`Store::get`] of each). A store on its own thread answers them in one round trip: the
+    /// receive path asks for a stanza's processed id, session and sender's rows together.
+    fn get_many<'a>(
+        &'a self,
+        account: &'a AccountId,
+        keys: &'a [(Namespace, Vec<u8>)],
+    ) -> BoxFuture<'a, StoreResult<Vec<Option<Vec<u8>>>>> {
+        Box::pin(async move {
+            let mut out = Vec::with_capacity(keys.len());
+            for (ns, key) in keys {
+                out.push(self.get(account, *ns, key).await?);
+            }
+            Ok(out)
+        })
+    }
+
     /// Writes one value of a keyed table (insert or replace).
     fn put<'a>(
         &'a self,

@@ -184,6 +184,31 @@ impl Store for SqliteStore {
         }))
     }
 
+    fn get_many<'a>(
+        &'a self,
+        account: &'a AccountId,
+        keys: &'a [(Namespace, Vec<u8>)],
+    ) -> BoxFuture<'a, StoreResult<Vec<Option<Vec<u8>>>>> {
+        let account = account.0.clone();
+        let keys = keys.to_vec();
+        // One job: the connection thread is woken once for the whole set.
+        Box::pin(self.worker.run(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT value FROM kv WHERE account = ?1 AND ns = ?2 AND key = ?3",
+            )?;
+            let mut out = Vec::with_capacity(keys.len());
+            for (ns, key) in &keys {
+                out.push(
+                    stmt.query_row(params![account, ns.as_str(), key], |r| {
+                        r.get::<_, Vec<u8>>(0)
+                    })
+                    .optional()?,
+                );
+            }
+            Ok(out)
+        }))
+    }
+
     fn put<'a>(
         &'a self,
         account: &'a AccountId,
