@@ -1,10 +1,12 @@
 //! The offline backlog: 10,000 messages from four contacts queue on the fake server while
 //! the client is stopped (the testkit encrypts them then, untimed); a new client on the same
 //! SQLite file (`synchronous=FULL`) connects, and the timed part is the drain, from connect
-//! until the 10,000th `Message` event. So the process's CPU in that window is the client's
-//! plus the fake server's transport (Noise framing, reading acks), not the testkit's
-//! encryption. A line on stderr gives messages per second, CPU per message and the deepest
-//! the inbound queue got (bounded by `ClientConfig::inbound_high_water`).
+//! until the 10,000th `Message` event; the testkit's encryption is outside it. The client and
+//! the fake server run on two runtimes with named threads (`client-rt`, `testkit-rt`), so
+//! each side's CPU is read per thread from `/proc`. A line on stderr gives messages per
+//! second, the client's CPU per message (its runtime plus the store's `wa-sqlite*` threads)
+//! and per core, the fake server's, and the deepest the inbound queue got (bounded by
+//! `ClientConfig::inbound_high_water`).
 
 mod common;
 #[path = "common/cpu.rs"]
@@ -38,7 +40,8 @@ struct Rig {
     config: ClientConfig,
     messages: u64,
     wall: Duration,
-    cpu: f64,
+    client_cpu: f64,
+    server_cpu: f64,
     peak: u64,
     _dir: tempfile::TempDir,
 }
@@ -55,9 +58,14 @@ async fn client(rig: &Rig) -> Client {
         .expect("client")
 }
 
-async fn rig() -> Rig {
+/// Names of the client's threads: its runtime and the SQLite store's own threads.
+const CLIENT_THREADS: &[&str] = &["client-rt", "wa-sqlite"];
+/// Names of the fake server's runtime threads.
+const SERVER_THREADS: &[&str] = &["testkit-rt"];
+
+/// Sets up the account on `server` (started on its own runtime) and queues nothing yet.
+async fn rig(server: FakeServer) -> Rig {
     let dir = tempfile::tempdir().expect("tempdir");
-    let server = FakeServer::start().await.expect("server");
     let (store, me) = common::provisioned_store(&server, &dir, true).await;
     let contacts = (0..CONTACTS)
         .map(|i| server.add_named_contact(15557000000 + i, &format!("B{i}")))
@@ -70,7 +78,8 @@ async fn rig() -> Rig {
         config: ClientConfig::default(),
         messages: 0,
         wall: Duration::ZERO,
-        cpu: 0.0,
+        client_cpu: 0.0,
+        server_cpu: 0.0,
         peak: 0,
         _dir: dir,
     };
@@ -94,7 +103,8 @@ async fn drain(rig: &mut Rig) -> Duration {
     }
     let c = client(rig).await;
     let mut events = c.events_with(1 << 16, EventFilter::kinds([EventKind::Message]));
-    let cpu0 = cpu::process_secs();
+    let client0 = cpu::named_threads_secs(CLIENT_THREADS);
+    let server0 = cpu::named_threads_secs(SERVER_THREADS);
     let start = Instant::now();
     c.connect().await.expect("connect");
     let mut got = 0;
@@ -107,7 +117,8 @@ async fn drain(rig: &mut Rig) -> Duration {
         }
     }
     let took = start.elapsed();
-    rig.cpu += cpu::process_secs() - cpu0;
+    rig.client_cpu += cpu::named_threads_secs(CLIENT_THREADS) - client0;
+    rig.server_cpu += cpu::named_threads_secs(SERVER_THREADS) - server0;
     rig.wall += took;
     rig.messages += BACKLOG;
     rig.peak = rig.peak.max(c.counters().inbound_queue_peak);
@@ -133,17 +144,23 @@ async fn drain(rig: &mut Rig) -> Duration {
 }
 
 fn bench(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = |name: &str, workers: usize| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .thread_name(name)
+            .enable_all()
+            .build()
+            .expect("runtime")
+    };
+    let rt = runtime("client-rt", 2);
+    let server_rt = runtime("testkit-rt", 1);
     let mut g = c.benchmark_group("offline_backlog");
     g.throughput(Throughput::Elements(BACKLOG));
     g.sampling_mode(SamplingMode::Flat);
     g.sample_size(10);
     g.measurement_time(Duration::from_secs(20));
-    let mut r = rt.block_on(rig());
+    let server = server_rt.block_on(FakeServer::start()).expect("server");
+    let mut r = rt.block_on(rig(server));
     g.bench_function("drain_10k_sqlite_full", |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
@@ -156,10 +173,13 @@ fn bench(c: &mut Criterion) {
     g.finish();
     let n = r.messages.max(1) as f64;
     eprintln!(
-        "offline_backlog: {:.0} msg/s; CPU {:.1} us/msg (client + fake server transport; \
-         encryption was before the clock); inbound queue peak {} of mark {} over {} messages",
+        "offline_backlog: {:.0} msg/s; CPU us/msg: client {:.1} ({:.0} msg/s per core of client \
+         CPU), fake server {:.1} (encryption was before the clock); inbound queue peak {} of \
+         mark {} over {} messages",
         n / r.wall.as_secs_f64().max(1e-9),
-        r.cpu * 1e6 / n,
+        r.client_cpu * 1e6 / n,
+        n / r.client_cpu.max(1e-9),
+        r.server_cpu * 1e6 / n,
         r.peak,
         r.config.inbound_high_water,
         r.messages

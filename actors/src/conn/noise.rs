@@ -20,6 +20,8 @@ pub(crate) enum NoiseMsg {
     Socket(SocketEvent),
     /// One outbound plaintext frame.
     Send(Vec<u8>),
+    /// Several, in order; they reach the socket as one write.
+    SendAll(Vec<Vec<u8>>),
     /// The handshake deadline may have passed.
     Timeout,
     /// Close the socket once everything sent before is out.
@@ -75,10 +77,17 @@ impl NoiseState {
             return Ok(());
         };
         if let Some(socket) = socket {
+            let mut out: Vec<Bytes> = Vec::new();
             while let Some(msg) = machine.poll_transmit() {
-                socket
-                    .cast(SocketMsg::Send(Bytes::from(msg)))
-                    .map_err(|_| "socket is gone")?;
+                out.push(Bytes::from(msg));
+            }
+            let msg = match out.len() {
+                0 => None,
+                1 => out.pop().map(SocketMsg::Send),
+                _ => Some(SocketMsg::SendAll(out)),
+            };
+            if let Some(msg) = msg {
+                socket.cast(msg).map_err(|_| "socket is gone")?;
             }
         }
         while let Some(event) = machine.poll_event() {
@@ -171,6 +180,13 @@ impl Actor for Noise {
             }
             NoiseMsg::Send(plain) => {
                 state.machine()?.send(&plain)?;
+                state.flush(&untracked)?;
+            }
+            NoiseMsg::SendAll(frames) => {
+                let machine = state.machine()?;
+                for plain in &frames {
+                    machine.send(plain)?;
+                }
                 state.flush(&untracked)?;
             }
             NoiseMsg::Timeout => {

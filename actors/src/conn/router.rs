@@ -69,12 +69,18 @@ impl RouterState {
     /// Moves everything the machine produced: frames down, events to their owners, the next
     /// deadline to the timer.
     fn flush(&mut self, ticket: &FlowTicket) -> Result<(), ActorProcessingErr> {
+        let mut frames = Vec::new();
         while let Some(frame) = self.machine.poll_transmit() {
             self.args.counters.node_out();
-            self.args
-                .noise
-                .cast(NoiseMsg::Send(frame))
-                .map_err(|_| "noise is gone")?;
+            frames.push(frame);
+        }
+        let msg = match frames.len() {
+            0 => None,
+            1 => frames.pop().map(NoiseMsg::Send),
+            _ => Some(NoiseMsg::SendAll(frames)),
+        };
+        if let Some(msg) = msg {
+            self.args.noise.cast(msg).map_err(|_| "noise is gone")?;
         }
         while let Some(event) = self.machine.poll_event() {
             self.on_event(event, ticket);
@@ -124,13 +130,20 @@ impl RouterState {
         }
     }
 
+    fn send(&mut self, node: &Node) {
+        tracing::trace!(parent: &self.args.span, node = %binary::render(node), "send");
+        if let Err(e) = self.machine.send(node) {
+            tracing::debug!(parent: &self.args.span, error = %e, "send refused");
+        }
+    }
+
     fn on_out(&mut self, out: Outbound) {
         let now = Instant::now();
         match out {
-            Outbound::Send(node) => {
-                tracing::trace!(parent: &self.args.span, node = %binary::render(&node), "send");
-                if let Err(e) = self.machine.send(&node) {
-                    tracing::debug!(parent: &self.args.span, error = %e, "send refused");
+            Outbound::Send(node) => self.send(&node),
+            Outbound::SendAll(nodes) => {
+                for node in &nodes {
+                    self.send(node);
                 }
             }
             Outbound::Iq {

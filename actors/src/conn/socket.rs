@@ -20,6 +20,8 @@ use crate::transport::{FrameSink, Transport};
 pub(crate) enum SocketMsg {
     /// Write one WebSocket binary message.
     Send(Bytes),
+    /// Write several, in order, in one go where the transport can.
+    SendAll(Vec<Bytes>),
     /// Close after everything sent before this message was written.
     Close,
 }
@@ -148,6 +150,14 @@ impl Actor for Socket {
                 };
                 if let Err(e) = sink.send(data).await {
                     // The reader sees the same breakage and reports it in order.
+                    tracing::debug!(parent: &state.span, error = %e, "write failed");
+                }
+            }
+            SocketMsg::SendAll(data) => {
+                let Some(sink) = state.sink.as_mut() else {
+                    return Ok(());
+                };
+                if let Err(e) = sink.send_all(data).await {
                     tracing::debug!(parent: &state.span, error = %e, "write failed");
                 }
             }

@@ -16,6 +16,8 @@ use super::error::IqError;
 pub(crate) enum Outbound {
     /// Send a node, no reply expected.
     Send(Node),
+    /// Send several, in order, as one write (a committed batch's receipts and acks).
+    SendAll(Vec<Node>),
     /// Send an iq and deliver its reply (a missing `id` is filled in).
     Iq {
         node: Node,
@@ -73,6 +75,14 @@ impl LiveConn {
         let router = self.router().ok_or(IqError::Disconnected)?;
         router
             .send_message(Outbound::Send(node))
+            .map_err(|_| IqError::Disconnected)
+    }
+
+    /// Sends `nodes` in order on the live connection, in one socket write.
+    pub(crate) fn send_all(&self, nodes: Vec<Node>) -> Result<(), IqError> {
+        let router = self.router().ok_or(IqError::Disconnected)?;
+        router
+            .send_message(Outbound::SendAll(nodes))
             .map_err(|_| IqError::Disconnected)
     }
 

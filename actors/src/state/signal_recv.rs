@@ -154,9 +154,10 @@ impl SignalState {
                     tracing::warn!("broadcaster registry closed; event dropped");
                 }
             }
-            for reply in replies {
-                if let Err(e) = live.send(reply) {
-                    tracing::debug!(error = %e, "reply not sent; the server will redeliver");
+            // One write for the batch's receipts and acks, not one per reply.
+            if !replies.is_empty() {
+                if let Err(e) = live.send_all(replies) {
+                    tracing::debug!(error = %e, "replies not sent; the server will redeliver");
                 }
             }
             // The places in the inbound queue are given back only now: the backlog in

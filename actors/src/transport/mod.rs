@@ -58,6 +58,16 @@ pub trait Transport: Send + Sync + 'static {
 pub trait FrameSink: Send + 'static {
     /// Sends one binary message.
     fn send(&mut self, data: Bytes) -> BoxFuture<'_, Result<(), TransportError>>;
+    /// Sends several binary messages, in order. A transport that can writes them in one go:
+    /// a committed batch's receipts and acks leave together instead of a write each.
+    fn send_all(&mut self, data: Vec<Bytes>) -> BoxFuture<'_, Result<(), TransportError>> {
+        Box::pin(async move {
+            for message in data {
+                self.send(message).await?;
+            }
+            Ok(())
+        })
+    }
     /// Closes the connection politely; errors are ignored because the peer may be gone.
     fn close(&mut self) -> BoxFuture<'_, ()>;
 }

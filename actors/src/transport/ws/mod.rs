@@ -144,8 +144,21 @@ struct Writer {
 
 impl Writer {
     async fn write(&mut self, kind: OutKind, payload: &[u8]) -> std::io::Result<()> {
+        self.write_binary_or(kind, std::slice::from_ref(&payload))
+            .await
+    }
+
+    /// Frames every payload (each its own WebSocket message, masked apart) into one buffer
+    /// and writes it with one flush.
+    async fn write_binary_or(
+        &mut self,
+        kind: OutKind,
+        payloads: &[impl AsRef<[u8]>],
+    ) -> std::io::Result<()> {
         self.buf.clear();
-        websocket::encode(kind, payload, rand::random(), &mut self.buf);
+        for payload in payloads {
+            websocket::encode(kind, payload.as_ref(), rand::random(), &mut self.buf);
+        }
         let result = async {
             self.io.write_all(&self.buf).await?;
             self.io.flush().await
@@ -168,6 +181,17 @@ impl FrameSink for WsSink {
                 .lock()
                 .await
                 .write(OutKind::Binary, &data)
+                .await
+                .map_err(|e| TransportError::Io(e.to_string()))
+        })
+    }
+
+    fn send_all(&mut self, data: Vec<Bytes>) -> BoxFuture<'_, Result<(), TransportError>> {
+        Box::pin(async move {
+            self.0
+                .lock()
+                .await
+                .write_binary_or(OutKind::Binary, &data)
                 .await
                 .map_err(|e| TransportError::Io(e.to_string()))
         })
