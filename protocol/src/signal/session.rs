@@ -277,16 +277,24 @@ impl SessionRecord {
 
     /// The record after `state` (a copy of the one at `slot`) decrypted a message: a current
     /// session is replaced in place, an archived one is promoted to current.
+    /// The replaced session is not copied: only the others are.
     fn with_decrypted(&self, slot: Slot, state: SessionState) -> SessionRecord {
-        let mut record = self.clone();
         match slot {
-            Slot::Current => record.current = Some(state),
+            Slot::Current => SessionRecord {
+                current: Some(state),
+                previous: self.previous.clone(),
+            },
             Slot::Previous(pos) => {
-                record.previous.remove(pos);
+                let mut record = SessionRecord {
+                    current: self.current.clone(),
+                    previous: Vec::with_capacity(self.previous.len()),
+                };
+                let others = self.previous.iter().enumerate().filter(|(i, _)| *i != pos);
+                record.previous.extend(others.map(|(_, s)| s.clone()));
                 record.promote(state);
+                record
             }
         }
-        record
     }
 
     fn slot(&self, slot: Slot) -> Option<&SessionState> {

@@ -1,0 +1,331 @@
+//! HMAC-SHA256 (RFC 2104) and HKDF-SHA256 (RFC 5869) over keyed midstates.
+//!
+//! A key's two padded blocks are absorbed once ([`HmacKey`]) and every MAC under that key starts
+//! from the saved states, so MACs that share a key (the two halves of a chain step, the blocks
+//! of an HKDF expand) pay the key schedule once, and the constant zero salt of Signal's HKDF
+//! extracts is keyed at compile time. A MAC over at most 55 bytes is one inner and one outer
+//! compression, written straight into the padded block.
+
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use super::sha256::{compress, compress_portable, state_bytes, BLOCK, IV};
+
+const IPAD: u8 = 0x36;
+const OPAD: u8 = 0x5c;
+/// The outer hash input: a key block and a 32-byte inner digest, in bits.
+const OUTER_BITS: u64 = ((BLOCK + 32) * 8) as u64;
+
+/// The inner and outer SHA-256 states of an HMAC key (secret: they stand for the key).
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub(crate) struct HmacKey {
+    inner: [u32; 8],
+    outer: [u32; 8],
+}
+
+impl std::fmt::Debug for HmacKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HmacKey(<redacted>)")
+    }
+}
+
+/// The key block XORed with `pad`, for a key of at most one block.
+const fn padded(key: &[u8], pad: u8) -> [u8; BLOCK] {
+    let mut block = [pad; BLOCK];
+    let mut i = 0;
+    while i < key.len() {
+        block[i] ^= key[i];
+        i += 1;
+    }
+    block
+}
+
+/// The key of the HKDF extracts with no salt (RFC 5869: a hash-length run of zeros).
+pub(crate) static ZERO_SALT: HmacKey = HmacKey::new_const(&[0u8; 32]);
+
+impl HmacKey {
+    /// Keys `key`; a key longer than a block is hashed first, as RFC 2104 says.
+    pub(crate) fn new(key: &[u8]) -> Self {
+        if key.len() > BLOCK {
+            let mut digest = Sha256::new_at(IV, 0).chain(key).finish();
+            let keyed = Self::from_block_key(&digest);
+            digest.zeroize();
+            return keyed;
+        }
+        Self::from_block_key(key)
+    }
+
+    fn from_block_key(key: &[u8]) -> Self {
+        let mut inner_block = padded(key, IPAD);
+        let mut outer_block = padded(key, OPAD);
+        let mut inner = IV;
+        compress(&mut inner, &inner_block);
+        let mut outer = IV;
+        compress(&mut outer, &outer_block);
+        inner_block.zeroize();
+        outer_block.zeroize();
+        Self { inner, outer }
+    }
+
+    /// [`HmacKey::new`] at compile time, for constant keys of at most one block.
+    const fn new_const(key: &[u8]) -> Self {
+        assert!(key.len() <= BLOCK);
+        Self {
+            inner: compress_portable(IV, &padded(key, IPAD)),
+            outer: compress_portable(IV, &padded(key, OPAD)),
+        }
+    }
+
+    /// HMAC of the concatenation of `parts`.
+    pub(crate) fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
+        let mut inner = Sha256::new_at(self.inner, BLOCK as u64);
+        for part in parts {
+            inner.update(part);
+        }
+        let digest = inner.finish();
+        self.outer(digest)
+    }
+
+    /// HMAC of a message of at most 55 bytes, given as `parts` (one inner block).
+    pub(crate) fn mac_short(&self, parts: &[&[u8]]) -> [u8; 32] {
+        let mut block = [0u8; BLOCK];
+        let mut len = 0;
+        for part in parts {
+            block[len..len + part.len()].copy_from_slice(part);
+            len += part.len();
+        }
+        debug_assert!(len <= BLOCK - 9);
+        block[len] = 0x80;
+        let bits = ((BLOCK + len) * 8) as u64;
+        block[BLOCK - 8..].copy_from_slice(&bits.to_be_bytes());
+        let mut state = self.inner;
+        compress(&mut state, &block);
+        block.zeroize();
+        let digest = state_bytes(&state);
+        state.zeroize();
+        self.outer(digest)
+    }
+
+    /// The outer hash over an inner digest: always exactly one padded block.
+    fn outer(&self, mut digest: [u8; 32]) -> [u8; 32] {
+        let mut block = [0u8; BLOCK];
+        block[..32].copy_from_slice(&digest);
+        block[32] = 0x80;
+        block[BLOCK - 8..].copy_from_slice(&OUTER_BITS.to_be_bytes());
+        let mut state = self.outer;
+        compress(&mut state, &block);
+        digest.zeroize();
+        block.zeroize();
+        let out = state_bytes(&state);
+        state.zeroize();
+        out
+    }
+}
+
+/// A streaming SHA-256 from a midstate that has absorbed `absorbed` bytes.
+struct Sha256 {
+    state: [u32; 8],
+    buf: [u8; BLOCK],
+    buf_len: usize,
+    total: u64,
+}
+
+impl Sha256 {
+    fn new_at(state: [u32; 8], absorbed: u64) -> Self {
+        Self {
+            state,
+            buf: [0; BLOCK],
+            buf_len: 0,
+            total: absorbed,
+        }
+    }
+
+    fn chain(mut self, data: &[u8]) -> Self {
+        self.update(data);
+        self
+    }
+
+    fn update(&mut self, mut data: &[u8]) {
+        self.total += data.len() as u64;
+        if self.buf_len > 0 {
+            let take = (BLOCK - self.buf_len).min(data.len());
+            self.buf[self.buf_len..self.buf_len + take].copy_from_slice(&data[..take]);
+            self.buf_len += take;
+            data = &data[take..];
+            if self.buf_len < BLOCK {
+                return;
+            }
+            compress(&mut self.state, &self.buf);
+            self.buf_len = 0;
+        }
+        let mut blocks = data.chunks_exact(BLOCK);
+        for block in &mut blocks {
+            // `chunks_exact` yields exactly BLOCK bytes, so the conversion cannot fail.
+            if let Ok(block) = <&[u8; BLOCK]>::try_from(block) {
+                compress(&mut self.state, block);
+            }
+        }
+        let rest = blocks.remainder();
+        self.buf[..rest.len()].copy_from_slice(rest);
+        self.buf_len = rest.len();
+    }
+
+    fn finish(mut self) -> [u8; 32] {
+        let bits = self.total.wrapping_mul(8);
+        let n = self.buf_len;
+        self.buf[n] = 0x80;
+        self.buf[n + 1..].fill(0);
+        if n + 1 > BLOCK - 8 {
+            compress(&mut self.state, &self.buf);
+            self.buf.fill(0);
+        }
+        self.buf[BLOCK - 8..].copy_from_slice(&bits.to_be_bytes());
+        compress(&mut self.state, &self.buf);
+        state_bytes(&self.state)
+    }
+}
+
+impl Drop for Sha256 {
+    fn drop(&mut self) {
+        // The inner hash of a MAC holds keyed state and secret input.
+        self.state.zeroize();
+        self.buf.zeroize();
+    }
+}
+
+/// HKDF-SHA256 (extract with `salt`, expand with `info`) into `out`, at most 255 blocks (all
+/// our sizes are fixed and far below).
+pub(crate) fn hkdf(salt: &HmacKey, ikm: &[u8], info: &[u8], out: &mut [u8]) {
+    let mut prk = if ikm.len() < BLOCK - 8 {
+        salt.mac_short(&[ikm])
+    } else {
+        salt.mac(&[ikm])
+    };
+    expand(&HmacKey::new(&prk), info, out);
+    prk.zeroize();
+}
+
+/// HKDF-Expand: `T(i) = HMAC(prk, T(i-1) ‖ info ‖ i)`, concatenated into `out`.
+pub(crate) fn expand(prk: &HmacKey, info: &[u8], out: &mut [u8]) {
+    let mut previous = [0u8; 32];
+    for (i, chunk) in out.chunks_mut(32).enumerate() {
+        // 255 blocks at most; the sizes we ask for are a few blocks.
+        let counter = [(i + 1) as u8];
+        let prev: &[u8] = if i == 0 { &[] } else { &previous };
+        let short = prev.len() + info.len() < BLOCK - 9;
+        previous = if short {
+            prk.mac_short(&[prev, info, &counter])
+        } else {
+            prk.mac(&[prev, info, &counter])
+        };
+        chunk.copy_from_slice(&previous[..chunk.len()]);
+    }
+    previous.zeroize();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hmac::{Hmac, Mac};
+    use proptest::prelude::*;
+
+    fn reference(key: &[u8], msg: &[u8]) -> [u8; 32] {
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key).unwrap();
+        mac.update(msg);
+        mac.finalize().into_bytes().into()
+    }
+
+    #[test]
+    fn rfc4231_case_2() {
+        let got = HmacKey::new(b"Jefe").mac(&[b"what do ya want for nothing?"]);
+        assert_eq!(
+            hex::encode(got),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn rfc5869_case_1() {
+        let ikm = [0x0b; 22];
+        let salt: Vec<u8> = (0..=0x0c).collect();
+        let info: Vec<u8> = (0xf0..=0xf9).collect();
+        let mut okm = [0u8; 42];
+        hkdf(&HmacKey::new(&salt), &ikm, &info, &mut okm);
+        assert_eq!(
+            hex::encode(okm),
+            "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf\
+             34007208d5b887185865"
+        );
+    }
+
+    #[test]
+    fn the_compile_time_zero_salt_is_the_runtime_one() {
+        let runtime = HmacKey::new(&[0u8; 32]);
+        assert_eq!(runtime.inner, ZERO_SALT.inner);
+        assert_eq!(runtime.outer, ZERO_SALT.outer);
+    }
+
+    #[test]
+    fn portable_compression_matches_sha2_on_every_padding_boundary() {
+        // Lengths around the one- and two-block padding limits, through the portable function.
+        for len in [0usize, 1, 54, 55, 56, 63, 64, 65, 119, 120, 128, 200] {
+            let msg: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+            let mut state = IV;
+            let mut padded = msg.clone();
+            padded.push(0x80);
+            while padded.len() % BLOCK != BLOCK - 8 {
+                padded.push(0);
+            }
+            padded.extend_from_slice(&((len as u64) * 8).to_be_bytes());
+            for block in padded.chunks_exact(BLOCK) {
+                state = compress_portable(state, block.try_into().unwrap());
+            }
+            use sha2::Digest;
+            let want: [u8; 32] = sha2::Sha256::digest(&msg).into();
+            assert_eq!(state_bytes(&state), want, "length {len}");
+        }
+    }
+
+    proptest! {
+        // The MAC tests below run whichever backend this CPU selects; this one pins the
+        // portable function to `sha2`'s on arbitrary states and blocks.
+        #[test]
+        fn portable_compression_matches_sha2_on_any_state(
+            state in any::<[u32; 8]>(),
+            block in proptest::collection::vec(any::<u8>(), BLOCK),
+        ) {
+            let block: [u8; BLOCK] = block.try_into().unwrap();
+            let mut want = state;
+            sha2::compress256(&mut want, &[block.into()]);
+            prop_assert_eq!(compress_portable(state, &block), want);
+        }
+
+        #[test]
+        fn mac_matches_the_hmac_crate(
+            key in proptest::collection::vec(any::<u8>(), 0..150),
+            msg in proptest::collection::vec(any::<u8>(), 0..300),
+            split in 0usize..300,
+        ) {
+            let k = HmacKey::new(&key);
+            let cut = split.min(msg.len());
+            let (x, y) = msg.split_at(cut);
+            prop_assert_eq!(k.mac(&[x, y]), reference(&key, &msg));
+            if msg.len() <= BLOCK - 9 {
+                prop_assert_eq!(k.mac_short(&[x, y]), reference(&key, &msg));
+            }
+        }
+
+        #[test]
+        fn hkdf_matches_the_hkdf_crate(
+            salt in proptest::collection::vec(any::<u8>(), 0..80),
+            ikm in proptest::collection::vec(any::<u8>(), 0..200),
+            info in proptest::collection::vec(any::<u8>(), 0..40),
+            len in 1usize..130,
+        ) {
+            let mut ours = vec![0u8; len];
+            hkdf(&HmacKey::new(&salt), &ikm, &info, &mut ours);
+            let mut want = vec![0u8; len];
+            hkdf::Hkdf::<sha2::Sha256>::new(Some(&salt), &ikm).expand(&info, &mut want).unwrap();
+            prop_assert_eq!(ours, want);
+        }
+    }
+}
