@@ -8,12 +8,14 @@
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use super::sha256::{compress, compress_portable, state_bytes, BLOCK, IV};
+use super::sha256::{compress, compress_portable, compress_words, state_bytes, words32, BLOCK, IV};
 
 const IPAD: u8 = 0x36;
 const OPAD: u8 = 0x5c;
+const IPAD_WORD: u32 = 0x3636_3636;
+const OPAD_WORD: u32 = 0x5c5c_5c5c;
 /// The outer hash input: a key block and a 32-byte inner digest, in bits.
-const OUTER_BITS: u64 = ((BLOCK + 32) * 8) as u64;
+const OUTER_BITS: u32 = ((BLOCK + 32) * 8) as u32;
 
 /// The inner and outer SHA-256 states of an HMAC key (secret: they stand for the key).
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
@@ -45,6 +47,9 @@ pub(crate) static ZERO_SALT: HmacKey = HmacKey::new_const(&[0u8; 32]);
 impl HmacKey {
     /// Keys `key`; a key longer than a block is hashed first, as RFC 2104 says.
     pub(crate) fn new(key: &[u8]) -> Self {
+        if let Ok(key) = <&[u8; 32]>::try_from(key) {
+            return Self::new32(key);
+        }
         if key.len() > BLOCK {
             let mut digest = Sha256::new_at(IV, 0).chain(key).finish();
             let keyed = Self::from_block_key(&digest);
@@ -52,6 +57,23 @@ impl HmacKey {
             return keyed;
         }
         Self::from_block_key(key)
+    }
+
+    /// Keys a 32-byte key (every Signal key), its blocks built as words: half of each is the
+    /// constant pad, which the portable compression folds.
+    pub(crate) fn new32(key: &[u8; 32]) -> Self {
+        let k = words32(key);
+        let block = |pad: u32| -> [u32; 16] {
+            core::array::from_fn(|i| if i < 8 { k[i] ^ pad } else { pad })
+        };
+        let mut inner = IV;
+        let mut words = block(IPAD_WORD);
+        compress_words(&mut inner, &words);
+        let mut outer = IV;
+        words = block(OPAD_WORD);
+        compress_words(&mut outer, &words);
+        words.zeroize();
+        Self { inner, outer }
     }
 
     fn from_block_key(key: &[u8]) -> Self {
@@ -81,7 +103,7 @@ impl HmacKey {
         for part in parts {
             inner.update(part);
         }
-        let digest = inner.finish();
+        let digest = inner.finish_state();
         self.outer(digest)
     }
 
@@ -100,21 +122,45 @@ impl HmacKey {
         let mut state = self.inner;
         compress(&mut state, &block);
         block.zeroize();
-        let digest = state_bytes(&state);
-        state.zeroize();
-        self.outer(digest)
+        self.outer(state)
     }
 
-    /// The outer hash over an inner digest: always exactly one padded block.
-    fn outer(&self, mut digest: [u8; 32]) -> [u8; 32] {
-        let mut block = [0u8; BLOCK];
-        block[..32].copy_from_slice(&digest);
-        block[32] = 0x80;
-        block[BLOCK - 8..].copy_from_slice(&OUTER_BITS.to_be_bytes());
+    /// HMAC of a 32-byte message (HKDF extracts from a chain seed): its block is laid out like
+    /// the outer one, half constant.
+    pub(crate) fn mac32(&self, msg: &[u8; 32]) -> [u8; 32] {
+        let mut words = [0u32; 16];
+        words[..8].copy_from_slice(&words32(msg));
+        words[8] = 0x8000_0000;
+        words[15] = OUTER_BITS;
+        let mut state = self.inner;
+        compress_words(&mut state, &words);
+        words.zeroize();
+        self.outer(state)
+    }
+
+    /// HMAC of the one-byte message `byte` (the chain step's constants): its block is all
+    /// constant but one word.
+    pub(crate) fn mac_byte(&self, byte: u8) -> [u8; 32] {
+        let mut words = [0u32; 16];
+        words[0] = (u32::from(byte) << 24) | 0x0080_0000;
+        words[15] = ((BLOCK + 1) * 8) as u32;
+        let mut state = self.inner;
+        compress_words(&mut state, &words);
+        self.outer(state)
+    }
+
+    /// The outer hash over an inner digest (as its state words): always exactly one padded
+    /// block, half of it constant.
+    #[inline]
+    fn outer(&self, mut inner_state: [u32; 8]) -> [u8; 32] {
+        let mut words = [0u32; 16];
+        words[..8].copy_from_slice(&inner_state);
+        words[8] = 0x8000_0000;
+        words[15] = OUTER_BITS;
         let mut state = self.outer;
-        compress(&mut state, &block);
-        digest.zeroize();
-        block.zeroize();
+        compress_words(&mut state, &words);
+        inner_state.zeroize();
+        words.zeroize();
         let out = state_bytes(&state);
         state.zeroize();
         out
@@ -169,7 +215,12 @@ impl Sha256 {
         self.buf_len = rest.len();
     }
 
-    fn finish(mut self) -> [u8; 32] {
+    fn finish(self) -> [u8; 32] {
+        state_bytes(&self.finish_state())
+    }
+
+    /// The final state words (the digest before its byte encoding).
+    fn finish_state(mut self) -> [u32; 8] {
         let bits = self.total.wrapping_mul(8);
         let n = self.buf_len;
         self.buf[n] = 0x80;
@@ -180,7 +231,7 @@ impl Sha256 {
         }
         self.buf[BLOCK - 8..].copy_from_slice(&bits.to_be_bytes());
         compress(&mut self.state, &self.buf);
-        state_bytes(&self.state)
+        self.state
     }
 }
 
@@ -195,7 +246,9 @@ impl Drop for Sha256 {
 /// HKDF-SHA256 (extract with `salt`, expand with `info`) into `out`, at most 255 blocks (all
 /// our sizes are fixed and far below).
 pub(crate) fn hkdf(salt: &HmacKey, ikm: &[u8], info: &[u8], out: &mut [u8]) {
-    let mut prk = if ikm.len() < BLOCK - 8 {
+    let mut prk = if let Ok(ikm) = <&[u8; 32]>::try_from(ikm) {
+        salt.mac32(ikm)
+    } else if ikm.len() < BLOCK - 8 {
         salt.mac_short(&[ikm])
     } else {
         salt.mac(&[ikm])
@@ -241,6 +294,24 @@ mod tests {
             hex::encode(got),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
+    }
+
+    #[test]
+    fn fixed_size_messages_match_the_hmac_crate() {
+        for seed in 0u8..8 {
+            let key: Vec<u8> = (0..32).map(|i| i ^ seed.wrapping_mul(37)).collect();
+            let msg: [u8; 32] = core::array::from_fn(|i| (i as u8).wrapping_mul(seed | 1));
+            let k = HmacKey::new(&key);
+            assert_eq!(k.mac32(&msg), reference(&key, &msg));
+            assert_eq!(k.mac_byte(seed), reference(&key, &[seed]));
+            let mut okm = [0u8; 80];
+            hkdf(&ZERO_SALT, &msg, b"WhisperMessageKeys", &mut okm);
+            let mut want = [0u8; 80];
+            hkdf::Hkdf::<sha2::Sha256>::new(Some(&[0u8; 32]), &msg)
+                .expand(b"WhisperMessageKeys", &mut want)
+                .unwrap();
+            assert_eq!(okm, want);
+        }
     }
 
     #[test]
@@ -311,6 +382,18 @@ mod tests {
             prop_assert_eq!(k.mac(&[x, y]), reference(&key, &msg));
             if msg.len() <= BLOCK - 9 {
                 prop_assert_eq!(k.mac_short(&[x, y]), reference(&key, &msg));
+            }
+            if let Ok(msg32) = <&[u8; 32]>::try_from(msg.as_slice()) {
+                prop_assert_eq!(k.mac32(msg32), reference(&key, &msg));
+            }
+            if let Some(&byte) = msg.first() {
+                prop_assert_eq!(k.mac_byte(byte), reference(&key, &[byte]));
+            }
+            if let Ok(key32) = <[u8; 32]>::try_from(&msg[..msg.len().min(32)]) {
+                // A 32-byte key through the word-built blocks against the byte-built ones.
+                let words = HmacKey::new32(&key32);
+                let bytes = HmacKey::from_block_key(&key32);
+                prop_assert_eq!((words.inner, words.outer), (bytes.inner, bytes.outer));
             }
         }
 

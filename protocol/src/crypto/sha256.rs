@@ -39,6 +39,22 @@ pub(crate) fn compress(state: &mut [u32; 8], block: &[u8; BLOCK]) {
     }
 }
 
+/// Absorbs one block given as its sixteen big-endian words. Inlined, so that a block whose
+/// words are partly constant (HMAC's key blocks, the outer block, a one-byte message) has the
+/// rounds and schedule those constants feed folded by the compiler on the portable route.
+#[inline(always)]
+pub(crate) fn compress_words(state: &mut [u32; 8], words: &[u32; 16]) {
+    if has_sha_extensions() {
+        let mut block = [0u8; BLOCK];
+        for (chunk, word) in block.chunks_exact_mut(4).zip(words) {
+            chunk.copy_from_slice(&word.to_be_bytes());
+        }
+        sha2::compress256(state, core::slice::from_ref((&block).into()));
+    } else {
+        *state = rounds(*state, *words);
+    }
+}
+
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
 fn has_sha_extensions() -> bool {
     // The same features `sha2` checks before its SHA-NI path; std caches the answer.
@@ -216,7 +232,7 @@ macro_rules! eight_rounds {
     };
 }
 
-/// The portable compression function: FIPS 180-4 section 6.2.2, rounds fully unrolled.
+/// The portable compression function of a block in bytes.
 pub(crate) const fn compress_portable(state: [u32; 8], block: &[u8; BLOCK]) -> [u32; 8] {
     let mut w = [0u32; 16];
     let mut t = 0;
@@ -229,6 +245,12 @@ pub(crate) const fn compress_portable(state: [u32; 8], block: &[u8; BLOCK]) -> [
         ]);
         t += 1;
     }
+    rounds(state, w)
+}
+
+/// FIPS 180-4 section 6.2.2 on one block's words, rounds fully unrolled.
+#[inline(always)]
+const fn rounds(state: [u32; 8], mut w: [u32; 16]) -> [u32; 8] {
     let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = state;
     let mut bc = b ^ c;
     eight_rounds!(word, w, 0, bc, a, b, c, d, e, f, g, h);
@@ -251,6 +273,19 @@ pub(crate) const fn compress_portable(state: [u32; 8], block: &[u8; BLOCK]) -> [
         state[6].wrapping_add(g),
         state[7].wrapping_add(h),
     ]
+}
+
+/// The big-endian words of a 32-byte value.
+#[inline]
+pub(crate) fn words32(bytes: &[u8; 32]) -> [u32; 8] {
+    core::array::from_fn(|i| {
+        u32::from_be_bytes([
+            bytes[4 * i],
+            bytes[4 * i + 1],
+            bytes[4 * i + 2],
+            bytes[4 * i + 3],
+        ])
+    })
 }
 
 /// The big-endian bytes of a state (the digest, once the padding is absorbed).

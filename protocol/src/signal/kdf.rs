@@ -41,10 +41,10 @@ pub(crate) fn hkdf(salt: &HmacKey, ikm: &[u8], info: &[u8], out: &mut [u8]) {
 pub(crate) fn chain_step(chain_key: &Secret32) -> (Secret32, Secret32) {
     // Both MACs share the key, so its padded blocks are hashed once: six SHA-256 compressions
     // instead of eight, on the path a forged counter makes us repeat.
-    let keyed = HmacKey::new(&chain_key.0);
+    let keyed = HmacKey::new32(&chain_key.0);
     (
-        Secret32(keyed.mac_short(&[&[0x01]])),
-        Secret32(keyed.mac_short(&[&[0x02]])),
+        Secret32(keyed.mac_byte(0x01)),
+        Secret32(keyed.mac_byte(0x02)),
     )
 }
 
