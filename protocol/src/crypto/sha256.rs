@@ -55,8 +55,18 @@ pub(crate) fn compress_words(state: &mut [u32; 8], words: &[u32; 16]) {
     }
 }
 
+/// Tests set this to run the portable route on a CPU with SHA extensions. Both routes give the
+/// same bytes, so other tests running meanwhile are unaffected.
+#[cfg(test)]
+pub(crate) static FORCE_PORTABLE: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
 fn has_sha_extensions() -> bool {
+    #[cfg(test)]
+    if FORCE_PORTABLE.load(std::sync::atomic::Ordering::Relaxed) {
+        return false;
+    }
     // The same features `sha2` checks before its SHA-NI path; std caches the answer.
     std::arch::is_x86_feature_detected!("sha")
         && std::arch::is_x86_feature_detected!("sse2")
@@ -66,6 +76,10 @@ fn has_sha_extensions() -> bool {
 
 #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
 fn has_sha_extensions() -> bool {
+    #[cfg(test)]
+    if FORCE_PORTABLE.load(std::sync::atomic::Ordering::Relaxed) {
+        return false;
+    }
     // `sha2` picks the best backend itself on other targets (e.g. aarch64's SHA2 extension).
     true
 }
