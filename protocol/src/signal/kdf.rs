@@ -3,12 +3,11 @@
 use aes::Aes256;
 use cbc::cipher::block_padding::Pkcs7;
 use cbc::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
-use hkdf::Hkdf;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::error::SignalError;
+pub(crate) use crate::crypto::hmac_sha256::ZERO_SALT;
+use crate::crypto::hmac_sha256::{self, HmacKey};
 
 /// A 32-byte secret (root key, chain key, message key seed). Zeroized on drop; `Debug` hides it.
 #[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
@@ -27,48 +26,25 @@ impl std::fmt::Debug for Secret32 {
     }
 }
 
-/// HMAC-SHA256.
+/// HMAC-SHA256 of the concatenation of `parts`.
 pub(crate) fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-    // HMAC accepts keys of any length, so `new_from_slice` cannot fail.
-    let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(key) {
-        Ok(mac) => mac,
-        Err(_) => unreachable_hmac(),
-    };
-    for part in parts {
-        mac.update(part);
-    }
-    mac.finalize().into_bytes().into()
+    HmacKey::new(key).mac(parts)
 }
 
-#[cold]
-fn unreachable_hmac() -> ! {
-    // HMAC-SHA256 takes keys of every length; this branch exists only to avoid `expect`.
-    panic!("HMAC rejected a key")
-}
-
-/// HKDF-SHA256 into `out` (at most 255 × 32 bytes, always true for our fixed sizes).
-pub(crate) fn hkdf(salt: &[u8], ikm: &[u8], info: &[u8], out: &mut [u8]) {
-    let hk = Hkdf::<Sha256>::new(Some(salt), ikm);
-    if hk.expand(info, out).is_err() {
-        out.fill(0);
-    }
+/// HKDF-SHA256 into `out` (at most 255 × 32 bytes, always true for our fixed sizes), with the
+/// salt already keyed: [`ZERO_SALT`] for Signal's unsalted extracts.
+pub(crate) fn hkdf(salt: &HmacKey, ikm: &[u8], info: &[u8], out: &mut [u8]) {
+    hmac_sha256::hkdf(salt, ikm, info, out);
 }
 
 /// The chain step: message key seed `HMAC(ck, 0x01)` and next chain key `HMAC(ck, 0x02)`.
 pub(crate) fn chain_step(chain_key: &Secret32) -> (Secret32, Secret32) {
-    // Both MACs share the key, so its padded blocks are hashed once and the state cloned: a
-    // quarter fewer SHA-256 compressions on the path a forged counter makes us repeat.
-    let keyed = match <Hmac<Sha256> as Mac>::new_from_slice(&chain_key.0) {
-        Ok(mac) => mac,
-        Err(_) => unreachable_hmac(),
-    };
-    let mut seed_mac = keyed.clone();
-    seed_mac.update(&[0x01]);
-    let mut next_mac = keyed;
-    next_mac.update(&[0x02]);
+    // Both MACs share the key, so its padded blocks are hashed once: six SHA-256 compressions
+    // instead of eight, on the path a forged counter makes us repeat.
+    let keyed = HmacKey::new32(&chain_key.0);
     (
-        Secret32(seed_mac.finalize().into_bytes().into()),
-        Secret32(next_mac.finalize().into_bytes().into()),
+        Secret32(keyed.mac_byte(0x01)),
+        Secret32(keyed.mac_byte(0x02)),
     )
 }
 
@@ -98,7 +74,7 @@ pub(crate) struct MessageKeys {
 impl MessageKeys {
     pub(crate) fn derive(seed: &Secret32) -> Self {
         let mut okm = [0u8; 80];
-        hkdf(&[0u8; 32], &seed.0, b"WhisperMessageKeys", &mut okm);
+        hkdf(&ZERO_SALT, &seed.0, b"WhisperMessageKeys", &mut okm);
         let mut keys = Self {
             cipher_key: [0; 32],
             mac_key: [0; 32],

@@ -10,9 +10,12 @@ use rand_core::CryptoRngCore;
 
 use super::budget::Budget;
 use super::error::SignalError;
-use super::kdf::{aes_cbc_decrypt, aes_cbc_encrypt, chain_step, hkdf, MessageKeys, Secret32};
+use super::kdf::{
+    aes_cbc_decrypt, aes_cbc_encrypt, chain_step, hkdf, MessageKeys, Secret32, ZERO_SALT,
+};
 use super::keys::{LocalIdentity, PreKey, PreKeyBundle, SignedPreKey};
 use super::wire::WhisperMessage;
+use crate::crypto::hmac_sha256::HmacKey;
 use crate::crypto::{KeyPair, PrivateKey, PublicKey};
 
 /// How far ahead of a chain a message may be (npm libsignal: "Over 2000 messages into the future").
@@ -145,7 +148,7 @@ pub struct SessionState {
 
 fn derive_root(secret: &[u8]) -> (Secret32, Secret32) {
     let mut okm = [0u8; 64];
-    hkdf(&[0u8; 32], secret, b"WhisperText", &mut okm);
+    hkdf(&ZERO_SALT, secret, b"WhisperText", &mut okm);
     split64(okm)
 }
 
@@ -162,7 +165,7 @@ fn split64(mut okm: [u8; 64]) -> (Secret32, Secret32) {
 fn root_step(root: &Secret32, ours: &PrivateKey, theirs: &PublicKey) -> (Secret32, Secret32) {
     let mut shared = ours.dh(theirs);
     let mut okm = [0u8; 64];
-    hkdf(&root.0, &shared, b"WhisperRatchet", &mut okm);
+    hkdf(&HmacKey::new(&root.0), &shared, b"WhisperRatchet", &mut okm);
     zeroize::Zeroize::zeroize(&mut shared);
     split64(okm)
 }

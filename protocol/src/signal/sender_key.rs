@@ -5,7 +5,7 @@ use rand_core::CryptoRngCore;
 
 use super::codec::{Reader, Writer};
 use super::error::SignalError;
-use super::kdf::{aes_cbc_decrypt, aes_cbc_encrypt, chain_step, hkdf, Secret32};
+use super::kdf::{aes_cbc_decrypt, aes_cbc_encrypt, chain_step, hkdf, Secret32, ZERO_SALT};
 use super::signing_cache::{self, SigningCache};
 use super::wire::{SenderKeyDistributionMessage, SenderKeyMessage};
 use crate::crypto::{KeyPair, PrivateKey, PublicKey};
@@ -23,7 +23,7 @@ const VERSION: u8 = 1;
 /// Key and IV of one group message: `HKDF(seed, info = "WhisperGroup", 48)` → iv ‖ key.
 fn message_key(seed: &Secret32) -> ([u8; 16], [u8; 32]) {
     let mut okm = [0u8; 48];
-    hkdf(&[0u8; 32], &seed.0, b"WhisperGroup", &mut okm);
+    hkdf(&ZERO_SALT, &seed.0, b"WhisperGroup", &mut okm);
     let mut iv = [0u8; 16];
     let mut key = [0u8; 32];
     iv.copy_from_slice(&okm[..16]);

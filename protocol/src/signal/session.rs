@@ -250,43 +250,52 @@ impl SessionRecord {
     /// Which sessions a `msg` is tried against, in order: those that know its ratchet key (no
     /// ratchet step; current first), then, with a ratchet step, the current session and a few
     /// recent archived ones. Older sessions cannot plausibly receive a new ratchet key.
-    fn whisper_candidates(&self, ratchet_key: &PublicKey) -> Vec<Slot> {
-        let slots = self.current.iter().map(|s| (Slot::Current, s)).chain(
-            self.previous
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (Slot::Previous(i), s)),
-        );
-        let (known, unknown): (Vec<_>, Vec<_>) =
-            slots.partition(|(_, s)| s.knows_ratchet_key(ratchet_key));
+    fn whisper_candidates<'a>(
+        &'a self,
+        ratchet_key: &'a PublicKey,
+    ) -> impl Iterator<Item = Slot> + 'a {
+        // Two passes over the slots instead of partitioned vectors: no allocation per message.
+        let slots = move || {
+            self.current.iter().map(|s| (Slot::Current, s)).chain(
+                self.previous
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| (Slot::Previous(i), s)),
+            )
+        };
         let worth_a_step = |slot: &Slot| match slot {
             Slot::Current => true,
             Slot::Previous(i) => *i < ARCHIVED_RATCHET_ATTEMPTS,
         };
-        known
-            .into_iter()
-            .map(|(slot, _)| slot)
-            .chain(
-                unknown
-                    .into_iter()
-                    .map(|(slot, _)| slot)
-                    .filter(worth_a_step),
-            )
-            .collect()
+        let known = slots()
+            .filter(|(_, s)| s.knows_ratchet_key(ratchet_key))
+            .map(|(slot, _)| slot);
+        let unknown = slots()
+            .filter(move |(slot, s)| worth_a_step(slot) && !s.knows_ratchet_key(ratchet_key))
+            .map(|(slot, _)| slot);
+        known.chain(unknown)
     }
 
     /// The record after `state` (a copy of the one at `slot`) decrypted a message: a current
     /// session is replaced in place, an archived one is promoted to current.
+    /// The replaced session is not copied: only the others are.
     fn with_decrypted(&self, slot: Slot, state: SessionState) -> SessionRecord {
-        let mut record = self.clone();
         match slot {
-            Slot::Current => record.current = Some(state),
+            Slot::Current => SessionRecord {
+                current: Some(state),
+                previous: self.previous.clone(),
+            },
             Slot::Previous(pos) => {
-                record.previous.remove(pos);
+                let mut record = SessionRecord {
+                    current: self.current.clone(),
+                    previous: Vec::with_capacity(self.previous.len()),
+                };
+                let others = self.previous.iter().enumerate().filter(|(i, _)| *i != pos);
+                record.previous.extend(others.map(|(_, s)| s.clone()));
                 record.promote(state);
+                record
             }
         }
-        record
     }
 
     fn slot(&self, slot: Slot) -> Option<&SessionState> {
