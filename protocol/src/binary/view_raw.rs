@@ -49,6 +49,7 @@ pub(crate) const fn token_code(dict: Option<u8>, index: u8) -> u32 {
     }
 }
 
+#[inline]
 pub(crate) fn token(code: u32) -> &'static str {
     // Codes are only made from tokens the decoder found in the dictionary; code 0 is "".
     let found = match code {

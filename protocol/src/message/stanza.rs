@@ -8,7 +8,7 @@ use crate::stanza::attrs::{
     expect_tag, opt_int, opt_jid, opt_str, req_str, StanzaError, StanzaNode,
 };
 
-use super::source::{parse_source, OwnJids, Source};
+use super::source::{parse_source_from, OwnJids, Source};
 
 /// The kind of an `<enc>` payload (`type` attribute).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,7 +200,8 @@ impl MessageStanza {
     /// view (same result, without building the owned tree).
     pub fn parse<'n, N: StanzaNode<'n>>(node: N, own: &OwnJids) -> Result<Self, StanzaError> {
         expect_tag(node, "message")?;
-        let source = parse_source(node, "message", own)?;
+        let from = crate::stanza::attrs::req_jid(node, "message", "from")?;
+        let source = parse_source_from(node, "message", own, from.clone(), None)?;
         let id = req_str(node, "message", "id")?;
         let timestamp = opt_int(node, "message", "t")?.ok_or(StanzaError::MissingAttr {
             tag: "message",
@@ -208,7 +209,7 @@ impl MessageStanza {
         })?;
         let mut out = Self {
             id,
-            from: crate::stanza::attrs::req_jid(node, "message", "from")?,
+            from,
             source,
             participant: opt_jid(node, "message", "participant")?,
             recipient: opt_jid(node, "message", "recipient")?,

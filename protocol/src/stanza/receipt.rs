@@ -5,7 +5,7 @@
 
 use crate::binary::{Jid, Node, Server};
 use crate::crypto::PublicKey;
-use crate::message::source::{parse_source_with, OwnJids, Source};
+use crate::message::source::{parse_source_from, OwnJids, Source};
 use crate::message::MessageStanza;
 use crate::signal::{PreKey, PreKeyBundle, SignedPreKey};
 
@@ -141,9 +141,9 @@ impl IncomingReceipt {
         let recipient = opt_jid(node, "receipt", "recipient")?;
         let grouped = (from.is_group() || from.is_broadcast()) && !node.has_attr("participant");
         if grouped {
-            return parse_grouped(node, own, &kind, recipient);
+            return parse_grouped(node, own, &from, &kind, recipient);
         }
-        let source = parse_source_with(node, "receipt", own, None)?;
+        let source = parse_source_from(node, "receipt", own, from, None)?;
         let id = req_str(node, "receipt", "id")?;
         let mut message_ids = vec![id.clone()];
         if let Some(list) = node.child("list") {
@@ -171,6 +171,7 @@ impl IncomingReceipt {
 fn parse_grouped<'n, N: StanzaNode<'n>>(
     node: N,
     own: &OwnJids,
+    from: &Jid,
     kind: &ReceiptKind,
     recipient: Option<Jid>,
 ) -> Result<Vec<IncomingReceipt>, StanzaError> {
@@ -187,7 +188,7 @@ fn parse_grouped<'n, N: StanzaNode<'n>>(
         let key = req_str(participants, "participants", "key")?;
         for user in participants.children_by_tag("user") {
             let jid = req_jid(user, "user", "jid")?;
-            let source = parse_source_with(node, "receipt", own, Some(jid))?;
+            let source = parse_source_from(node, "receipt", own, from.clone(), Some(jid))?;
             out.push(IncomingReceipt {
                 stanza_id: stanza_id.clone(),
                 source,
