@@ -157,14 +157,14 @@ pub(crate) fn lookup_static(s: &'static str) -> Option<Token> {
     let addr = s.as_ptr() as usize;
     let set = (addr ^ addr >> 7 ^ s.len()) % SETS;
     let hit = SEEN.with(|seen| {
-        let (first, second) = (seen[2 * set].get(), seen[2 * set + 1].get());
+        // The second entry is read only when the first misses: reading both on every hit
+        // cost usync's 10 000 lookups 6 instructions each.
+        let first = seen[2 * set].get();
         if first.0 == addr && first.1 == s.len() {
-            Some(first.2)
-        } else if second.0 == addr && second.1 == s.len() {
-            Some(second.2)
-        } else {
-            None
+            return Some(first.2);
         }
+        let second = seen[2 * set + 1].get();
+        (second.0 == addr && second.1 == s.len()).then_some(second.2)
     });
     match hit {
         // Code 0 (never a token's) records "not a token".

@@ -111,6 +111,19 @@ impl Val {
         }
     }
 
+    /// [`Val::eq_str`] for attribute keys, inlined into the lookup loop: keys are nearly all
+    /// single-byte tokens, read straight from the table with a length check before any byte
+    /// compare (callgrind: the call per key compared was most of a view-read `<ack>`'s parse).
+    #[inline(always)]
+    pub(crate) fn key_is(&self, data: &[u8], s: &str) -> bool {
+        if self.kind == Kind::Token {
+            if let Some(t) = tokens::SINGLE_BYTE.get(self.a as usize) {
+                return t.len() == s.len() && t.as_bytes() == s.as_bytes();
+            }
+        }
+        self.eq_str(data, s)
+    }
+
     /// Whether the text equals `s`: tokens and raw strings compare without UTF-8 work.
     #[inline]
     pub(crate) fn eq_str(&self, data: &[u8], s: &str) -> bool {
