@@ -1,5 +1,7 @@
 //! Binary node codec speed: `pack_into` (reusing one buffer) and `unpack` on realistic stanzas,
-//! and what refusing decode bombs costs (`codec/bomb/*`).
+//! what refusing decode bombs costs (`codec/bomb/*`), and frame bytes → typed inbound stanza
+//! (`stanza/*/owned`: `unpack` then the parser on the `Node`; `stanza/*/view`: `decode_view`
+//! then the same parser on the borrowed `NodeRef`).
 //!
 //! `cargo bench --bench codec -- --warm-up-time 1 --measurement-time 2`
 
@@ -15,7 +17,14 @@ use wa_actors::protocol::binary::{pack, pack_into, unpack, DecodeError, Node, MA
 #[path = "common/nodes.rs"]
 mod nodes;
 
-use nodes::{ack, big_payload, message, receipt, usync};
+use nodes::{ack, big_payload, inbound, message, receipt, usync};
+use wa_actors::protocol::binary::{body_with, decode_view_with, DecodeLimits};
+use wa_actors::protocol::message::{MessageStanza, OwnJids};
+use wa_actors::protocol::send::ack::MessageAck;
+use wa_actors::protocol::stanza::ack::ack_for;
+use wa_actors::protocol::stanza::notification::Notification;
+use wa_actors::protocol::stanza::read::StanzaNode;
+use wa_actors::protocol::stanza::receipt::IncomingReceipt;
 
 fn corpus() -> Vec<(&'static str, Node)> {
     vec![
@@ -101,5 +110,46 @@ fn bombs(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, codec, bombs);
+/// What the receive path makes of one stanza: its typed form and the ack it owes.
+fn typed<'n, N: StanzaNode<'n>>(tag: &str, node: N, own: &OwnJids) -> usize {
+    let acked = ack_for(node).map_or(0, |a| a.attrs.len());
+    acked
+        + match tag {
+            "message" => MessageStanza::parse(node, own).unwrap().encs.len(),
+            "receipt" => IncomingReceipt::parse(node, own).unwrap().len(),
+            "notification" => usize::from(Notification::parse(node).unwrap().id.is_some()),
+            _ => usize::from(MessageAck::parse(node).unwrap().is_some()),
+        }
+}
+
+fn stanzas(c: &mut Criterion) {
+    let (pn, lid) = inbound::own();
+    let own = OwnJids { pn, lid: Some(lid) };
+    let limits = DecodeLimits::default();
+    let mut group = c.benchmark_group("stanza");
+    for (tag, node) in [
+        ("message", inbound::message()),
+        ("receipt", inbound::receipt()),
+        ("ack", inbound::ack()),
+        ("notification", inbound::notification()),
+    ] {
+        let frame = pack(&node);
+        group.bench_with_input(BenchmarkId::new(tag, "owned"), &frame, |b, frame| {
+            b.iter(|| {
+                let node = unpack(black_box(frame)).unwrap();
+                typed(tag, &node, &own)
+            })
+        });
+        group.bench_with_input(BenchmarkId::new(tag, "view"), &frame, |b, frame| {
+            b.iter(|| {
+                let body = body_with(black_box(frame), &limits).unwrap();
+                let view = decode_view_with(&body, &limits).unwrap();
+                typed(tag, view.root(), &own)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, codec, bombs, stanzas);
 criterion_main!(benches);

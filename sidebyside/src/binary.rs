@@ -175,5 +175,24 @@ pub fn paths(corpus: &'static [Entry], checked: bool) -> Vec<Path> {
             }),
         });
     }
+    for e in corpus.iter().filter(|e| e.encode) {
+        let owned: &'static wacore_binary::Node = Box::leak(Box::new(
+            unmarshal_ref(&util::unpack(&e.frame).unwrap())
+                .unwrap()
+                .to_owned(),
+        ));
+        out.push(Path {
+            // A one-off encode into a new buffer: ours reserves once from a size bound,
+            // wacore's `marshal_auto` starts at 1 KiB and reserves from an estimate for
+            // large shapes.
+            name: format!("encode_fresh/{}", e.name),
+            ours: Box::new(move || {
+                black_box(wa_protocol::binary::encode(black_box(&e.node)).unwrap());
+            }),
+            theirs: Box::new(move || {
+                black_box(wacore_binary::marshal::marshal_auto(black_box(owned)).unwrap());
+            }),
+        });
+    }
     out
 }

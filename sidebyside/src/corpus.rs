@@ -4,6 +4,7 @@
 #[path = "../../benches/common/nodes.rs"]
 mod nodes;
 
+pub use nodes::inbound;
 use nodes::{ack, big_payload, message, receipt, usync};
 use wa_protocol::binary::Node;
 

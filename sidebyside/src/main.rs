@@ -9,6 +9,7 @@ mod binary;
 mod canon;
 mod corpus;
 mod signal;
+mod stanza;
 mod timing;
 
 use std::time::Duration;
@@ -24,6 +25,7 @@ pub struct Path {
 fn all_paths(check: bool) -> Vec<Path> {
     let corpus: &'static [corpus::Entry] = Box::leak(corpus::corpus().into_boxed_slice());
     let mut out = binary::paths(corpus, check);
+    out.extend(stanza::paths(check));
     out.extend(signal::paths(check));
     out
 }

@@ -23,9 +23,10 @@ pub fn encode_into(node: &Node, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     result
 }
 
-/// The encoding of `node` in a new buffer.
+/// The encoding of `node` in a new buffer, reserved once from a bound on the size: a stanza of
+/// up to 32 nodes never regrows it while writing.
 pub fn encode(node: &Node) -> Result<Vec<u8>, EncodeError> {
-    let mut out = Vec::with_capacity(64);
+    let mut out = Vec::with_capacity(super::encoded_len::reserve(node));
     encode_into(node, &mut out)?;
     Ok(out)
 }

@@ -79,9 +79,10 @@ pub fn pack(node: &Node) -> Vec<u8> {
     }
 }
 
-/// Encodes a frame body like [`pack`], reporting oversized nodes as an error.
+/// Encodes a frame body like [`pack`], reporting oversized nodes as an error. The buffer is
+/// reserved once from a bound on the size (a stanza of up to 32 nodes never regrows it).
 pub fn try_pack(node: &Node) -> Result<Vec<u8>, EncodeError> {
-    let mut out = Vec::with_capacity(64);
+    let mut out = Vec::with_capacity(1 + super::encoded_len::reserve(node));
     pack_into(node, &mut out)?;
     Ok(out)
 }

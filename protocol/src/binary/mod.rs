@@ -7,6 +7,7 @@
 
 mod attr_value;
 pub mod decoder;
+mod encoded_len;
 pub mod encoder;
 pub mod error;
 pub mod frame;

@@ -212,7 +212,7 @@ impl<'v, 'a> NodeRef<'v, 'a> {
         let data = self.frame.data;
         self.raw_attrs()
             .iter()
-            .find(|(k, _)| k.eq_str(data, key))
+            .find(|(k, _)| k.key_is(data, key))
             .map(|(_, v)| v.resolve(data))
     }
 

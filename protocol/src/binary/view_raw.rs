@@ -49,6 +49,7 @@ pub(crate) const fn token_code(dict: Option<u8>, index: u8) -> u32 {
     }
 }
 
+#[inline]
 pub(crate) fn token(code: u32) -> &'static str {
     // Codes are only made from tokens the decoder found in the dictionary; code 0 is "".
     let found = match code {
@@ -108,6 +109,19 @@ impl Val {
             // Only reached for a content kind, which callers never pass.
             None => ValueRef::Str(StrRef::Token("")),
         }
+    }
+
+    /// [`Val::eq_str`] for attribute keys, inlined into the lookup loop: keys are nearly all
+    /// single-byte tokens, read straight from the table with a length check before any byte
+    /// compare (callgrind: the call per key compared was most of a view-read `<ack>`'s parse).
+    #[inline(always)]
+    pub(crate) fn key_is(&self, data: &[u8], s: &str) -> bool {
+        if self.kind == Kind::Token {
+            if let Some(t) = tokens::SINGLE_BYTE.get(self.a as usize) {
+                return t.len() == s.len() && t.as_bytes() == s.as_bytes();
+            }
+        }
+        self.eq_str(data, s)
     }
 
     /// Whether the text equals `s`: tokens and raw strings compare without UTF-8 work.

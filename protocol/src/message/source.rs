@@ -2,8 +2,8 @@
 //! and our own JIDs (whatsmeow `parseMessageSource`). Shared by `<message>`, `<receipt>` and
 //! `<chatstate>`.
 
-use crate::binary::{Jid, Node, Server};
-use crate::stanza::attrs::{opt_jid, opt_str, req_jid, StanzaError};
+use crate::binary::{Jid, Server};
+use crate::stanza::attrs::{opt_jid, opt_str, req_jid, StanzaError, StanzaNode};
 
 /// This account's own addresses, needed to tell our own devices' stanzas apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,19 +78,25 @@ fn normalize_hosted(mut jid: Jid) -> Jid {
 
 /// Reads the source attributes of `node` (tag `tag`, for error messages). A group stanza
 /// without `participant` is an error.
-pub fn parse_source(node: &Node, tag: &'static str, own: &OwnJids) -> Result<Source, StanzaError> {
-    parse_source_with(node, tag, own, None)
-}
-
-/// As [`parse_source`], but a group stanza without `participant` takes `participant` instead:
-/// grouped receipts list their senders in `<participants><user jid>` children.
-pub(crate) fn parse_source_with(
-    node: &Node,
+pub fn parse_source<'n, N: StanzaNode<'n>>(
+    node: N,
     tag: &'static str,
     own: &OwnJids,
-    participant: Option<Jid>,
 ) -> Result<Source, StanzaError> {
     let from = req_jid(node, tag, "from")?;
+    parse_source_from(node, tag, own, from, None)
+}
+
+/// As [`parse_source`], with `from` already read (parsing a JID twice was a tenth of a
+/// `<message>` parse). A group stanza without `participant` takes `participant` instead:
+/// grouped receipts list their senders in `<participants><user jid>` children.
+pub(crate) fn parse_source_from<'n, N: StanzaNode<'n>>(
+    node: N,
+    tag: &'static str,
+    own: &OwnJids,
+    from: Jid,
+    participant: Option<Jid>,
+) -> Result<Source, StanzaError> {
     let addressing_mode = opt_str(node, "addressing_mode").map(|s| AddressingMode::from_wire(&s));
     let mut src = Source {
         chat: from.clone(),

@@ -1,10 +1,14 @@
 //! The incoming `<message>` stanza as a typed value (messages.md §1; whatsmeow
 //! `parseMessageInfo`), with its `<enc>` payloads (signal.md §8).
 
-use crate::binary::{Jid, Node};
-use crate::stanza::attrs::{expect_tag, opt_int, opt_jid, opt_str, req_str, StanzaError};
+use std::borrow::Cow;
 
-use super::source::{parse_source, OwnJids, Source};
+use crate::binary::Jid;
+use crate::stanza::attrs::{
+    expect_tag, opt_int, opt_jid, opt_str, req_str, StanzaError, StanzaNode,
+};
+
+use super::source::{parse_source_from, OwnJids, Source};
 
 /// The kind of an `<enc>` payload (`type` attribute).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,8 +72,9 @@ pub struct EncNode {
 }
 
 impl EncNode {
-    /// Reads an `<enc>` node. Content that arrived as a string is taken as its bytes.
-    pub fn parse(node: &Node) -> Result<Self, StanzaError> {
+    /// Reads an `<enc>` node (owned or viewed). Content that arrived as a string is taken as
+    /// its bytes.
+    pub fn parse<'n, N: StanzaNode<'n>>(node: N) -> Result<Self, StanzaError> {
         expect_tag(node, "enc")?;
         let enc_type = EncType::from_wire(&req_str(node, "enc", "type")?);
         // whatsmeow reads `v` as an int and only decodes 2 and 3; we default a missing `v` to
@@ -81,7 +86,7 @@ impl EncNode {
                 tag: "enc",
                 reason: "no ciphertext",
             })?
-            .to_vec();
+            .into_owned();
         Ok(Self {
             enc_type,
             version,
@@ -190,9 +195,13 @@ pub struct MessageStanza {
 
 impl MessageStanza {
     /// Parses a `<message>` stanza. `own` tells our own devices' messages apart.
-    pub fn parse(node: &Node, own: &OwnJids) -> Result<Self, StanzaError> {
+    ///
+    /// `node` is an owned `&Node` or a [`NodeRef`](crate::binary::NodeRef) of a borrowed
+    /// view (same result, without building the owned tree).
+    pub fn parse<'n, N: StanzaNode<'n>>(node: N, own: &OwnJids) -> Result<Self, StanzaError> {
         expect_tag(node, "message")?;
-        let source = parse_source(node, "message", own)?;
+        let from = crate::stanza::attrs::req_jid(node, "message", "from")?;
+        let source = parse_source_from(node, "message", own, from.clone(), None)?;
         let id = req_str(node, "message", "id")?;
         let timestamp = opt_int(node, "message", "t")?.ok_or(StanzaError::MissingAttr {
             tag: "message",
@@ -200,7 +209,7 @@ impl MessageStanza {
         })?;
         let mut out = Self {
             id,
-            from: crate::stanza::attrs::req_jid(node, "message", "from")?,
+            from,
             source,
             participant: opt_jid(node, "message", "participant")?,
             recipient: opt_jid(node, "message", "recipient")?,
@@ -221,15 +230,15 @@ impl MessageStanza {
             device_identity: None,
         };
         for child in node.children() {
-            match child.tag.as_ref() {
+            match &*child.tag_text() {
                 "enc" => out.encs.push(EncNode::parse(child)?),
                 "multicast" => out.multicast = true,
-                "verified_name" => out.verified_name = child.content_bytes().map(<[u8]>::to_vec),
+                "verified_name" => out.verified_name = child.content_bytes().map(Cow::into_owned),
                 // `type` may be absent; an empty string still marks the content as withheld.
                 "unavailable" => out.unavailable = Some(opt_str(child, "type").unwrap_or_default()),
-                "plaintext" => out.plaintext = child.content_bytes().map(<[u8]>::to_vec),
+                "plaintext" => out.plaintext = child.content_bytes().map(Cow::into_owned),
                 "device-identity" => {
-                    out.device_identity = child.content_bytes().map(<[u8]>::to_vec)
+                    out.device_identity = child.content_bytes().map(Cow::into_owned)
                 }
                 _ => {}
             }

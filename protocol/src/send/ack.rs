@@ -2,7 +2,9 @@
 //! `<ack class="message" id from t [phash] [error] [server_id] [refresh_lid]/>`.
 
 use crate::binary::{Jid, Node};
-use crate::stanza::attrs::{expect_tag, opt_int, opt_jid, opt_str, req_str, StanzaError};
+use crate::stanza::attrs::{
+    expect_tag, opt_int, opt_jid, opt_str, req_str, StanzaError, StanzaNode,
+};
 
 /// Whether the server took the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,14 +34,15 @@ pub struct MessageAck {
 }
 
 impl MessageAck {
-    /// Reads an ack; `Ok(None)` for an ack of another class (receipts, notifications).
-    pub fn parse(node: &Node) -> Result<Option<Self>, StanzaError> {
+    /// Reads an ack (owned, or a [`NodeRef`](crate::binary::NodeRef) of a borrowed view);
+    /// `Ok(None)` for an ack of another class (receipts, notifications).
+    pub fn parse<'n, N: StanzaNode<'n>>(node: N) -> Result<Option<Self>, StanzaError> {
         expect_tag(node, "ack")?;
-        if node.attr_str("class").as_deref() != Some("message") {
+        if node.attr_text("class").as_deref() != Some("message") {
             return Ok(None);
         }
         let id = req_str(node, "ack", "id")?;
-        let outcome = match opt_int::<u16>(node, "ack", "error")? {
+        let outcome = match opt_int::<u16, _>(node, "ack", "error")? {
             Some(code) => AckOutcome::Refused(code),
             None => AckOutcome::Accepted,
         };

@@ -69,7 +69,7 @@ pub fn parse_key_fetch_reply(reply: &Node, requested: &[Jid]) -> Vec<FetchedBund
                 Some(u) if u.child("error").is_some() => Err(BundleError::Server {
                     code: parse_error(u).code,
                 }),
-                Some(u) => parse_bundle(u, "user")
+                Some(u) => parse_bundle(*u, "user")
                     .map_err(BundleError::from)
                     .and_then(|b| b.verify().map(|()| b).map_err(BundleError::from)),
             };

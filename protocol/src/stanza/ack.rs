@@ -4,31 +4,32 @@
 
 use crate::binary::Node;
 
+use super::read::StanzaNode;
+
 /// Tags whose stanzas must be acked.
 pub const ACKED_TAGS: [&str; 4] = ["message", "receipt", "notification", "call"];
 
-/// The ack for `stanza`, or `None` when it needs none (other tags, or no `id`/`from`).
-pub fn ack_for(stanza: &Node) -> Option<Node> {
-    let tag = stanza.tag.as_ref();
-    if !ACKED_TAGS.contains(&tag) {
-        return None;
-    }
-    let id = stanza.attr("id")?.clone();
-    let from = stanza.attr("from")?.clone();
+/// The ack for `stanza` (an owned `&Node` or a viewed [`NodeRef`](crate::binary::NodeRef)),
+/// or `None` when it needs none (other tags, or no `id`/`from`).
+pub fn ack_for<'n, N: StanzaNode<'n>>(stanza: N) -> Option<Node> {
+    // The class is one of the static tags, so the ack borrows it instead of copying.
+    let tag = *ACKED_TAGS.iter().find(|t| stanza.tag_is(t))?;
+    let id = stanza.attr_value("id")?;
+    let from = stanza.attr_value("from")?;
     let mut b = Node::build("ack")
-        .attr("class", tag.to_string())
+        .attr("class", tag)
         .attr("id", id)
         .attr("to", from);
-    if let Some(p) = stanza.attr("participant") {
-        b = b.attr("participant", p.clone());
+    if let Some(p) = stanza.attr_value("participant") {
+        b = b.attr("participant", p);
     }
-    if let Some(r) = stanza.attr("recipient") {
-        b = b.attr("recipient", r.clone());
+    if let Some(r) = stanza.attr_value("recipient") {
+        b = b.attr("recipient", r);
     }
     // whatsmeow copies `type` except for messages, whose type is the content kind.
     if tag != "message" {
-        if let Some(t) = stanza.attr("type") {
-            b = b.attr("type", t.clone());
+        if let Some(t) = stanza.attr_value("type") {
+            b = b.attr("type", t);
         }
     }
     Some(b.finish())
@@ -40,7 +41,7 @@ pub const NACK_PARSING_ERROR: u16 = 487;
 
 /// An ack that refuses `stanza` with `code` (a "nack"): the server stops redelivering it,
 /// and learns why. `None` when the stanza has no `id` or `from` to answer.
-pub fn nack_for(stanza: &Node, code: u16) -> Option<Node> {
+pub fn nack_for<'n, N: StanzaNode<'n>>(stanza: N, code: u16) -> Option<Node> {
     let mut ack = ack_for(stanza)?;
     ack.set_attr("error", code.to_string());
     Some(ack)

@@ -6,7 +6,11 @@
 
 use thiserror::Error;
 
-use crate::binary::{AttrValue, Jid, Node};
+use std::borrow::Cow;
+
+use crate::binary::Jid;
+
+pub use super::read::StanzaNode;
 
 /// Why an incoming stanza could not be read.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -56,13 +60,16 @@ pub enum StanzaError {
 }
 
 /// Checks the node's tag.
-pub(crate) fn expect_tag(node: &Node, expected: &'static str) -> Result<(), StanzaError> {
-    if node.tag == expected {
+pub(crate) fn expect_tag<'n, N: StanzaNode<'n>>(
+    node: N,
+    expected: &'static str,
+) -> Result<(), StanzaError> {
+    if node.tag_is(expected) {
         Ok(())
     } else {
         Err(StanzaError::WrongTag {
             expected,
-            got: truncate(&node.tag),
+            got: truncate(&node.tag_text()),
         })
     }
 }
@@ -72,22 +79,22 @@ fn truncate(s: &str) -> String {
     s.chars().take(64).collect()
 }
 
-fn bad(tag: &'static str, attr: &'static str, value: &AttrValue) -> StanzaError {
+fn bad(tag: &'static str, attr: &'static str, value: &str) -> StanzaError {
     StanzaError::BadAttr {
         tag,
         attr,
-        value: truncate(&value.as_str()),
+        value: truncate(value),
     }
 }
 
 /// An optional string attribute.
-pub(crate) fn opt_str(node: &Node, attr: &str) -> Option<String> {
-    node.attr_str(attr).map(|s| s.into_owned())
+pub(crate) fn opt_str<'n, N: StanzaNode<'n>>(node: N, attr: &str) -> Option<String> {
+    node.attr_text(attr).map(Cow::into_owned)
 }
 
 /// A required string attribute.
-pub(crate) fn req_str(
-    node: &Node,
+pub(crate) fn req_str<'n, N: StanzaNode<'n>>(
+    node: N,
     tag: &'static str,
     attr: &'static str,
 ) -> Result<String, StanzaError> {
@@ -95,20 +102,21 @@ pub(crate) fn req_str(
 }
 
 /// An optional JID attribute: absent is `None`, present but unparsable is an error.
-pub(crate) fn opt_jid(
-    node: &Node,
+pub(crate) fn opt_jid<'n, N: StanzaNode<'n>>(
+    node: N,
     tag: &'static str,
     attr: &'static str,
 ) -> Result<Option<Jid>, StanzaError> {
-    match node.attr(attr) {
+    match node.attr_jid(attr) {
         None => Ok(None),
-        Some(v) => v.to_jid().map(Some).ok_or_else(|| bad(tag, attr, v)),
+        Some(Ok(j)) => Ok(Some(j)),
+        Some(Err(text)) => Err(bad(tag, attr, &text)),
     }
 }
 
 /// A required JID attribute.
-pub(crate) fn req_jid(
-    node: &Node,
+pub(crate) fn req_jid<'n, N: StanzaNode<'n>>(
+    node: N,
     tag: &'static str,
     attr: &'static str,
 ) -> Result<Jid, StanzaError> {
@@ -116,21 +124,21 @@ pub(crate) fn req_jid(
 }
 
 /// An optional decimal integer attribute.
-pub(crate) fn opt_int<T: std::str::FromStr>(
-    node: &Node,
+pub(crate) fn opt_int<'n, T: std::str::FromStr, N: StanzaNode<'n>>(
+    node: N,
     tag: &'static str,
     attr: &'static str,
 ) -> Result<Option<T>, StanzaError> {
-    match node.attr(attr) {
+    match node.attr_plain(attr) {
         None => Ok(None),
-        Some(v @ AttrValue::Jid(_)) => Err(bad(tag, attr, v)),
-        Some(v @ AttrValue::Str(s)) => s.parse().map(Some).map_err(|_| bad(tag, attr, v)),
+        Some(Err(jid)) => Err(bad(tag, attr, &jid)),
+        Some(Ok(s)) => s.parse().map(Some).map_err(|_| bad(tag, attr, &s)),
     }
 }
 
 /// A required decimal integer attribute.
-pub(crate) fn req_int<T: std::str::FromStr>(
-    node: &Node,
+pub(crate) fn req_int<'n, T: std::str::FromStr, N: StanzaNode<'n>>(
+    node: N,
     tag: &'static str,
     attr: &'static str,
 ) -> Result<T, StanzaError> {
@@ -138,21 +146,21 @@ pub(crate) fn req_int<T: std::str::FromStr>(
 }
 
 /// A required child element.
-pub(crate) fn req_child<'a>(
-    node: &'a Node,
+pub(crate) fn req_child<'n, N: StanzaNode<'n>>(
+    node: N,
     tag: &'static str,
     child: &'static str,
-) -> Result<&'a Node, StanzaError> {
+) -> Result<N, StanzaError> {
     node.child(child)
         .ok_or(StanzaError::MissingChild { tag, child })
 }
 
 /// The byte content of a required child.
-pub(crate) fn child_bytes<'a>(
-    node: &'a Node,
+pub(crate) fn child_bytes<'n, N: StanzaNode<'n>>(
+    node: N,
     tag: &'static str,
     child: &'static str,
-) -> Result<&'a [u8], StanzaError> {
+) -> Result<Cow<'n, [u8]>, StanzaError> {
     req_child(node, tag, child)?
         .content_bytes()
         .ok_or(StanzaError::BadContent {
@@ -164,6 +172,7 @@ pub(crate) fn child_bytes<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::binary::Node;
 
     #[test]
     fn readers_report_what_is_wrong() {
@@ -184,18 +193,18 @@ mod tests {
             Err(StanzaError::BadAttr { attr: "j", .. })
         ));
         assert!(matches!(
-            req_int::<u32>(&n, "x", "n"),
+            req_int::<u32, _>(&n, "x", "n"),
             Err(StanzaError::BadAttr { attr: "n", .. })
         ));
-        assert_eq!(req_int::<u32>(&n, "x", "ok"), Ok(7));
-        assert_eq!(opt_int::<u32>(&n, "x", "none"), Ok(None));
+        assert_eq!(req_int::<u32, _>(&n, "x", "ok"), Ok(7));
+        assert_eq!(opt_int::<u32, _>(&n, "x", "none"), Ok(None));
         assert!(expect_tag(&n, "y").is_err());
         assert!(matches!(
             child_bytes(&n, "x", "c"),
             Err(StanzaError::MissingChild { child: "c", .. })
         ));
         let long = Node::build("x").attr("a", "y".repeat(1000)).finish();
-        match req_int::<u8>(&long, "x", "a") {
+        match req_int::<u8, _>(&long, "x", "a") {
             Err(StanzaError::BadAttr { value, .. }) => assert_eq!(value.len(), 64),
             other => panic!("{other:?}"),
         }

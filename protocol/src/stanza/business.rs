@@ -1,9 +1,9 @@
 //! The business `<notification>`'s payload: verified-name, profile, catalog and subscription
 //! changes (whatsapp-rust `wacore/src/stanza/business.rs`).
 
-use crate::binary::{Jid, Node};
+use crate::binary::Jid;
 
-use super::attrs::{opt_int, opt_jid, opt_str, StanzaError};
+use super::attrs::{opt_int, opt_jid, opt_str, StanzaError, StanzaNode};
 
 /// A business notification (whatsapp-rust `BusinessNotification`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +62,9 @@ pub struct Subscription {
     pub creation_time: Option<i64>,
 }
 
-pub(super) fn parse_business(node: &Node) -> Result<BusinessChange, StanzaError> {
+pub(super) fn parse_business<'n, N: StanzaNode<'n>>(
+    node: N,
+) -> Result<BusinessChange, StanzaError> {
     let mut out = BusinessChange {
         kind: BusinessChangeKind::Unknown,
         target_jid: None,
@@ -72,7 +74,7 @@ pub(super) fn parse_business(node: &Node) -> Result<BusinessChange, StanzaError>
         collection_ids: Vec::new(),
         subscriptions: Vec::new(),
     };
-    let jid_or_hash = |c: &Node, out: &mut BusinessChange, by_jid, by_hash| {
+    let jid_or_hash = |c: N, out: &mut BusinessChange, by_jid, by_hash| {
         if let Some(j) = opt_jid(c, "business", "jid")? {
             out.target_jid = Some(j);
             out.kind = by_jid;
@@ -90,11 +92,8 @@ pub(super) fn parse_business(node: &Node) -> Result<BusinessChange, StanzaError>
             BusinessChangeKind::RemoveHash,
         )?;
     } else if let Some(c) = node.child("verified_name") {
-        out.verified_name = opt_str(c, "name").or_else(|| {
-            c.child("name")
-                .and_then(Node::content_bytes)
-                .map(|b| String::from_utf8_lossy(b).into_owned())
-        });
+        out.verified_name =
+            opt_str(c, "name").or_else(|| c.child("name").and_then(StanzaNode::content_text));
         jid_or_hash(
             c,
             &mut out,
@@ -110,11 +109,10 @@ pub(super) fn parse_business(node: &Node) -> Result<BusinessChange, StanzaError>
         };
     } else if let Some(c) = node.child("product_catalog") {
         for p in c.children() {
-            match p.tag.as_ref() {
+            match &*p.tag_text() {
                 "product" => {
-                    if let Some(id) = p.child("id").and_then(Node::content_bytes) {
-                        out.product_ids
-                            .push(String::from_utf8_lossy(id).into_owned());
+                    if let Some(id) = p.child("id").and_then(StanzaNode::content_text) {
+                        out.product_ids.push(id);
                     }
                 }
                 "collection" => out.collection_ids.extend(opt_str(p, "id")),

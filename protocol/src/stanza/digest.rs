@@ -116,7 +116,7 @@ pub fn parse_digest(iq: &Node) -> Result<KeyDigest, StanzaError> {
             }),
         })
         .collect::<Result<_, _>>()?;
-    let hash = <[u8; 20]>::try_from(child_bytes(d, "digest", "hash")?).map_err(|_| {
+    let hash = <[u8; 20]>::try_from(&*child_bytes(d, "digest", "hash")?).map_err(|_| {
         StanzaError::BadContent {
             tag: "hash",
             reason: "expected 20 bytes",

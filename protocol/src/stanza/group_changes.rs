@@ -1,9 +1,9 @@
 //! The children of a `w:gp2` notification that changes a group we are in (whatsmeow
 //! `group.go` `parseGroupChange`): members, name, description, settings, links.
 
-use crate::binary::{Jid, Node};
+use crate::binary::Jid;
 
-use super::attrs::{opt_int, opt_jid, opt_str, req_str, StanzaError};
+use super::attrs::{opt_int, opt_jid, opt_str, req_str, StanzaError, StanzaNode};
 use super::notification::{parse_participants, GroupParticipant};
 
 /// One change in a `w:gp2` notification (whatsmeow `parseGroupChange`).
@@ -76,12 +76,14 @@ pub struct GroupLink {
 }
 
 /// Parses every child of a `w:gp2` notification that is not a `<create>` on its own.
-pub(super) fn parse_changes(node: &Node) -> Result<Vec<GroupChange>, StanzaError> {
-    node.children().iter().map(parse_change).collect()
+pub(super) fn parse_changes<'n, N: StanzaNode<'n>>(
+    node: N,
+) -> Result<Vec<GroupChange>, StanzaError> {
+    node.children().map(parse_change).collect()
 }
 
-fn parse_change(c: &Node) -> Result<GroupChange, StanzaError> {
-    Ok(match c.tag.as_ref() {
+fn parse_change<'n, N: StanzaNode<'n>>(c: N) -> Result<GroupChange, StanzaError> {
+    Ok(match &*c.tag_text() {
         "add" => GroupChange::Add {
             participants: parse_participants(c)?,
             reason: opt_str(c, "reason"),
@@ -99,8 +101,7 @@ fn parse_change(c: &Node) -> Result<GroupChange, StanzaError> {
                 Some(_) => None,
                 None => Some(
                     c.child("body")
-                        .and_then(Node::content_bytes)
-                        .map(|b| String::from_utf8_lossy(b).into_owned())
+                        .and_then(StanzaNode::content_text)
                         .unwrap_or_default(),
                 ),
             },
@@ -125,8 +126,8 @@ fn parse_change(c: &Node) -> Result<GroupChange, StanzaError> {
     })
 }
 
-fn parse_link(
-    c: &Node,
+fn parse_link<'n, N: StanzaNode<'n>>(
+    c: N,
     tag: &'static str,
     type_attr: &'static str,
 ) -> Result<GroupLink, StanzaError> {
@@ -149,6 +150,7 @@ fn parse_link(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::binary::Node;
 
     fn change(node: Node) -> Result<GroupChange, StanzaError> {
         parse_change(&node)

@@ -1,9 +1,9 @@
 //! A `<group>` element's metadata and its members, as a `w:gp2` create notification and the
 //! `w:g2` group queries carry them (whatsmeow `group.go` `parseGroupNode`).
 
-use crate::binary::{Jid, Node};
+use crate::binary::Jid;
 
-use super::attrs::{opt_int, opt_jid, opt_str, req_jid, req_str, StanzaError};
+use super::attrs::{opt_int, opt_jid, opt_str, req_jid, req_str, StanzaError, StanzaNode};
 
 /// We joined or created a group (`<create reason key type><group …/></create>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +72,9 @@ pub enum ParticipantRole {
     SuperAdmin,
 }
 
-pub(crate) fn parse_participants(node: &Node) -> Result<Vec<GroupParticipant>, StanzaError> {
+pub(crate) fn parse_participants<'n, N: StanzaNode<'n>>(
+    node: N,
+) -> Result<Vec<GroupParticipant>, StanzaError> {
     let mut out = Vec::new();
     for p in node.children_by_tag("participant") {
         let jid = req_jid(p, "participant", "jid")?;
@@ -91,7 +93,7 @@ pub(crate) fn parse_participants(node: &Node) -> Result<Vec<GroupParticipant>, S
     Ok(out)
 }
 
-pub(crate) fn parse_group_info(g: &Node) -> Result<GroupInfo, StanzaError> {
+pub(crate) fn parse_group_info<'n, N: StanzaNode<'n>>(g: N) -> Result<GroupInfo, StanzaError> {
     let id = req_str(g, "group", "id")?;
     let jid = if id.contains('@') {
         id.parse().map_err(|_| StanzaError::BadAttr {
@@ -110,9 +112,9 @@ pub(crate) fn parse_group_info(g: &Node) -> Result<GroupInfo, StanzaError> {
         creator: opt_jid(g, "group", "creator")?,
         creation: opt_int(g, "group", "creation")?,
         description: g
-            .child_path(&["description", "body"])
-            .and_then(Node::content_bytes)
-            .map(|b| String::from_utf8_lossy(b).into_owned()),
+            .child("description")
+            .and_then(|d| d.child("body"))
+            .and_then(StanzaNode::content_text),
         participants: parse_participants(g)?,
         announce: g.child("announcement").is_some(),
         locked: g.child("locked").is_some(),

@@ -14,5 +14,6 @@ pub mod prekeys;
 pub mod prekeys_server;
 pub mod presence;
 pub mod privacy;
+pub mod read;
 pub mod receipt;
 pub mod stream_error;

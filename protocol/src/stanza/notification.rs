@@ -6,9 +6,9 @@
 //! envelope itself is broken (no `from`) or a recognised type is malformed. Types we do not
 //! model come back as [`NotificationKind::Other`] so the caller can forward the raw node.
 
-use crate::binary::{Jid, Node};
+use crate::binary::Jid;
 
-use super::attrs::{expect_tag, opt_int, opt_jid, opt_str, req_jid, StanzaError};
+use super::attrs::{expect_tag, opt_int, opt_jid, opt_str, req_jid, StanzaError, StanzaNode};
 use super::business::parse_business;
 pub use super::business::{BusinessChange, BusinessChangeKind, Subscription};
 use super::group_changes::parse_changes;
@@ -138,8 +138,9 @@ pub struct KeyIndexList {
 }
 
 impl Notification {
-    /// Parses a `<notification>`.
-    pub fn parse(node: &Node) -> Result<Self, StanzaError> {
+    /// Parses a `<notification>`: an owned `&Node`, or a [`NodeRef`](crate::binary::NodeRef)
+    /// of a borrowed view (same result, without building the owned tree).
+    pub fn parse<'n, N: StanzaNode<'n>>(node: N) -> Result<Self, StanzaError> {
         expect_tag(node, "notification")?;
         let from = req_jid(node, "notification", "from")?;
         let ty = opt_str(node, "type").unwrap_or_default();
@@ -147,8 +148,7 @@ impl Notification {
             "picture" => NotificationKind::Picture(parse_pictures(node)?),
             "status" => match node.child("set") {
                 Some(set) => NotificationKind::About {
-                    text: String::from_utf8_lossy(set.content_bytes().unwrap_or_default())
-                        .into_owned(),
+                    text: set.content_text().unwrap_or_default(),
                 },
                 None => NotificationKind::Other(ty),
             },
@@ -158,7 +158,7 @@ impl Notification {
             "encrypt" => parse_encrypt(node, &from, ty)?,
             "link_code_companion_reg" => NotificationKind::LinkCodeCompanionReg,
             "account_sync" => NotificationKind::AccountSync(
-                node.children().iter().map(|c| c.tag.to_string()).collect(),
+                node.children().map(|c| c.tag_text().into_owned()).collect(),
             ),
             _ => NotificationKind::Other(ty),
         };
@@ -173,10 +173,10 @@ impl Notification {
     }
 }
 
-fn parse_pictures(node: &Node) -> Result<Vec<PictureChange>, StanzaError> {
+fn parse_pictures<'n, N: StanzaNode<'n>>(node: N) -> Result<Vec<PictureChange>, StanzaError> {
     let mut out = Vec::new();
     for child in node.children() {
-        let action = match child.tag.as_ref() {
+        let action = match &*child.tag_text() {
             "set" => PictureAction::Set,
             "add" => PictureAction::Add,
             "delete" => PictureAction::Delete,
@@ -192,7 +192,7 @@ fn parse_pictures(node: &Node) -> Result<Vec<PictureChange>, StanzaError> {
     Ok(out)
 }
 
-fn parse_devices(node: &Node) -> Result<DeviceChange, StanzaError> {
+fn parse_devices<'n, N: StanzaNode<'n>>(node: N) -> Result<DeviceChange, StanzaError> {
     let (op, child) = [
         ("remove", DeviceOp::Remove),
         ("add", DeviceOp::Add),
@@ -218,7 +218,7 @@ fn parse_devices(node: &Node) -> Result<DeviceChange, StanzaError> {
             signed: k
                 .content_bytes()
                 .filter(|b| !b.is_empty())
-                .map(<[u8]>::to_vec),
+                .map(std::borrow::Cow::into_owned),
         }),
         None => None,
     };
@@ -232,7 +232,11 @@ fn parse_devices(node: &Node) -> Result<DeviceChange, StanzaError> {
     })
 }
 
-fn parse_encrypt(node: &Node, from: &Jid, ty: String) -> Result<NotificationKind, StanzaError> {
+fn parse_encrypt<'n, N: StanzaNode<'n>>(
+    node: N,
+    from: &Jid,
+    ty: String,
+) -> Result<NotificationKind, StanzaError> {
     if from.is_server() {
         if let Some(count) = node.child("count") {
             return Ok(NotificationKind::PreKeyCount(
@@ -248,9 +252,10 @@ fn parse_encrypt(node: &Node, from: &Jid, ty: String) -> Result<NotificationKind
     Ok(NotificationKind::Other(ty))
 }
 
-fn parse_group(node: &Node) -> Result<NotificationKind, StanzaError> {
-    if let [create] = node.children() {
-        if create.tag == "create" {
+fn parse_group<'n, N: StanzaNode<'n>>(node: N) -> Result<NotificationKind, StanzaError> {
+    let mut children = node.children();
+    if let (Some(create), None) = (children.next(), children.next()) {
+        if create.tag_is("create") {
             let group = create.child("group").ok_or(StanzaError::MissingChild {
                 tag: "create",
                 child: "group",

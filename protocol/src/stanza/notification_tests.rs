@@ -1,6 +1,7 @@
 //! Unit tests of `notification`.
 
 use super::*;
+use crate::binary::Node;
 use proptest::prelude::*;
 
 fn notif(ty: &'static str, from: Jid) -> crate::binary::NodeBuilder {

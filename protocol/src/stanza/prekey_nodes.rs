@@ -7,7 +7,7 @@ use crate::binary::{AttrValue, Node};
 use crate::crypto::PublicKey;
 use crate::signal::{PreKey, PreKeyBundle, SignedPreKey, DJB_TYPE};
 
-use super::attrs::{child_bytes, req_child, StanzaError};
+use super::attrs::{child_bytes, req_child, StanzaError, StanzaNode};
 
 /// `<type>` content announcing Curve25519 keys.
 pub fn key_type_node() -> Node {
@@ -82,7 +82,7 @@ pub fn bundle_user_node(jid: impl Into<AttrValue>, bundle: &PreKeyBundle) -> Nod
         .finish()
 }
 
-fn parse_id(node: &Node, tag: &'static str) -> Result<u32, StanzaError> {
+fn parse_id<'n, N: StanzaNode<'n>>(node: N, tag: &'static str) -> Result<u32, StanzaError> {
     let b = child_bytes(node, tag, "id")?;
     // whatsmeow writes 3 bytes; accept up to 4 in case a peer sends the full u32.
     if b.is_empty() || b.len() > 4 {
@@ -95,13 +95,19 @@ fn parse_id(node: &Node, tag: &'static str) -> Result<u32, StanzaError> {
 }
 
 /// Reads the raw 32-byte `<identity>` child of `node`.
-pub fn parse_identity(node: &Node, tag: &'static str) -> Result<PublicKey, StanzaError> {
+pub fn parse_identity<'n, N: StanzaNode<'n>>(
+    node: N,
+    tag: &'static str,
+) -> Result<PublicKey, StanzaError> {
     parse_key32(node, tag, "identity")
 }
 
 /// Checks the `<type>` child of `node` announces Curve25519 keys ([`DJB_TYPE`]).
-pub fn check_key_type(node: &Node, tag: &'static str) -> Result<(), StanzaError> {
-    if child_bytes(node, tag, "type")? == [DJB_TYPE] {
+pub fn check_key_type<'n, N: StanzaNode<'n>>(
+    node: N,
+    tag: &'static str,
+) -> Result<(), StanzaError> {
+    if *child_bytes(node, tag, "type")? == [DJB_TYPE] {
         Ok(())
     } else {
         Err(StanzaError::BadContent {
@@ -111,13 +117,13 @@ pub fn check_key_type(node: &Node, tag: &'static str) -> Result<(), StanzaError>
     }
 }
 
-fn parse_key32(
-    node: &Node,
+fn parse_key32<'n, N: StanzaNode<'n>>(
+    node: N,
     tag: &'static str,
     child: &'static str,
 ) -> Result<PublicKey, StanzaError> {
     let key =
-        PublicKey::from_slice(child_bytes(node, tag, child)?).ok_or(StanzaError::BadContent {
+        PublicKey::from_slice(&child_bytes(node, tag, child)?).ok_or(StanzaError::BadContent {
             tag: child,
             reason: "expected a 32-byte key",
         })?;
@@ -133,16 +139,18 @@ fn parse_key32(
 }
 
 /// Reads a `<key>` (or the id and value of a `<skey>`).
-pub fn parse_prekey_node(node: &Node) -> Result<(u32, PublicKey), StanzaError> {
+pub fn parse_prekey_node<'n, N: StanzaNode<'n>>(node: N) -> Result<(u32, PublicKey), StanzaError> {
     Ok((parse_id(node, "key")?, parse_key32(node, "key", "value")?))
 }
 
 /// Reads an `<skey>`: id, public key and 64-byte signature.
-pub fn parse_signed_prekey_node(node: &Node) -> Result<(u32, PublicKey, [u8; 64]), StanzaError> {
+pub fn parse_signed_prekey_node<'n, N: StanzaNode<'n>>(
+    node: N,
+) -> Result<(u32, PublicKey, [u8; 64]), StanzaError> {
     let id = parse_id(node, "skey")?;
     let key = parse_key32(node, "skey", "value")?;
     let signature =
-        <[u8; 64]>::try_from(child_bytes(node, "skey", "signature")?).map_err(|_| {
+        <[u8; 64]>::try_from(&*child_bytes(node, "skey", "signature")?).map_err(|_| {
             StanzaError::BadContent {
                 tag: "signature",
                 reason: "expected 64 bytes",
@@ -152,8 +160,11 @@ pub fn parse_signed_prekey_node(node: &Node) -> Result<(u32, PublicKey, [u8; 64]
 }
 
 /// Reads a 4-byte `<registration>` child of `node`.
-pub fn parse_registration(node: &Node, tag: &'static str) -> Result<u32, StanzaError> {
-    let b = <[u8; 4]>::try_from(child_bytes(node, tag, "registration")?).map_err(|_| {
+pub fn parse_registration<'n, N: StanzaNode<'n>>(
+    node: N,
+    tag: &'static str,
+) -> Result<u32, StanzaError> {
+    let b = <[u8; 4]>::try_from(&*child_bytes(node, tag, "registration")?).map_err(|_| {
         StanzaError::BadContent {
             tag: "registration",
             reason: "expected 4 bytes",
@@ -165,7 +176,10 @@ pub fn parse_registration(node: &Node, tag: &'static str) -> Result<u32, StanzaE
 /// Reads a prekey bundle: `<registration>` on `node`, and `<identity>`, optional `<key>` and
 /// `<skey>` either on `node` or inside its `<keys>` child. The signed-prekey signature is not
 /// checked here; [`PreKeyBundle::verify`] does that before the bundle is used.
-pub fn parse_bundle(node: &Node, tag: &'static str) -> Result<PreKeyBundle, StanzaError> {
+pub fn parse_bundle<'n, N: StanzaNode<'n>>(
+    node: N,
+    tag: &'static str,
+) -> Result<PreKeyBundle, StanzaError> {
     let registration_id = parse_registration(node, tag)?;
     let keys = node.child("keys").unwrap_or(node);
     let identity_key = parse_identity(keys, tag)?;

@@ -5,11 +5,13 @@
 
 use crate::binary::{Jid, Node, Server};
 use crate::crypto::PublicKey;
-use crate::message::source::{parse_source_with, OwnJids, Source};
+use crate::message::source::{parse_source_from, OwnJids, Source};
 use crate::message::MessageStanza;
 use crate::signal::{PreKey, PreKeyBundle, SignedPreKey};
 
-use super::attrs::{expect_tag, opt_int, opt_jid, opt_str, req_int, req_jid, req_str, StanzaError};
+use super::attrs::{
+    expect_tag, opt_int, opt_jid, opt_str, req_int, req_jid, req_str, StanzaError, StanzaNode,
+};
 use super::prekey_nodes::{
     identity_node, key_type_node, parse_bundle, parse_registration, prekey_node, registration_node,
     signed_prekey_node,
@@ -128,18 +130,20 @@ pub struct IncomingReceipt {
 impl IncomingReceipt {
     /// Parses a `<receipt>`. A grouped group receipt (no `participant`, one `<participants
     /// key=msgid>` per message listing `<user jid t>`s) yields one receipt per user.
-    pub fn parse(node: &Node, own: &OwnJids) -> Result<Vec<Self>, StanzaError> {
+    ///
+    /// `node` is an owned `&Node` or a [`NodeRef`](crate::binary::NodeRef) of a borrowed
+    /// view (same result, without building the owned tree).
+    pub fn parse<'n, N: StanzaNode<'n>>(node: N, own: &OwnJids) -> Result<Vec<Self>, StanzaError> {
         expect_tag(node, "receipt")?;
         let from = req_jid(node, "receipt", "from")?;
-        let kind = ReceiptKind::from_wire(node.attr_str("type").as_deref());
+        let kind = ReceiptKind::from_wire(node.attr_text("type").as_deref());
         let timestamp = opt_int(node, "receipt", "t")?;
         let recipient = opt_jid(node, "receipt", "recipient")?;
-        let grouped =
-            (from.is_group() || from.is_broadcast()) && node.attr("participant").is_none();
+        let grouped = (from.is_group() || from.is_broadcast()) && !node.has_attr("participant");
         if grouped {
-            return parse_grouped(node, own, &kind, recipient);
+            return parse_grouped(node, own, &from, &kind, recipient);
         }
-        let source = parse_source_with(node, "receipt", own, None)?;
+        let source = parse_source_from(node, "receipt", own, from, None)?;
         let id = req_str(node, "receipt", "id")?;
         let mut message_ids = vec![id.clone()];
         if let Some(list) = node.child("list") {
@@ -164,9 +168,10 @@ impl IncomingReceipt {
     }
 }
 
-fn parse_grouped(
-    node: &Node,
+fn parse_grouped<'n, N: StanzaNode<'n>>(
+    node: N,
     own: &OwnJids,
+    from: &Jid,
     kind: &ReceiptKind,
     recipient: Option<Jid>,
 ) -> Result<Vec<IncomingReceipt>, StanzaError> {
@@ -183,7 +188,7 @@ fn parse_grouped(
         let key = req_str(participants, "participants", "key")?;
         for user in participants.children_by_tag("user") {
             let jid = req_jid(user, "user", "jid")?;
-            let source = parse_source_with(node, "receipt", own, Some(jid))?;
+            let source = parse_source_from(node, "receipt", own, from.clone(), Some(jid))?;
             out.push(IncomingReceipt {
                 stanza_id: stanza_id.clone(),
                 source,
@@ -198,7 +203,7 @@ fn parse_grouped(
     Ok(out)
 }
 
-fn parse_retry(node: &Node) -> Result<RetryRequest, StanzaError> {
+fn parse_retry<'n, N: StanzaNode<'n>>(node: N) -> Result<RetryRequest, StanzaError> {
     let retry = node.child("retry").ok_or(StanzaError::MissingChild {
         tag: "receipt",
         child: "retry",
@@ -211,8 +216,8 @@ fn parse_retry(node: &Node) -> Result<RetryRequest, StanzaError> {
         Some(keys) => (
             Some(parse_bundle(node, "receipt")?),
             keys.child("device-identity")
-                .and_then(Node::content_bytes)
-                .map(<[u8]>::to_vec),
+                .and_then(StanzaNode::content_bytes)
+                .map(std::borrow::Cow::into_owned),
         ),
         None => (None, None),
     };
