@@ -9,6 +9,7 @@
 //! stale, whoever wrote the row in between.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
@@ -49,9 +50,12 @@ impl<T: Clone> Decoded<T> {
     }
 
     /// How many records are kept.
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
+    }
+
+    fn clear(&mut self) {
+        self.entries = HashMap::new();
     }
 }
 
@@ -61,6 +65,62 @@ impl<T: Clone> Decoded<T> {
 pub(crate) struct DecodedRecords {
     pub sessions: Decoded<wa_protocol::signal::SessionRecord>,
     pub sender_keys: Decoded<wa_protocol::signal::SenderKeyRecord>,
+}
+
+impl DecodedRecords {
+    /// Whether nothing is kept.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.sessions.len() == 0 && self.sender_keys.len() == 0
+    }
+
+    /// Drops every record (and wipes the bytes kept with them).
+    pub(crate) fn clear(&mut self) {
+        self.sessions.clear();
+        self.sender_keys.clear();
+    }
+}
+
+/// How long the records stay after the last stanza: long enough for a burst to hit them,
+/// short enough that an account gone quiet does not keep up to `CAPACITY` decoded sessions
+/// (kilobytes each) for as long as it stays connected.
+pub(crate) const IDLE_TRIM: Duration = Duration::from_secs(30);
+
+/// When to drop the records: after [`IDLE_TRIM`] without a stanza. At most one tick is
+/// pending at a time; a tick that finds a stanza came since re-arms for the time left.
+#[derive(Debug, Default)]
+pub(crate) struct IdleTrim {
+    armed: bool,
+    last_use: Option<Instant>,
+}
+
+/// What a trim tick decides.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Tick {
+    /// Idle long enough: drop the records.
+    Clear,
+    /// A stanza came since: tick again after this long.
+    Rearm(Duration),
+}
+
+impl IdleTrim {
+    /// A stanza used the records at `now`; returns the delay of a tick to arm, if none is.
+    pub(crate) fn used(&mut self, now: Instant) -> Option<Duration> {
+        self.last_use = Some(now);
+        (!std::mem::replace(&mut self.armed, true)).then_some(IDLE_TRIM)
+    }
+
+    /// The armed tick came at `now`.
+    pub(crate) fn tick(&mut self, now: Instant) -> Tick {
+        let idle = self
+            .last_use
+            .map_or(IDLE_TRIM, |last| now.saturating_duration_since(last));
+        if idle >= IDLE_TRIM {
+            self.armed = false;
+            Tick::Clear
+        } else {
+            Tick::Rearm(IDLE_TRIM - idle)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -78,6 +138,44 @@ mod tests {
         assert_eq!(cache.get(b"alice", b"v1"), None, "replaced, not added");
         assert_eq!(cache.get(b"alice", b"v2"), Some(2));
         assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn records_go_after_a_quiet_spell_and_stay_while_stanzas_come() {
+        let t0 = Instant::now();
+        let mut trim = IdleTrim::default();
+        assert_eq!(trim.used(t0), Some(IDLE_TRIM), "the first use arms a tick");
+        assert_eq!(
+            trim.used(t0 + Duration::from_secs(10)),
+            None,
+            "one tick at a time"
+        );
+        // The tick comes 30 s after the first use, 20 s after the last one.
+        assert_eq!(
+            trim.tick(t0 + IDLE_TRIM),
+            Tick::Rearm(Duration::from_secs(10))
+        );
+        assert_eq!(
+            trim.tick(t0 + IDLE_TRIM + Duration::from_secs(10)),
+            Tick::Clear
+        );
+        assert_eq!(
+            trim.used(t0 + Duration::from_secs(100)),
+            Some(IDLE_TRIM),
+            "after a clear the next use arms again"
+        );
+    }
+
+    #[test]
+    fn clearing_empties_both_kinds() {
+        let mut records = DecodedRecords::default();
+        assert!(records.is_empty());
+        records
+            .sender_keys
+            .remember(b"g", b"x", wa_protocol::signal::SenderKeyRecord::default());
+        assert!(!records.is_empty());
+        records.clear();
+        assert!(records.is_empty());
     }
 
     #[test]

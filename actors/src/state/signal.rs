@@ -45,6 +45,8 @@ pub(crate) enum SignalMsg {
     SenderKeyShared(SharedKey),
     /// Commit the open batch of received messages (queued by its first stanza).
     Flush,
+    /// The decoded-records cache may have gone idle (see `decoded::IdleTrim`).
+    Trim,
 }
 
 impl From<Inbound> for SignalMsg {
@@ -118,6 +120,8 @@ pub(crate) struct SignalState {
     fence: Option<u64>,
     /// Sessions and sender keys this actor wrote lately, decoded (see `decoded`).
     decoded: super::decoded::DecodedRecords,
+    /// When `decoded` is dropped for want of stanzas.
+    trim: super::decoded::IdleTrim,
 }
 
 #[path = "signal_recv.rs"]
@@ -321,6 +325,7 @@ impl Actor for Signal {
             open: recv::Open::default(),
             fence: args.live.generation(),
             decoded: Default::default(),
+            trim: Default::default(),
             args,
         })
     }
@@ -345,6 +350,10 @@ impl Actor for Signal {
             SignalMsg::Flush => {
                 state.open.flush_queued = false;
                 return Box::pin(state.commit()).await;
+            }
+            SignalMsg::Trim => {
+                state.on_trim(&myself);
+                return Ok(());
             }
             other => {
                 // Anything else reads or writes state the open batch may have changed.
@@ -384,7 +393,7 @@ impl Actor for Signal {
                 }
                 return Ok(());
             }
-            SignalMsg::Flush => return Ok(()),
+            SignalMsg::Flush | SignalMsg::Trim => return Ok(()),
         };
         if node.tag == "receipt" {
             Box::pin(state.on_retry_receipt(&node)).await;

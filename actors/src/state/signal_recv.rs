@@ -99,6 +99,9 @@ impl SignalState {
             c.unverified_identity();
         }
         self.staged.stage(outcome.batch);
+        if let Some(delay) = self.trim.used(std::time::Instant::now()) {
+            myself.send_after(delay, || SignalMsg::Trim);
+        }
         let open = &mut self.open;
         open.events.extend(outcome.events);
         // Even a duplicate's ack waits: its first copy may be in this very batch.
@@ -116,6 +119,21 @@ impl SignalState {
             }
         }
         Ok(())
+    }
+
+    /// A trim tick: drops the decoded records once no stanza came for a while.
+    pub(super) fn on_trim(&mut self, myself: &ActorRef<SignalMsg>) {
+        match self.trim.tick(std::time::Instant::now()) {
+            super::super::decoded::Tick::Clear => {
+                if !self.decoded.is_empty() {
+                    tracing::trace!(parent: &self.args.span, "receive idle; decoded records dropped");
+                }
+                self.decoded.clear();
+            }
+            super::super::decoded::Tick::Rearm(delay) => {
+                myself.send_after(delay, || SignalMsg::Trim);
+            }
+        }
     }
 
     /// Commits the open batch, if any, then publishes and sends what it held.
