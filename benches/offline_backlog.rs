@@ -15,6 +15,7 @@ mod cpu;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::{CLIENT_THREADS, SERVER_THREADS};
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 use wa_actors::broadcaster::StreamItem;
 use wa_actors::events::{Event, EventFilter, EventKind};
@@ -57,11 +58,6 @@ async fn client(rig: &Rig) -> Client {
         .await
         .expect("client")
 }
-
-/// Names of the client's threads: its runtime and the SQLite store's own threads.
-const CLIENT_THREADS: &[&str] = &["client-rt", "wa-sqlite"];
-/// Names of the fake server's runtime threads.
-const SERVER_THREADS: &[&str] = &["testkit-rt"];
 
 /// Sets up the account on `server` (started on its own runtime) and queues nothing yet.
 async fn rig(server: FakeServer) -> Rig {
@@ -144,16 +140,8 @@ async fn drain(rig: &mut Rig) -> Duration {
 }
 
 fn bench(c: &mut Criterion) {
-    let runtime = |name: &str, workers: usize| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(workers)
-            .thread_name(name)
-            .enable_all()
-            .build()
-            .expect("runtime")
-    };
-    let rt = runtime("client-rt", 2);
-    let server_rt = runtime("testkit-rt", 1);
+    let rt = common::named_runtime("client-rt", 2);
+    let server_rt = common::named_runtime("testkit-rt", 1);
     let mut g = c.benchmark_group("offline_backlog");
     g.throughput(Throughput::Elements(BACKLOG));
     g.sampling_mode(SamplingMode::Flat);

@@ -21,6 +21,7 @@ mod cpu;
 
 use std::time::{Duration, Instant};
 
+use common::{CLIENT_THREADS, SERVER_THREADS};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use wa_actors::broadcaster::{EventStream, StreamItem};
 use wa_actors::events::{Event, EventFilter, EventKind};
@@ -50,12 +51,6 @@ struct Tally {
     client_cpu: f64,
     server_cpu: f64,
 }
-
-/// Names of the client's threads: its runtime's workers and blocking pool, and the SQLite
-/// store's connection and hook threads.
-const CLIENT_THREADS: &[&str] = &["client-rt", "wa-sqlite"];
-/// Names of the fake server's runtime threads.
-const SERVER_THREADS: &[&str] = &["testkit-rt"];
 
 impl Tally {
     fn report(&self, name: &str) {
@@ -181,16 +176,8 @@ async fn one_at_a_time(rig: &mut Rig, n: u64) -> Duration {
 }
 
 fn bench(c: &mut Criterion) {
-    let runtime = |name: &str, workers: usize| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(workers)
-            .thread_name(name)
-            .enable_all()
-            .build()
-            .expect("runtime")
-    };
-    let rt = runtime("client-rt", 2);
-    let server_rt = runtime("testkit-rt", 1);
+    let rt = common::named_runtime("client-rt", 2);
+    let server_rt = common::named_runtime("testkit-rt", 1);
     let mut g = c.benchmark_group("receive_e2e");
     g.throughput(Throughput::Elements(1));
     g.sample_size(10);

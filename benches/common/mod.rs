@@ -36,3 +36,23 @@ pub async fn provisioned_store(
     .expect("paired");
     (store, me)
 }
+
+/// Names of the client's threads in the end-to-end benches: its runtime and the SQLite store's
+/// own threads.
+#[allow(dead_code)]
+pub const CLIENT_THREADS: &[&str] = &["client-rt", "wa-sqlite"];
+/// Names of the fake server's runtime threads.
+#[allow(dead_code)]
+pub const SERVER_THREADS: &[&str] = &["testkit-rt"];
+
+/// A multi-threaded runtime whose threads are named `name`, so their CPU can be read apart
+/// (`cpu::named_threads_secs`).
+#[allow(dead_code)]
+pub fn named_runtime(name: &str, workers: usize) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .thread_name(name)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
