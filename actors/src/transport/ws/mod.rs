@@ -244,3 +244,7 @@ impl FrameSource for WsSource {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;
