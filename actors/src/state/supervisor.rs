@@ -117,15 +117,12 @@ impl StateSupState {
     /// the last incarnation was draining).
     async fn history_pending(&self) -> bool {
         let a = &self.args.history;
-        match a
-            .store
-            .scan_prefix(&a.account_id, Namespace::HISTORY_PENDING, b"")
+        // On a store error start it anyway: the actor reads the store itself and fails in
+        // its own way.
+        a.store
+            .has_prefix(&a.account_id, Namespace::HISTORY_PENDING, b"")
             .await
-        {
-            Ok(rows) => !rows.is_empty(),
-            // Start it anyway: the actor reads the store itself and fails in its own way.
-            Err(_) => true,
-        }
+            .unwrap_or(true)
     }
 
     /// Handles the exit of actor `id` (with `failure` when it failed) if it is an on-demand

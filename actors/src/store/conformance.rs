@@ -70,6 +70,28 @@ pub(crate) async fn keyed_tables(store: &dyn Store) {
         ]
     );
     assert_eq!(store.scan_prefix(&a, ns, b"").await.unwrap().len(), 3);
+    for (prefix, has) in [
+        (&b"k"[..], true),
+        (b"k1", true),
+        (b"k10", false),
+        (b"j", false),
+        (b"l", false),
+        (b"", true),
+    ] {
+        assert_eq!(
+            store.has_prefix(&a, ns, prefix).await.unwrap(),
+            has,
+            "has_prefix({prefix:?})"
+        );
+    }
+    assert!(
+        !store.has_prefix(&b, ns, b"x").await.unwrap(),
+        "accounts apart"
+    );
+    assert!(!store
+        .has_prefix(&a, Namespace::HISTORY_PENDING, b"")
+        .await
+        .unwrap());
     let asked = [
         (ns, b"x1".to_vec()),
         (ns, b"missing".to_vec()),

@@ -166,6 +166,18 @@ pub trait Store: Send + Sync + 'static {
         prefix: &'a [u8],
     ) -> BoxFuture<'a, StoreResult<Vec<Entry>>>;
 
+    /// Whether any entry of a table has a key starting with `prefix` (any entry at all for an
+    /// empty prefix). Stores should answer without reading values: a caller asks this of
+    /// tables whose rows can be large (pending history chunks).
+    fn has_prefix<'a>(
+        &'a self,
+        account: &'a AccountId,
+        ns: Namespace,
+        prefix: &'a [u8],
+    ) -> BoxFuture<'a, StoreResult<bool>> {
+        Box::pin(async move { Ok(!self.scan_prefix(account, ns, prefix).await?.is_empty()) })
+    }
+
     /// Applies every write of `batch` atomically.
     fn apply<'a>(&'a self, account: &'a AccountId, batch: Batch) -> BoxFuture<'a, StoreResult<()>>;
 

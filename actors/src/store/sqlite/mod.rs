@@ -285,6 +285,29 @@ impl Store for SqliteStore {
         }))
     }
 
+    fn has_prefix<'a>(
+        &'a self,
+        account: &'a AccountId,
+        ns: Namespace,
+        prefix: &'a [u8],
+    ) -> BoxFuture<'a, StoreResult<bool>> {
+        let account = account.0.clone();
+        let prefix = prefix.to_vec();
+        Box::pin(self.worker.run(move |conn| {
+            // Keys with the prefix are the contiguous range that starts at it, so the first
+            // key at or after the prefix has it exactly when any key does; no value is read.
+            let mut stmt = conn.prepare_cached(
+                "SELECT key FROM kv WHERE account = ?1 AND ns = ?2 AND key >= ?3
+                 ORDER BY key LIMIT 1",
+            )?;
+            let mut rows = stmt.query(params![account, ns.as_str(), prefix])?;
+            Ok(match rows.next()? {
+                Some(row) => row.get::<_, Vec<u8>>(0)?.starts_with(&prefix),
+                None => false,
+            })
+        }))
+    }
+
     fn apply<'a>(&'a self, account: &'a AccountId, batch: Batch) -> BoxFuture<'a, StoreResult<()>> {
         self.apply_then(account, batch, Box::new(|| {}))
     }
