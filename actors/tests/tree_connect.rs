@@ -26,7 +26,9 @@ impl Transport for Scripted {
             if hang {
                 std::future::pending::<()>().await;
             }
-            Err(TransportError::Connect("refused by the test".into()))
+            Err(TransportError::Tcp(std::io::Error::from(
+                std::io::ErrorKind::ConnectionRefused,
+            )))
         })
     }
 }

@@ -57,7 +57,7 @@ impl Transport for MemoryTransport {
                     tx: to_client,
                     url: url.to_string(),
                 })
-                .map_err(|_| TransportError::Connect("memory listener is gone".into()))?;
+                .map_err(|_| TransportError::ListenerGone)?;
             let sink: Box<dyn FrameSink> = Box::new(MemorySink(Some(to_server)));
             let source: Box<dyn FrameSource> = Box::new(MemorySource(from_server));
             Ok((sink, source))

@@ -34,17 +34,62 @@ pub enum TransportError {
         /// The URL as configured.
         url: String,
         /// What was wrong with it.
-        reason: String,
+        reason: &'static str,
     },
-    /// Connecting (TCP, TLS or the WebSocket upgrade) failed.
-    #[error("connect failed: {0}")]
-    Connect(String),
+    /// The configured `Origin` header contains a line break.
+    #[error("the origin header contains a line break")]
+    InvalidOrigin,
+    /// The TCP connection could not be opened.
+    #[error("tcp connect failed: {0}")]
+    Tcp(#[source] std::io::Error),
+    /// The TLS client configuration could not be built.
+    #[error("tls setup failed: {0}")]
+    TlsConfig(#[source] rustls::Error),
+    /// The host is not a name or address TLS can verify a certificate for.
+    #[error("invalid tls server name {host}: {source}")]
+    TlsServerName {
+        /// The host from the URL.
+        host: String,
+        /// Why rustls refused it.
+        #[source]
+        source: rustls::pki_types::InvalidDnsNameError,
+    },
+    /// The TLS handshake failed (certificate, protocol or connection).
+    #[error("tls handshake failed: {0}")]
+    TlsHandshake(#[source] std::io::Error),
+    /// The WebSocket upgrade failed.
+    #[error("websocket upgrade failed: {0}")]
+    Upgrade(#[source] UpgradeError),
     /// The connection broke while reading or writing.
     #[error("i/o error: {0}")]
-    Io(String),
+    Io(#[source] std::io::Error),
+    /// The server sent a frame RFC 6455 does not allow.
+    #[error("bad websocket frame: {0}")]
+    Frame(#[source] wa_protocol::websocket::FrameError),
+    /// The in-memory listener a [`MemoryTransport`] connects to is gone.
+    #[error("the memory listener is gone")]
+    ListenerGone,
     /// The connection is closed.
     #[error("connection closed")]
     Closed,
+    /// A failure of a caller's own [`Transport`] that no other variant describes.
+    #[error("{0}")]
+    Other(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Why the WebSocket upgrade after TCP (and TLS) failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UpgradeError {
+    /// Writing the request or reading the response failed.
+    #[error("i/o error: {0}")]
+    Io(#[source] std::io::Error),
+    /// The server closed the connection before its response was complete.
+    #[error("closed before the response was complete")]
+    ClosedEarly,
+    /// The response refuses or botches the upgrade.
+    #[error("{0}")]
+    Response(#[source] wa_protocol::websocket::HandshakeError),
 }
 
 /// Opens connections to the server. Implementations must be cheap to share between

@@ -17,7 +17,7 @@ pub fn shared_client_config() -> Result<Arc<rustls::ClientConfig>, TransportErro
     SHARED
         .get_or_init(|| build().map(Arc::new))
         .clone()
-        .map_err(|e| TransportError::Connect(format!("tls setup: {e}")))
+        .map_err(TransportError::TlsConfig)
 }
 
 fn build() -> Result<rustls::ClientConfig, rustls::Error> {

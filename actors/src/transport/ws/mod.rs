@@ -15,7 +15,9 @@ use tokio::sync::Mutex;
 use wa_protocol::websocket::{self as websocket, FrameReader, Incoming, OutKind, KEEP_BUFFER};
 
 use self::stream::MaybeTls;
-use super::{BoxFuture, Connection, FrameSink, FrameSource, Transport, TransportError};
+use super::{
+    BoxFuture, Connection, FrameSink, FrameSource, Transport, TransportError, UpgradeError,
+};
 
 /// The `Origin` header WhatsApp Web sends; the server expects it.
 pub(crate) const DEFAULT_ORIGIN: &str = "https://web.whatsapp.com";
@@ -63,17 +65,14 @@ impl WsTransport {
     async fn open(&self, url: &str) -> Result<Connection, TransportError> {
         let target = target::parse_url(url).map_err(|reason| TransportError::InvalidUrl {
             url: url.to_string(),
-            reason: reason.to_string(),
+            reason,
         })?;
         if self.origin.contains(['\r', '\n']) {
-            return Err(TransportError::InvalidUrl {
-                url: url.to_string(),
-                reason: "bad origin".into(),
-            });
+            return Err(TransportError::InvalidOrigin);
         }
         let tcp = TcpStream::connect((target.host.as_str(), target.port))
             .await
-            .map_err(|e| TransportError::Connect(e.to_string()))?;
+            .map_err(TransportError::Tcp)?;
         // Frames are whole Noise messages, written once each: Nagle only delays them.
         let _ = tcp.set_nodelay(true);
         let mut io = if target.tls {
@@ -90,8 +89,10 @@ impl WsTransport {
             websocket::request(&target.resource, &target.authority, &self.origin, &key);
         io.write_all(&request)
             .await
-            .map_err(|e| TransportError::Connect(e.to_string()))?;
-        let leftover = read_response(&mut io, &key).await?;
+            .map_err(|e| TransportError::Upgrade(UpgradeError::Io(e)))?;
+        let leftover = read_response(&mut io, &key)
+            .await
+            .map_err(TransportError::Upgrade)?;
         let (read, write) = tokio::io::split(io);
         let writer = Arc::new(Mutex::new(Writer {
             io: write,
@@ -114,24 +115,19 @@ impl Transport for WsTransport {
 }
 
 /// Reads the upgrade response; returns the bytes after its headers.
-async fn read_response(io: &mut MaybeTls, key: &str) -> Result<Vec<u8>, TransportError> {
+async fn read_response(io: &mut MaybeTls, key: &str) -> Result<Vec<u8>, UpgradeError> {
     let mut buf = Vec::with_capacity(1024);
     loop {
         let mut chunk = [0u8; 1024];
-        let n = io
-            .read(&mut chunk)
-            .await
-            .map_err(|e| TransportError::Connect(e.to_string()))?;
+        let n = io.read(&mut chunk).await.map_err(UpgradeError::Io)?;
         if n == 0 {
-            return Err(TransportError::Connect(
-                "closed during the websocket upgrade".into(),
-            ));
+            return Err(UpgradeError::ClosedEarly);
         }
         buf.extend_from_slice(&chunk[..n]);
         match websocket::check_response(&buf, key) {
             Ok(Some(head)) => return Ok(buf.split_off(head)),
             Ok(None) => continue,
-            Err(e) => return Err(TransportError::Connect(e.to_string())),
+            Err(e) => return Err(UpgradeError::Response(e)),
         }
     }
 }
@@ -182,7 +178,7 @@ impl FrameSink for WsSink {
                 .await
                 .write(OutKind::Binary, &data)
                 .await
-                .map_err(|e| TransportError::Io(e.to_string()))
+                .map_err(TransportError::Io)
         })
     }
 
@@ -193,7 +189,7 @@ impl FrameSink for WsSink {
                 .await
                 .write_binary_or(OutKind::Binary, &data)
                 .await
-                .map_err(|e| TransportError::Io(e.to_string()))
+                .map_err(TransportError::Io)
         })
     }
 
@@ -222,7 +218,7 @@ impl FrameSource for WsSource {
                     Ok(Some(Incoming::Ping(payload))) => {
                         let mut writer = self.writer.lock().await;
                         if let Err(e) = writer.write(OutKind::Pong, &payload).await {
-                            return Some(Err(TransportError::Io(e.to_string())));
+                            return Some(Err(TransportError::Io(e)));
                         }
                     }
                     Ok(Some(Incoming::Close(payload))) => {
@@ -236,9 +232,9 @@ impl FrameSource for WsSource {
                     Ok(None) => match self.io.read_buf(self.frames.read_target()).await {
                         Ok(0) => return None,
                         Ok(_) => {}
-                        Err(e) => return Some(Err(TransportError::Io(e.to_string()))),
+                        Err(e) => return Some(Err(TransportError::Io(e))),
                     },
-                    Err(e) => return Some(Err(TransportError::Io(e.to_string()))),
+                    Err(e) => return Some(Err(TransportError::Frame(e))),
                 }
             }
         })

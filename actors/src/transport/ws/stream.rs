@@ -27,12 +27,16 @@ impl MaybeTls {
         host: &str,
         config: Arc<rustls::ClientConfig>,
     ) -> Result<Self, TransportError> {
-        let name = ServerName::try_from(host.to_string())
-            .map_err(|e| TransportError::Connect(format!("tls server name {host}: {e}")))?;
+        let name = ServerName::try_from(host.to_string()).map_err(|source| {
+            TransportError::TlsServerName {
+                host: host.to_string(),
+                source,
+            }
+        })?;
         let stream = tokio_rustls::TlsConnector::from(config)
             .connect(name, tcp)
             .await
-            .map_err(|e| TransportError::Connect(format!("tls: {e}")))?;
+            .map_err(TransportError::TlsHandshake)?;
         Ok(MaybeTls::Tls(Box::new(stream)))
     }
 }

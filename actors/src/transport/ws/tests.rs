@@ -156,3 +156,70 @@ async fn default_send_all_sends_in_order_and_stops_at_the_first_error() {
     assert!(failing.send_all(items.clone()).await.is_err());
     assert_eq!(failing.sent, items[..2].to_vec());
 }
+
+/// Each way a connect fails is told apart by its variant, with the cause as its source.
+#[tokio::test]
+async fn connect_failures_are_typed() {
+    use crate::transport::{TransportError, UpgradeError};
+    use wa_protocol::websocket::HandshakeError;
+
+    let transport = WsTransport::new().unwrap();
+    let err = |r: Result<crate::transport::Connection, TransportError>| match r {
+        Ok(_) => panic!("connect should fail"),
+        Err(e) => e,
+    };
+
+    let e = err(transport.connect("http://127.0.0.1:1/").await);
+    assert!(matches!(e, TransportError::InvalidUrl { .. }), "{e:?}");
+    let e = err(WsTransport::new()
+        .unwrap()
+        .with_origin("https://x\r\nEvil: 1")
+        .connect("ws://127.0.0.1:1/")
+        .await);
+    assert!(matches!(e, TransportError::InvalidOrigin), "{e:?}");
+
+    // A port nobody listens on: bind one, then free it.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let e = err(transport.connect(&format!("ws://127.0.0.1:{port}/")).await);
+    assert!(matches!(e, TransportError::Tcp(_)), "{e:?}");
+    assert!(std::error::Error::source(&e).is_some());
+
+    // A server that refuses the upgrade, and one that hangs up mid-response.
+    for (reply, closed_early) in [
+        (
+            &b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"[..],
+            false,
+        ),
+        (b"HTTP/1.1 101 Switching", true),
+    ] {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("ws://{}/", listener.local_addr().unwrap());
+        let server = async {
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = tcp.read(&mut buf).await.unwrap();
+            tcp.write_all(reply).await.unwrap();
+        };
+        let (_, result) = tokio::join!(server, transport.connect(&url));
+        let e = err(result);
+        if closed_early {
+            assert!(
+                matches!(e, TransportError::Upgrade(UpgradeError::ClosedEarly)),
+                "{e:?}"
+            );
+        } else {
+            assert!(
+                matches!(
+                    e,
+                    TransportError::Upgrade(UpgradeError::Response(HandshakeError::Status(400)))
+                ),
+                "{e:?}"
+            );
+        }
+    }
+}
