@@ -5,6 +5,7 @@
 //! `cargo run --release -- callgrind PATH ours|wacore [ITERS]` runs one side of one path in a
 //! loop, for `valgrind --tool=callgrind`.
 
+mod appstate;
 mod binary;
 mod canon;
 mod corpus;
@@ -27,6 +28,7 @@ fn all_paths(check: bool) -> Vec<Path> {
     let mut out = binary::paths(corpus, check);
     out.extend(stanza::paths(check));
     out.extend(signal::paths(check));
+    out.extend(appstate::paths(check));
     out
 }
 

@@ -7,7 +7,7 @@ use wa_protobuf::wa;
 
 use super::error::AppStateError;
 use super::keys::{ExpandedKeys, KeySource};
-use super::macs::{self, mac_eq, MAC_LEN};
+use super::macs::{self, mac_eq, RecordMacKeys, MAC_LEN};
 use super::state::CollectionState;
 use super::value;
 use super::MAX_MUTATIONS;
@@ -98,6 +98,33 @@ pub fn decode_record(
     operation: Operation,
     keys: &impl KeySource,
 ) -> Result<DecodedMutation, AppStateError> {
+    decode_record_in(record, operation, keys, &mut MacKeyCache::default())
+}
+
+/// The MAC keys of the last key id a patch or snapshot used: records nearly always share one.
+#[derive(Default)]
+struct MacKeyCache {
+    last: Option<(Vec<u8>, RecordMacKeys)>,
+}
+
+impl MacKeyCache {
+    fn get(&mut self, key_id: &[u8], keys: &ExpandedKeys) -> &RecordMacKeys {
+        if self.last.as_ref().is_some_and(|(id, _)| id != key_id) {
+            self.last = None;
+        }
+        &self
+            .last
+            .get_or_insert_with(|| (key_id.to_vec(), RecordMacKeys::new(keys)))
+            .1
+    }
+}
+
+fn decode_record_in(
+    record: &wa::SyncdRecord,
+    operation: Operation,
+    keys: &impl KeySource,
+    cache: &mut MacKeyCache,
+) -> Result<DecodedMutation, AppStateError> {
     let key_id = record
         .key_id
         .as_ref()
@@ -106,9 +133,10 @@ pub fn decode_record(
     let k = keys
         .keys(key_id)
         .ok_or_else(|| AppStateError::MissingKey(key_id.to_vec()))?;
+    let mac_keys = cache.get(key_id, k);
     let index_mac = index_mac_of(record)?;
     let (content, mac) = value::split_blob(value_blob(record)?)?;
-    let value_mac = macs::value_mac(&k.value_mac, operation.as_i32() as u8, key_id, content);
+    let value_mac = mac_keys.value_mac(operation.as_i32() as u8, key_id, content);
     if !mac_eq(&value_mac, mac) {
         return Err(AppStateError::ValueMacMismatch);
     }
@@ -122,7 +150,7 @@ pub fn decode_record(
         .index
         .as_deref()
         .ok_or(AppStateError::MissingField("SyncActionData.index"))?;
-    if !mac_eq(&macs::index_mac(&k.index, index_json), &index_mac) {
+    if !mac_eq(&mac_keys.index_mac(index_json), &index_mac) {
         return Err(AppStateError::IndexMacMismatch);
     }
     let index: Vec<String> =
@@ -201,13 +229,14 @@ pub fn decode_patch(
     }
     let mut next = state.clone();
     let mut decoded = Vec::with_capacity(mutations.len());
+    let mut cache = MacKeyCache::default();
     for m in mutations {
         let operation = Operation::from_i32(m.operation.unwrap_or_default())?;
         let record = m
             .record
             .as_ref()
             .ok_or(AppStateError::MissingField("mutation.record"))?;
-        let d = decode_record(record, operation, keys)?;
+        let d = decode_record_in(record, operation, keys, &mut cache)?;
         match operation {
             Operation::Set => next.apply_set(d.index_mac, d.value_mac),
             Operation::Remove => next.apply_remove(&d.index_mac)?,
@@ -244,8 +273,9 @@ pub fn decode_snapshot(
         ..CollectionState::default()
     };
     let mut decoded = Vec::with_capacity(snapshot.records.len());
+    let mut cache = MacKeyCache::default();
     for record in &snapshot.records {
-        let d = decode_record(record, Operation::Set, keys)?;
+        let d = decode_record_in(record, Operation::Set, keys, &mut cache)?;
         state.apply_set(d.index_mac, d.value_mac);
         decoded.push(d);
     }
