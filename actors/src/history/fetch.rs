@@ -50,7 +50,12 @@ pub(super) async fn fetch(media: &Media, source: &HistorySource) -> Fetched {
 
 fn is_transient(e: &MediaError) -> bool {
     match e {
-        MediaError::Iq(_) | MediaError::Http(_) | MediaError::Io(_) | MediaError::Setup(_) => true,
+        // `Closed`: the client is stopping; the chunk stays pending for the next run.
+        MediaError::Iq(_)
+        | MediaError::Http(_)
+        | MediaError::Io(_)
+        | MediaError::Setup(_)
+        | MediaError::Closed => true,
         // 404/410: the blob expired; other 4xx will not change on a retry.
         MediaError::Status(s) => *s >= 500 || *s == 408 || *s == 429,
         _ => false,

@@ -22,7 +22,7 @@ pub(super) async fn read_capped(
     while let Some(chunk) = stream.next().await {
         let chunk = chunk?;
         if out.len() + chunk.len() > cap {
-            return Err(MediaError::BadResponse("upload answer too large".into()));
+            return Err(MediaError::ResponseTooLarge { cap });
         }
         out.extend_from_slice(&chunk);
     }

@@ -35,17 +35,42 @@ pub enum MediaError {
     Io(#[from] std::io::Error),
     /// The upload response was not the expected JSON.
     #[error("upload response: {0}")]
-    BadResponse(String),
+    BadResponse(#[source] serde_json::Error),
+    /// The upload response was longer than a host's answer can be.
+    #[error("upload response over {cap} bytes")]
+    ResponseTooLarge {
+        /// The most bytes read.
+        cap: usize,
+    },
     /// The body is larger than the configured limit.
     #[error("media body over the {0}-byte limit")]
     TooLarge(u64),
-    /// The HTTP client could not be set up.
+    /// The HTTP client could not be set up (kept once built, so every later transfer reports
+    /// the same failure).
     #[error("http client setup: {0}")]
-    Setup(String),
+    Setup(#[source] std::sync::Arc<MediaSetupError>),
+    /// The transfer service is shutting down.
+    #[error("media transfers are closed")]
+    Closed,
 }
 
 impl From<reqwest::Error> for MediaError {
     fn from(e: reqwest::Error) -> Self {
         MediaError::Http(e)
     }
+}
+
+/// Why the media HTTP client could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MediaSetupError {
+    /// The process-wide TLS configuration failed.
+    #[error("tls: {0}")]
+    Tls(#[source] crate::transport::TransportError),
+    /// The configured user agent is not a valid header value.
+    #[error("user agent: {0}")]
+    UserAgent(#[source] reqwest::header::InvalidHeaderValue),
+    /// reqwest refused the configuration.
+    #[error("client: {0}")]
+    Client(#[source] reqwest::Error),
 }

@@ -4,17 +4,16 @@
 use reqwest::header::{HeaderMap, HeaderValue, ORIGIN, REFERER, USER_AGENT};
 
 use super::config::MediaConfig;
-use super::error::MediaError;
+use super::error::MediaSetupError;
 
 /// WhatsApp Web's origin, sent as `Origin` and (with a slash) `Referer` (whatsmeow
 /// `socket.Origin`, `upload.go`).
 pub(crate) const WEB_ORIGIN: &str = "https://web.whatsapp.com";
 
-pub(crate) fn build_client(config: &MediaConfig) -> Result<reqwest::Client, MediaError> {
+pub(crate) fn build_client(config: &MediaConfig) -> Result<reqwest::Client, MediaSetupError> {
     // The process-wide config: a shallow copy shares its root store and verifier.
-    let tls: rustls::ClientConfig = (*crate::transport::tls::shared_client_config()
-        .map_err(|e| MediaError::Setup(e.to_string()))?)
-    .clone();
+    let tls: rustls::ClientConfig =
+        (*crate::transport::tls::shared_client_config().map_err(MediaSetupError::Tls)?).clone();
     let mut headers = HeaderMap::new();
     headers.insert(ORIGIN, HeaderValue::from_static(WEB_ORIGIN));
     headers.insert(
@@ -23,7 +22,7 @@ pub(crate) fn build_client(config: &MediaConfig) -> Result<reqwest::Client, Medi
     );
     headers.insert(
         USER_AGENT,
-        HeaderValue::from_str(&config.user_agent).map_err(|e| MediaError::Setup(e.to_string()))?,
+        HeaderValue::from_str(&config.user_agent).map_err(MediaSetupError::UserAgent)?,
     );
     reqwest::Client::builder()
         .use_preconfigured_tls(tls)
@@ -32,5 +31,5 @@ pub(crate) fn build_client(config: &MediaConfig) -> Result<reqwest::Client, Medi
         .read_timeout(config.read_timeout)
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .map_err(|e| MediaError::Setup(e.to_string()))
+        .map_err(MediaSetupError::Client)
 }

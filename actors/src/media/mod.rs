@@ -12,7 +12,7 @@ pub mod message;
 mod transfer;
 
 pub use config::MediaConfig;
-pub use error::MediaError;
+pub use error::{MediaError, MediaSetupError};
 pub use message::{MediaMessage, MediaRef, UploadedMedia};
 pub use transfer::Progress;
 pub use wa_protocol::media::MediaType;

@@ -24,7 +24,7 @@ use wa_protocol::media::{
 use super::body::{file_stream, read_capped, report};
 use super::config::MediaConfig;
 use super::conn_cache::MediaConnCache;
-use super::error::MediaError;
+use super::error::{MediaError, MediaSetupError};
 use super::http::build_client;
 use super::message::{MediaRef, UploadedMedia};
 use crate::link::LiveConn;
@@ -51,7 +51,7 @@ pub(crate) struct Media {
 
 struct Inner {
     /// Built at the first transfer, so a client that never touches media never sets it up.
-    http: std::sync::OnceLock<Result<reqwest::Client, String>>,
+    http: std::sync::OnceLock<Result<reqwest::Client, Arc<MediaSetupError>>>,
     cache: MediaConnCache,
     slots: Semaphore,
     config: MediaConfig,
@@ -113,7 +113,7 @@ impl Media {
     fn http(&self) -> Result<&reqwest::Client, MediaError> {
         self.inner
             .http
-            .get_or_init(|| build_client(&self.inner.config).map_err(|e| e.to_string()))
+            .get_or_init(|| build_client(&self.inner.config).map_err(Arc::new))
             .as_ref()
             .map_err(|e| MediaError::Setup(e.clone()))
     }
@@ -124,7 +124,7 @@ impl Media {
             .slots
             .acquire()
             .await
-            .map_err(|_| MediaError::Setup("transfer slots closed".into()))
+            .map_err(|_| MediaError::Closed)
     }
 
     async fn conn(&self, force: bool) -> Result<MediaConn, MediaError> {
@@ -246,7 +246,7 @@ impl Media {
                         .await
                         .map_err(Failure::Retry)?;
                     serde_json::from_slice::<UploadAnswer>(&bytes)
-                        .map_err(|e| Failure::OtherHost(MediaError::BadResponse(e.to_string())))
+                        .map_err(|e| Failure::OtherHost(MediaError::BadResponse(e)))
                 }
             })
             .await?;
