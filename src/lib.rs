@@ -10,7 +10,9 @@ pub use wa_actors_core::{
     bot, broadcaster, client, conn, counters, directory, events, history, media, pairing, prekeys,
     send, store, supervision, transport, wire,
 };
-pub use wa_actors_core::{Client, ClientBuilder, ClientConfig, ClientError, IqError};
+pub use wa_actors_core::{
+    AppStateSyncError, Client, ClientBuilder, ClientConfig, ClientError, IqError, MutationError,
+};
 
 pub use wa_actors_core::bot::{Bot, BotBuilder, BotError, HandlerError, MessageContext};
 pub use wa_actors_core::broadcaster::{BroadcasterHandle, EventStream, StreamItem};

@@ -544,3 +544,21 @@ async fn patches_with_external_mutations_are_downloaded_and_verified() {
         "the mutations came from the media host"
     );
 }
+
+#[tokio::test]
+async fn a_change_before_any_key_arrived_fails_with_no_keys() {
+    let (h, _me) = ready_with(|b| b).await;
+    let chat: Jid = PINNED.parse().unwrap();
+    let err = h
+        .client
+        .archive_chat(&chat, true)
+        .await
+        .expect_err("no key was shared, so nothing can be signed");
+    assert!(
+        matches!(
+            err,
+            wa_actors::ClientError::AppState(wa_actors::MutationError::NoKeys)
+        ),
+        "{err:?}"
+    );
+}

@@ -28,5 +28,6 @@ pub mod testing;
 pub mod transport;
 pub mod wire;
 
+pub use appstate::{MutationError, SyncError as AppStateSyncError};
 pub use client::{Client, ClientBuilder, ClientConfig, ClientError};
 pub use link::IqError;

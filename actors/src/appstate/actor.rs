@@ -9,6 +9,7 @@ use wa_protocol::appstate::{
     encode_patch, is_collection, Operation, OutgoingMutation, ALL_COLLECTIONS,
 };
 
+use super::error::MutationError;
 use super::store::{load_keys, load_state, newest_key};
 use super::sync::{sync_collection, SyncError, IQ_TIMEOUT};
 use crate::broadcaster::BroadcasterHandle;
@@ -26,7 +27,7 @@ pub(crate) enum AppStateMsg {
     /// A `server_sync` notification.
     Stanza(Inbound),
     /// Upload one mutation (the client's mutation methods).
-    Mutate(Box<Mutation>, RpcReplyPort<Result<(), String>>),
+    Mutate(Box<Mutation>, RpcReplyPort<Result<(), MutationError>>),
 }
 
 narrow!(AppStateMsg, Inbound => Stanza);
@@ -117,15 +118,11 @@ impl AppStateState {
     /// Encodes and uploads `m` on top of our state; on a conflict fetches, rebuilds and sends
     /// once more. The server's copy of our patch comes back through the following fetch,
     /// verified like any other.
-    async fn mutate(&mut self, m: Mutation) -> Result<(), String> {
+    async fn mutate(&mut self, m: Mutation) -> Result<(), MutationError> {
         for attempt in 0..2 {
-            let keys = load_keys(&*self.args.store, &self.args.account_id)
-                .await
-                .map_err(|e| e.to_string())?;
-            let key_id = newest_key(&keys).ok_or("no app-state keys")?.clone();
-            let state = load_state(&*self.args.store, &self.args.account_id, m.collection)
-                .await
-                .map_err(|e| e.to_string())?;
+            let keys = load_keys(&*self.args.store, &self.args.account_id).await?;
+            let key_id = newest_key(&keys).ok_or(MutationError::NoKeys)?.clone();
+            let state = load_state(&*self.args.store, &self.args.account_id, m.collection).await?;
             let outgoing = OutgoingMutation {
                 operation: Operation::Set,
                 index: m.index.clone(),
@@ -135,34 +132,29 @@ impl AppStateState {
             };
             let (patch, _) =
                 encode_patch(m.collection, &state, &key_id, &keys[&key_id], &[outgoing])
-                    .map_err(|e| e.to_string())?;
+                    .map_err(MutationError::Encode)?;
             let request = sync_request(&[CollectionRequest {
                 name: m.collection.to_owned(),
                 version: state.version,
                 return_snapshot: false,
                 patches: vec![patch.encode_to_vec()],
             }]);
-            let reply = self
-                .args
-                .live
-                .iq(request, IQ_TIMEOUT)
-                .await
-                .map_err(|e| e.to_string())?;
+            let reply = self.args.live.iq(request, IQ_TIMEOUT).await?;
             let refused = parse_sync_result(&reply)
-                .map_err(|e| e.to_string())?
+                .map_err(MutationError::Reply)?
                 .into_iter()
                 .find(|r| r.name == m.collection)
                 .and_then(|r| r.error_code);
             let fetched = self.sync(m.collection).await;
             match refused {
-                None => return fetched.map_err(|e| e.to_string()),
+                None => return fetched.map_err(MutationError::Sync),
                 Some(409) if attempt == 0 => {
                     tracing::info!(parent: &self.args.span, collection = m.collection, "app-state upload conflicted; refetched, sending again");
                 }
-                Some(code) => return Err(format!("server refused the patch ({code})")),
+                Some(code) => return Err(MutationError::Refused(code)),
             }
         }
-        Err("conflict persisted after one resend".into())
+        Err(MutationError::ConflictPersisted)
     }
 }
 
@@ -230,7 +222,7 @@ impl Actor for AppStateSync {
                 let result = if is_collection(m.collection) {
                     Box::pin(state.mutate(*m)).await
                 } else {
-                    Err("unknown collection".into())
+                    Err(MutationError::UnknownCollection(m.collection))
                 };
                 let _ = reply.send(result);
             }

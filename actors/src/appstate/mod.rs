@@ -13,12 +13,14 @@
 
 mod actor;
 mod api;
+mod error;
 mod events;
 pub(crate) mod keyshare;
 mod store;
 mod sync;
 
 pub(crate) use actor::{AppStateArgs, AppStateMsg, AppStateSync};
+pub use error::{MutationError, SyncError};
 /// Where the Signal actor, the routing table and the client find the app-state actor, which
 /// runs only while it has a request.
 pub(crate) type AppStateHandle = crate::supervision::OnDemand<AppStateMsg>;

@@ -13,46 +13,18 @@ use wa_protocol::appstate::{
 };
 
 use super::actor::AppStateArgs;
+pub(crate) use super::error::SyncError;
 use super::events::event_for;
 use super::store::{load_keys, load_state, put_state};
 use crate::events::Event;
-use crate::link::IqError;
-use crate::media::{MediaError, MediaRef};
-use crate::store::{Batch, StoreError};
+use crate::media::MediaRef;
+use crate::store::Batch;
 
 /// How long one sync iq may take.
 pub(super) const IQ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Most fetch rounds for one collection per sync: a server that always says
 /// `has_more_patches` cannot keep us fetching forever.
-const MAX_ROUNDS: usize = 64;
-
-/// Why a sync stopped. Nothing of the failed round was applied.
-#[derive(Debug, thiserror::Error)]
-pub(super) enum SyncError {
-    #[error("iq: {0}")]
-    Iq(#[from] IqError),
-    #[error("store: {0}")]
-    Store(#[from] StoreError),
-    #[error("verification: {0}")]
-    Verify(#[from] AppStateError),
-    #[error("blob download: {0}")]
-    Media(#[from] MediaError),
-    #[error("blob reference: {0}")]
-    BlobRef(#[from] prost::DecodeError),
-    #[error("no app-state keys yet")]
-    NoKeys,
-    #[error("the server refused the collection with code {0}")]
-    Refused(u16),
-    #[error("more than {MAX_ROUNDS} rounds")]
-    TooManyRounds,
-}
-
-impl SyncError {
-    /// Whether the data failed a check (a refetch from a snapshot may help).
-    pub(super) fn is_verification(&self) -> bool {
-        matches!(self, SyncError::Verify(e) if !matches!(e, AppStateError::MissingKey(_)))
-    }
-}
+pub(super) const MAX_ROUNDS: usize = 64;
 
 async fn download(args: &AppStateArgs, reference: &[u8]) -> Result<Vec<u8>, SyncError> {
     let blob = wa::ExternalBlobReference::decode(reference)?;

@@ -57,7 +57,7 @@ pub enum ClientError {
     Media(#[from] MediaError),
     /// An app-state change could not be uploaded (no keys yet, refused, or not verified).
     #[error("app state: {0}")]
-    AppState(String),
+    AppState(#[source] crate::appstate::MutationError),
 }
 
 /// A running client: one account, one supervision tree. Cheap to clone; every clone talks to
