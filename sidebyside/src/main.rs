@@ -9,6 +9,7 @@ mod appstate;
 mod binary;
 mod canon;
 mod corpus;
+mod history;
 mod signal;
 mod stanza;
 mod timing;
@@ -29,6 +30,7 @@ fn all_paths(check: bool) -> Vec<Path> {
     out.extend(stanza::paths(check));
     out.extend(signal::paths(check));
     out.extend(appstate::paths(check));
+    out.extend(history::paths(check));
     out
 }
 

@@ -200,7 +200,7 @@ pub(super) fn secret_key(s: &MessageSecret, own: &Jid) -> Vec<u8> {
     let sender = if s.from_me {
         own.as_str()
     } else if s.participant.is_empty() {
-        s.chat.as_str()
+        &s.chat
     } else {
         s.participant.as_str()
     };

@@ -147,7 +147,26 @@ fn advance(blob: &[u8], pos: usize, n: usize) -> Result<usize, HistoryError> {
 }
 
 /// A base-128 varint of at most 10 bytes.
+#[inline]
 fn varint(blob: &[u8], pos: &mut usize) -> Result<u64, HistoryError> {
+    // Keys and short lengths are one byte, a message's length two: nearly every varint of a
+    // history blob.
+    match blob.get(*pos..*pos + 2) {
+        Some(&[b0 @ 0..=0x7f, _]) => {
+            *pos += 1;
+            return Ok(u64::from(b0));
+        }
+        Some(&[b0, b1 @ 0..=0x7f]) => {
+            *pos += 2;
+            return Ok(u64::from(b0 & 0x7f) | u64::from(b1) << 7);
+        }
+        _ => {}
+    }
+    varint_long(blob, pos)
+}
+
+#[inline(never)]
+fn varint_long(blob: &[u8], pos: &mut usize) -> Result<u64, HistoryError> {
     let mut value = 0u64;
     for i in 0..10 {
         let byte = *blob
@@ -160,4 +179,27 @@ fn varint(blob: &[u8], pos: &mut usize) -> Result<u64, HistoryError> {
         }
     }
     Err(HistoryError::Malformed("varint too long"))
+}
+
+#[cfg(test)]
+mod varint_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Every length of encoding, with and without bytes after it, and cut short.
+        #[test]
+        fn varint_reads_what_prost_writes(v in any::<u64>(), shift in 0u32..64, tail in proptest::collection::vec(any::<u8>(), 0..3)) {
+            let v = v >> shift;
+            let mut buf = Vec::new();
+            prost::encoding::encode_varint(v, &mut buf);
+            let len = buf.len();
+            buf.extend_from_slice(&tail);
+            let mut pos = 0;
+            prop_assert_eq!(varint(&buf, &mut pos).unwrap(), v);
+            prop_assert_eq!(pos, len);
+            let mut pos = 0;
+            prop_assert!(varint(&buf[..len - 1], &mut pos).is_err());
+        }
+    }
 }

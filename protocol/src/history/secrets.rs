@@ -3,6 +3,8 @@
 //! for every history message (`storeMessageSecrets`); we find them with a walk over the
 //! conversation's bytes, so collecting them does not decode the conversation.
 
+use std::sync::Arc;
+
 use prost::Message as _;
 use wa_protobuf::wa;
 
@@ -25,8 +27,8 @@ pub const MAX_SECRETS_PER_CONVERSATION: usize = 100_000;
 /// One message's secret, with what names the message.
 #[derive(Clone, PartialEq, Eq)]
 pub struct MessageSecret {
-    /// The conversation's id (the chat JID as sent).
-    pub chat: String,
+    /// The conversation's id (the chat JID as sent), shared by every secret of the chat.
+    pub chat: Arc<str>,
     /// `key.participant` or `participant` (groups), empty otherwise.
     pub participant: String,
     /// `key.fromMe`.
@@ -49,13 +51,13 @@ impl std::fmt::Debug for MessageSecret {
 /// The message secrets in an encoded `Conversation`. Broken framing ends the walk with what
 /// was found so far (the conversation itself fails later, when it is decoded).
 pub fn message_secrets(conversation: &[u8]) -> Vec<MessageSecret> {
-    let mut chat = String::new();
+    let mut chat: Arc<str> = Arc::from("");
     // The chat id may come after the messages: attach it at the end.
     let mut found = Vec::new();
     for field in Fields::new(conversation).map_while(Result::ok) {
         match (field.number, field.wire_type) {
             (CONVERSATION_ID, 2) => {
-                chat = String::from_utf8_lossy(&conversation[field.body]).into_owned();
+                chat = Arc::from(String::from_utf8_lossy(&conversation[field.body]));
             }
             (CONVERSATION_MESSAGES, 2) if found.len() < MAX_SECRETS_PER_CONVERSATION => {
                 found.extend(secret_of(&conversation[field.body]));
@@ -81,23 +83,33 @@ fn secret_of(history_msg: &[u8]) -> Option<(bool, String, String, Vec<u8>)> {
         .map_while(Result::ok)
         .find(|f| f.number == HISTORY_MSG_MESSAGE && f.wire_type == 2)?;
     let info = &history_msg[info.body];
-    let (mut key, mut participant, mut secret) = (None, String::new(), None);
+    // Only byte ranges during the walk: most messages carry no secret, and decoding their
+    // keys first was most of the allocations of a blob's secret pass (perf, sidebyside
+    // `history/*`). The last occurrence of a field wins, as in a protobuf decode.
+    let (mut key, mut participant, mut secret) = (None, None, None);
     for f in Fields::new(info).map_while(Result::ok) {
         match (f.number, f.wire_type) {
-            (WMI_KEY, 2) => key = wa::MessageKey::decode(&info[f.body]).ok(),
-            (WMI_PARTICIPANT, 2) => {
-                participant = String::from_utf8_lossy(&info[f.body]).into_owned()
-            }
-            (WMI_MESSAGE_SECRET, 2) => secret = Some(info[f.body].to_vec()),
+            (WMI_KEY, 2) => key = Some(f.body),
+            (WMI_PARTICIPANT, 2) => participant = Some(f.body),
+            (WMI_MESSAGE_SECRET, 2) => secret = Some(f.body),
             _ => {}
         }
     }
-    let secret = secret.filter(|s| !s.is_empty())?;
-    let key = key?;
+    let secret = &info[secret?];
+    if secret.is_empty() {
+        return None;
+    }
+    let key = wa::MessageKey::decode(&info[key?]).ok()?;
     let id = key.id.filter(|i| !i.is_empty())?;
     let participant = key
         .participant
         .filter(|p| !p.is_empty())
-        .unwrap_or(participant);
-    Some((key.from_me.unwrap_or_default(), participant, id, secret))
+        .or_else(|| participant.map(|r| String::from_utf8_lossy(&info[r]).into_owned()))
+        .unwrap_or_default();
+    Some((
+        key.from_me.unwrap_or_default(),
+        participant,
+        id,
+        secret.to_vec(),
+    ))
 }

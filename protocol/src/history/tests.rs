@@ -254,7 +254,7 @@ fn message_secrets_are_found_without_decoding_the_conversation() {
     let secrets = message_secrets(&c.encode_to_vec());
     assert_eq!(secrets.len(), 1);
     let s = &secrets[0];
-    assert_eq!(s.chat, "120363000001@g.us");
+    assert_eq!(&*s.chat, "120363000001@g.us");
     assert_eq!(s.id, "MSG1-1");
     assert_eq!(s.participant, "15550001@s.whatsapp.net");
     assert!(!s.from_me);
@@ -280,4 +280,35 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn a_truncated_blob_is_refused_and_trailing_bytes_are_ignored() {
+    let blob = compress(&sample().encode_to_vec());
+    for cut in [1, blob.len() / 2, blob.len() - 1] {
+        assert!(
+            matches!(
+                inflate(&blob[..cut], DEFAULT_MAX_INFLATED),
+                Err(HistoryError::Inflate(_))
+            ),
+            "cut at {cut}"
+        );
+    }
+    let mut trailing = blob.clone();
+    trailing.extend_from_slice(b"junk after the stream");
+    assert_eq!(
+        inflate(&trailing, DEFAULT_MAX_INFLATED).unwrap(),
+        sample().encode_to_vec()
+    );
+    assert!(matches!(
+        inflate(&blob, 0),
+        Err(HistoryError::TooLarge { max: 0 })
+    ));
+    // The cap holds exactly, whatever the first allocation guessed.
+    let big = compress(&vec![7u8; 300_000]);
+    assert_eq!(inflate(&big, 300_000).unwrap().len(), 300_000);
+    assert!(matches!(
+        inflate(&big, 299_999),
+        Err(HistoryError::TooLarge { max: 299_999 })
+    ));
 }
