@@ -81,6 +81,7 @@ pub(crate) fn pooled() -> ViewArena {
 }
 
 /// Keeps `arena` for this thread's next view if it is small and holds storage.
+#[inline]
 pub(crate) fn give_back(arena: ViewArena) {
     let (n, a) = (arena.nodes.capacity(), arena.attrs.capacity());
     if n > 0 && n <= POOL_NODES && a <= POOL_ATTRS {
