@@ -29,11 +29,17 @@ pub fn decode_view_with<'a>(
     limits: &DecodeLimits,
 ) -> Result<FrameView<'a>, DecodeError> {
     let mut arena = super::view::pooled();
-    let result = decode_in_place(data, limits, &mut arena);
-    if result.is_err() {
-        super::view::give_back(arena);
+    match decode_in_place(data, limits, &mut arena) {
+        Ok(()) => Ok(FrameView {
+            data,
+            nodes: arena.nodes,
+            attrs: arena.attrs,
+        }),
+        Err(e) => {
+            super::view::give_back(arena);
+            Err(e)
+        }
     }
-    result
 }
 
 /// [`decode_view_with`] into the storage of `arena` (taken; give it back with
@@ -44,20 +50,24 @@ pub fn decode_view_in<'a>(
     limits: &DecodeLimits,
     arena: &mut ViewArena,
 ) -> Result<FrameView<'a>, DecodeError> {
-    decode_in_place(data, limits, arena)
+    decode_in_place(data, limits, arena)?;
+    Ok(FrameView {
+        data,
+        nodes: std::mem::take(&mut arena.nodes),
+        attrs: std::mem::take(&mut arena.attrs),
+    })
 }
 
-/// Decodes into `arena`'s vectors where they are and moves them into the view once, at the
-/// end. Inlined into both entry points so that the view is built in the caller's return slot:
-/// `perf` showed each move of the 48 bytes of vectors (into the decoder, into the view, out of
-/// a returned `Result`) stalling on a load wider than the stores before it.
+/// Decodes into `arena`'s vectors where they are; the callers move them into the view once,
+/// straight into their return slot. `perf` showed each move of the 48 bytes of vectors (into
+/// the decoder, into the view, out of a returned `Result`) stalling on a load wider than the
+/// stores before it.
 #[inline(always)]
-fn decode_in_place<'a>(
-    data: &'a [u8],
+fn decode_in_place(
+    data: &[u8],
     limits: &DecodeLimits,
     arena: &mut ViewArena,
-) -> Result<FrameView<'a>, DecodeError> {
-    // Values are stored as u32 offsets.
+) -> Result<(), DecodeError> {
     if u32::try_from(data.len()).is_err() {
         return Err(DecodeError::TooLargeForView { len: data.len() });
     }
@@ -73,11 +83,7 @@ fn decode_in_place<'a>(
         err: None,
     };
     if d.node(0, 0).is_some() && d.pos == data.len() {
-        return Ok(FrameView {
-            data,
-            nodes: std::mem::take(&mut arena.nodes),
-            attrs: std::mem::take(&mut arena.attrs),
-        });
+        return Ok(());
     }
     Err(d.error())
 }

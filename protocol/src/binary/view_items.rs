@@ -83,20 +83,22 @@ impl<'a> ViewDecoder<'a, '_> {
     /// [`Self::item`] for every form, returned in registers ([`ValBits`]).
     #[inline(never)]
     fn any_item(&mut self, allow_jid: bool, text: bool) -> Option<ValBits> {
-        self.read_any(allow_jid, text).map(Val::bits)
-    }
-
-    #[inline(always)]
-    fn read_any(&mut self, allow_jid: bool, text: bool) -> Option<Val> {
+        // Every arm makes its `ValBits` itself: where the arms merge through the stack, the
+        // merged value is then written and read back at the same widths (merging `Val`s wrote
+        // `a` and `b` as two 4-byte stores that `bits` read back as one 8-byte load: a stall
+        // on every non-token item, `perf annotate` showed).
         let at = self.pos;
         let tag = self.byte()?;
-        let token = |code| Val {
-            kind: Kind::Token,
-            a: code,
-            b: 0,
+        let token = |code| {
+            Val {
+                kind: Kind::Token,
+                a: code,
+                b: 0,
+            }
+            .bits()
         };
         Some(match tag {
-            LIST_EMPTY => Val::EMPTY,
+            LIST_EMPTY => Val::EMPTY.bits(),
             1..=235 => match tokens::single(tag) {
                 Some(_) => token(token_code(None, tag)),
                 None => {
@@ -134,6 +136,7 @@ impl<'a> ViewDecoder<'a, '_> {
                     a: str_at as u32,
                     b: len as u32,
                 }
+                .bits()
             }
             NIBBLE_8 | HEX_8 => self.packed(tag)?,
             JID_PAIR | AD_JID | FB_JID | INTEROP_JID if allow_jid => {
@@ -146,6 +149,7 @@ impl<'a> ViewDecoder<'a, '_> {
                     a: at as u32,
                     b: 0,
                 }
+                .bits()
             }
             _ => {
                 return self.fail(DecodeError::InvalidTag {
@@ -171,6 +175,8 @@ impl<'a> ViewDecoder<'a, '_> {
         self.item(false, false)
     }
 
+    /// Inlined: its 48-byte result came back through the stack and stalled the same way.
+    #[inline(always)]
     pub(super) fn jid(&mut self, tag: u8, at: usize) -> Option<JidVals> {
         let (user, server, known, agent, device, integrator) = match tag {
             JID_PAIR => {
@@ -248,7 +254,7 @@ impl<'a> ViewDecoder<'a, '_> {
     }
 
     /// A packed string, validated now and rendered only when asked.
-    fn packed(&mut self, tag: u8) -> Option<Val> {
+    fn packed(&mut self, tag: u8) -> Option<ValBits> {
         let header_at = self.pos;
         let header = self.byte()?;
         let n = usize::from(header & 0x7F);
@@ -281,11 +287,14 @@ impl<'a> ViewDecoder<'a, '_> {
             (false, false) => Kind::Hex,
             (false, true) => Kind::HexOdd,
         };
-        Some(Val {
-            kind,
-            a: start as u32,
-            b: n as u32,
-        })
+        Some(
+            Val {
+                kind,
+                a: start as u32,
+                b: n as u32,
+            }
+            .bits(),
+        )
     }
 }
 
