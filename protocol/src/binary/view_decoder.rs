@@ -68,6 +68,7 @@ fn decode_in_place(
     limits: &DecodeLimits,
     arena: &mut ViewArena,
 ) -> Result<(), DecodeError> {
+    // Values are stored as u32 offsets.
     if u32::try_from(data.len()).is_err() {
         return Err(DecodeError::TooLargeForView { len: data.len() });
     }
@@ -130,11 +131,12 @@ pub(super) fn is_empty_str(v: &Val) -> bool {
     }
 }
 
-/// The reader. Its readers return `Option`s and park the first error in `err`: a `Val` in an
-/// `Option` comes back in registers, where a `Result<Val, DecodeError>` (40 bytes) came back
-/// through the stack, and the inlined token fast path then wrote it field by field while the
-/// attribute push read it back in wider loads. `perf annotate` put about 3/4 of `node`'s time
-/// on those loads (a load spanning several smaller stores cannot be store-forwarded).
+/// The reader. Its readers return `Option`s and park the first error in `err`, so that the
+/// out-of-line ones can return an `Option<ValBits>` in registers: a `Result<Val, DecodeError>`
+/// (40 bytes) came back through the stack, where the inlined token fast path wrote it field
+/// by field and the attribute push read it back in wider loads. `perf annotate` put about 3/4
+/// of `node`'s time on those loads (a load spanning several smaller stores cannot be
+/// store-forwarded).
 ///
 /// The arena's vectors are borrowed, not moved in and out (each move is a stall, as above).
 pub(super) struct ViewDecoder<'a, 'v> {
