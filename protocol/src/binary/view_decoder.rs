@@ -9,8 +9,8 @@
 use super::error::DecodeError;
 use super::limits::{Budget, DecodeLimits, NODE_SLOT};
 use super::tags::*;
-use super::view::{FrameView, RawNode, ViewArena};
-use super::view_raw::{Kind, Val};
+use super::view::{FrameView, RawAttr, RawNode, ViewArena};
+use super::view_raw::{Kind, Val, ValBits};
 use super::view_text::JidRef;
 
 /// Smallest encoding of a child node (LIST_8, size, one-byte tag).
@@ -29,11 +29,17 @@ pub fn decode_view_with<'a>(
     limits: &DecodeLimits,
 ) -> Result<FrameView<'a>, DecodeError> {
     let mut arena = super::view::pooled();
-    let result = decode_view_in(data, limits, &mut arena);
-    if result.is_err() {
-        super::view::give_back(arena);
+    match decode_in_place(data, limits, &mut arena) {
+        Ok(()) => Ok(FrameView {
+            data,
+            nodes: arena.nodes,
+            attrs: arena.attrs,
+        }),
+        Err(e) => {
+            super::view::give_back(arena);
+            Err(e)
+        }
     }
-    result
 }
 
 /// [`decode_view_with`] into the storage of `arena` (taken; give it back with
@@ -44,46 +50,43 @@ pub fn decode_view_in<'a>(
     limits: &DecodeLimits,
     arena: &mut ViewArena,
 ) -> Result<FrameView<'a>, DecodeError> {
+    decode_in_place(data, limits, arena)?;
+    Ok(FrameView {
+        data,
+        nodes: std::mem::take(&mut arena.nodes),
+        attrs: std::mem::take(&mut arena.attrs),
+    })
+}
+
+/// Decodes into `arena`'s vectors where they are; the callers move them into the view once,
+/// straight into their return slot. `perf` showed each move of the 48 bytes of vectors (into
+/// the decoder, into the view, out of a returned `Result`) stalling on a load wider than the
+/// stores before it.
+#[inline(always)]
+fn decode_in_place(
+    data: &[u8],
+    limits: &DecodeLimits,
+    arena: &mut ViewArena,
+) -> Result<(), DecodeError> {
     // Values are stored as u32 offsets.
     if u32::try_from(data.len()).is_err() {
         return Err(DecodeError::TooLargeForView { len: data.len() });
     }
-    let mut nodes = std::mem::take(&mut arena.nodes);
-    let mut attrs = std::mem::take(&mut arena.attrs);
-    nodes.clear();
-    attrs.clear();
-    nodes.push(placeholder());
+    arena.nodes.clear();
+    arena.attrs.clear();
+    arena.nodes.push(placeholder());
     let mut d = ViewDecoder {
         data,
         pos: 0,
         budget: Budget::new(limits),
-        nodes,
-        attrs,
+        nodes: &mut arena.nodes,
+        attrs: &mut arena.attrs,
+        err: None,
     };
-    let result = d.node(0).and_then(|root| {
-        if d.pos != data.len() {
-            return Err(DecodeError::TrailingBytes {
-                offset: d.pos,
-                remaining: data.len() - d.pos,
-            });
-        }
-        Ok(root)
-    });
-    match result {
-        Ok(root) => {
-            d.nodes[0] = root;
-            Ok(FrameView {
-                data,
-                nodes: d.nodes,
-                attrs: d.attrs,
-            })
-        }
-        Err(e) => {
-            arena.nodes = d.nodes;
-            arena.attrs = d.attrs;
-            Err(e)
-        }
+    if d.node(0, 0).is_some() && d.pos == data.len() {
+        return Ok(());
     }
+    Err(d.error())
 }
 
 /// The JID whose tag byte is at `at` in `data`, read again (it was validated while decoding).
@@ -92,17 +95,20 @@ pub(crate) fn reread_jid(data: &[u8], at: usize) -> Option<JidRef<'_>> {
         max_heap: usize::MAX,
         ..DecodeLimits::default()
     };
+    let (mut nodes, mut attrs) = (Vec::new(), Vec::new());
     let mut d = ViewDecoder {
         data,
         pos: at,
         budget: Budget::new(&unlimited),
-        nodes: Vec::new(),
-        attrs: Vec::new(),
+        nodes: &mut nodes,
+        attrs: &mut attrs,
+        err: None,
     };
-    let tag = d.byte().ok()?;
-    matches!(tag, JID_PAIR | AD_JID | FB_JID | INTEROP_JID)
-        .then(|| d.jid(tag, at).ok())
-        .flatten()
+    let tag = d.byte()?;
+    if !matches!(tag, JID_PAIR | AD_JID | FB_JID | INTEROP_JID) {
+        return None;
+    }
+    d.jid(tag, at).map(|j| j.to_ref(data))
 }
 
 fn placeholder() -> RawNode {
@@ -114,9 +120,9 @@ fn placeholder() -> RawNode {
     }
 }
 
-/// Whether a tag read as `v` is the empty string.
+/// Whether a string read as `v` is the empty string.
 #[inline]
-fn is_empty_str(v: &Val) -> bool {
+pub(super) fn is_empty_str(v: &Val) -> bool {
     match v.kind {
         // Only code 0 (LIST_EMPTY) is empty: no dictionary entry is.
         Kind::Token => v.a == 0,
@@ -125,15 +131,25 @@ fn is_empty_str(v: &Val) -> bool {
     }
 }
 
-pub(super) struct ViewDecoder<'a> {
+/// The reader. Its readers return `Option`s and park the first error in `err`, so that the
+/// out-of-line ones can return an `Option<ValBits>` in registers: a `Result<Val, DecodeError>`
+/// (40 bytes) came back through the stack, where the inlined token fast path wrote it field
+/// by field and the attribute push read it back in wider loads. `perf annotate` put about 3/4
+/// of `node`'s time on those loads (a load spanning several smaller stores cannot be
+/// store-forwarded).
+///
+/// The arena's vectors are borrowed, not moved in and out (each move is a stall, as above).
+pub(super) struct ViewDecoder<'a, 'v> {
     pub(super) data: &'a [u8],
     pub(super) pos: usize,
     pub(super) budget: Budget,
-    nodes: Vec<RawNode>,
-    attrs: Vec<(Val, Val)>,
+    nodes: &'v mut Vec<RawNode>,
+    attrs: &'v mut Vec<RawAttr>,
+    /// The first error met; every reader returned `None` since.
+    err: Option<DecodeError>,
 }
 
-impl<'a> ViewDecoder<'a> {
+impl<'a> ViewDecoder<'a, '_> {
     pub(super) fn eof(&self, needed: usize) -> DecodeError {
         DecodeError::UnexpectedEof {
             offset: self.pos,
@@ -141,39 +157,71 @@ impl<'a> ViewDecoder<'a> {
         }
     }
 
+    /// Parks `e` (the first error: decoding stops at it) and returns `None`.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn fail<T>(&mut self, e: DecodeError) -> Option<T> {
+        self.err.get_or_insert(e);
+        None
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub(super) fn fail_eof<T>(&mut self, needed: usize) -> Option<T> {
+        let e = self.eof(needed);
+        self.fail(e)
+    }
+
+    /// The parked error, or the trailing bytes when the root node was read without one.
+    #[cold]
+    #[inline(never)]
+    fn error(&mut self) -> DecodeError {
+        self.err.take().unwrap_or(DecodeError::TrailingBytes {
+            offset: self.pos,
+            remaining: self.remaining(),
+        })
+    }
+
     pub(super) fn remaining(&self) -> usize {
         self.data.len().saturating_sub(self.pos)
     }
 
     #[inline]
-    pub(super) fn byte(&mut self) -> Result<u8, DecodeError> {
-        let b = *self.data.get(self.pos).ok_or_else(|| self.eof(1))?;
-        self.pos += 1;
-        Ok(b)
+    pub(super) fn byte(&mut self) -> Option<u8> {
+        match self.data.get(self.pos) {
+            Some(&b) => {
+                self.pos += 1;
+                Some(b)
+            }
+            None => self.fail_eof(1),
+        }
     }
 
     #[inline]
-    pub(super) fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+    pub(super) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         let data: &'a [u8] = self.data;
-        let end = self
+        let out = self
             .pos
             .checked_add(n)
-            .filter(|&end| end <= data.len())
-            .ok_or_else(|| self.eof(n - self.remaining()))?;
-        let out = data.get(self.pos..end).ok_or_else(|| self.eof(n))?;
-        self.pos = end;
-        Ok(out)
+            .and_then(|end| data.get(self.pos..end));
+        match out {
+            Some(out) => {
+                self.pos += n;
+                Some(out)
+            }
+            None => self.fail_eof(n - self.remaining()),
+        }
     }
 
-    pub(super) fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
+    pub(super) fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
         let s = self.take(N)?;
         let mut out = [0u8; N];
         out.copy_from_slice(s);
-        Ok(out)
+        Some(out)
     }
 
-    pub(super) fn u16(&mut self) -> Result<u16, DecodeError> {
-        Ok(u16::from_be_bytes(self.array()?))
+    pub(super) fn u16(&mut self) -> Option<u16> {
+        Some(u16::from_be_bytes(self.array()?))
     }
 
     pub(super) fn at(&self) -> u32 {
@@ -181,28 +229,28 @@ impl<'a> ViewDecoder<'a> {
         self.pos as u32
     }
 
-    #[cold]
-    #[inline(never)]
-    pub(super) fn charge_rendering(&mut self, j: &JidRef<'a>) -> Result<(), DecodeError> {
-        let s = j.to_jid().to_string();
-        self.budget.heap(s.capacity(), self.pos)
+    /// Charges `bytes` of heap (see [`Budget::heap`]).
+    #[inline]
+    pub(super) fn heap(&mut self, bytes: usize, offset: usize) -> Option<()> {
+        match self.budget.heap(bytes, offset) {
+            Ok(()) => Some(()),
+            Err(e) => self.fail(e),
+        }
     }
 
-    /// Decodes the node at the reader (its children go to the arena, itself is returned).
-    fn node(&mut self, depth: usize) -> Result<RawNode, DecodeError> {
+    /// Decodes the node at the reader into node slot `slot` (its children go to the arena).
+    fn node(&mut self, depth: usize, slot: usize) -> Option<()> {
         let start = self.pos;
         if depth > self.budget.max_depth() {
-            return Err(DecodeError::TooDeep {
-                offset: start,
-                max: self.budget.max_depth(),
-            });
+            let max = self.budget.max_depth();
+            return self.fail(DecodeError::TooDeep { offset: start, max });
         }
         let size = match self.byte()? {
             LIST_8 => usize::from(self.byte()?),
             LIST_16 => usize::from(self.u16()?),
             LIST_EMPTY => 0,
             tag => {
-                return Err(DecodeError::InvalidTag {
+                return self.fail(DecodeError::InvalidTag {
                     offset: start,
                     tag,
                     expected: "node list header",
@@ -210,16 +258,18 @@ impl<'a> ViewDecoder<'a> {
             }
         };
         if size == 0 {
-            return Err(DecodeError::BadListSize { offset: start });
+            return self.fail(DecodeError::BadListSize { offset: start });
         }
         let tag_at = self.pos;
         let tag = self.item(true, true)?;
         if is_empty_str(&tag) {
-            return Err(DecodeError::EmptyTag { offset: tag_at });
+            return self.fail(DecodeError::EmptyTag { offset: tag_at });
         }
         let attr_count = (size - 1) / 2;
         let attr_slots = attr_count.min(self.remaining() / 2);
-        self.budget.node_with_attrs(attr_slots, start)?;
+        if let Err(e) = self.budget.node_with_attrs(attr_slots, start) {
+            return self.fail(e);
+        }
         let attrs_start = self.attrs.len();
         for _ in 0..attr_count {
             let key = self.item(true, true)?;
@@ -227,25 +277,37 @@ impl<'a> ViewDecoder<'a> {
             self.attrs.push((key, value));
         }
         let content = if size % 2 == 0 {
-            self.content(depth)?
+            self.content(depth)?.val()
         } else {
             Val::NONE
         };
-        Ok(RawNode {
+        let raw = RawNode {
             tag,
             content,
             // Fewer attributes than input bytes, which fit in a u32.
             attrs_start: attrs_start as u32,
             attrs_len: attr_count as u32,
-        })
+        };
+        match self.nodes.get_mut(slot) {
+            Some(s) => *s = raw,
+            // Every slot is made before its node is read; kept as an error, not a panic.
+            None => return self.fail_eof(MIN_NODE_LEN),
+        }
+        Some(())
     }
 
-    fn content(&mut self, depth: usize) -> Result<Val, DecodeError> {
+    /// The content of a node at `depth`, returned in registers ([`ValBits`]).
+    fn content(&mut self, depth: usize) -> Option<ValBits> {
+        self.read_content(depth).map(Val::bits)
+    }
+
+    #[inline(always)]
+    fn read_content(&mut self, depth: usize) -> Option<Val> {
         let at = self.pos;
         let tag = self.byte()?;
         let n = match tag {
             LIST_EMPTY => {
-                return Ok(Val {
+                return Some(Val {
                     kind: Kind::Nodes,
                     a: 0,
                     b: 0,
@@ -257,8 +319,8 @@ impl<'a> ViewDecoder<'a> {
                 let len = self.binary_len(tag)?;
                 let from = self.at();
                 self.take(len)?;
-                self.budget.heap(len, at)?;
-                return Ok(Val {
+                self.heap(len, at)?;
+                return Some(Val {
                     kind: Kind::Bytes,
                     a: from,
                     b: len as u32,
@@ -270,21 +332,25 @@ impl<'a> ViewDecoder<'a> {
             }
         };
         let slots = n.min(self.remaining() / MIN_NODE_LEN);
-        self.budget.heap(slots * NODE_SLOT, at)?;
-        // Children take consecutive slots, reserved before any of them is read so that their
+        self.heap(slots * NODE_SLOT, at)?;
+        // Children take consecutive slots, made before any of them is read so that their
         // own children land after them.
         let first = self.nodes.len();
         self.nodes.resize(first + slots, placeholder());
         for i in 0..n {
-            let child = self.node(depth + 1)?;
-            match self.nodes.get_mut(first + i).filter(|_| i < slots) {
-                Some(slot) => *slot = child,
-                // Child `slots` needs more bytes than remain (each takes at least
-                // MIN_NODE_LEN), so its read has already failed; kept as an error, not a panic.
-                None => return Err(self.eof(MIN_NODE_LEN)),
+            if i < slots {
+                self.node(depth + 1, first + i)?;
+                continue;
             }
+            // Child `slots` needs more bytes than remain (each takes at least MIN_NODE_LEN),
+            // so its read fails with the owned decoder's error; a slot of its own keeps it
+            // from overwriting anything even if it did not.
+            let spare = self.nodes.len();
+            self.nodes.push(placeholder());
+            self.node(depth + 1, spare)?;
+            return self.fail_eof(MIN_NODE_LEN);
         }
-        Ok(Val {
+        Some(Val {
             kind: Kind::Nodes,
             // Fewer nodes than input bytes, which fit in a u32.
             a: first as u32,
