@@ -53,7 +53,7 @@ pub(crate) struct ReceivingChain {
 impl ReceivingChain {
     /// Chain steps [`ReceivingChain::fill`] would take to reach `counter`, with the same
     /// refusals, so a caller can check the whole cost of a message before doing any of it.
-    fn fill_cost(&self, counter: u32) -> Result<u64, SignalError> {
+    pub(super) fn fill_cost(&self, counter: u32) -> Result<u64, SignalError> {
         fill_cost(self.chain.next, counter, self.chain.key.is_some())
     }
 
