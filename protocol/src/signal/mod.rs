@@ -69,6 +69,7 @@ pub mod session;
 mod signing_cache;
 mod state_codec;
 pub mod wire;
+mod wire_read;
 
 #[cfg(test)]
 mod cost_tests;
@@ -76,6 +77,8 @@ mod cost_tests;
 mod inplace_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod wire_read_tests;
 
 pub use address::{signal_address, signal_address_user};
 pub use budget::{DecryptCost, ARCHIVED_RATCHET_ATTEMPTS, MAX_DECRYPT_DERIVATIONS};

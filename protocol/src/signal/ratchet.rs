@@ -357,7 +357,7 @@ impl SessionState {
         if !message.verify_mac(&keys.mac_key, &self.remote_identity, &self.local_identity) {
             return Err(SignalError::BadMac);
         }
-        let plaintext = aes_cbc_decrypt(&keys.cipher_key, &keys.iv, &message.ciphertext)?;
+        let plaintext = aes_cbc_decrypt(&keys.cipher_key, &keys.iv, message.ciphertext())?;
         self.pending_prekey = None;
         Ok(plaintext)
     }

@@ -300,7 +300,7 @@ impl SenderKeyRecord {
     pub fn decrypt_in_place(&mut self, bytes: &[u8]) -> Result<Vec<u8>, SignalError> {
         let message = SenderKeyMessage::parse(bytes)?;
         let pos = self.verified(&message)?;
-        self.states[pos].open(message.iteration, &message.ciphertext)
+        self.states[pos].open(message.iteration, message.ciphertext())
     }
 
     /// [`SenderKeyRecord::decrypt_in_place`] on a copy, returned with the plaintext. The
@@ -309,7 +309,7 @@ impl SenderKeyRecord {
         let message = SenderKeyMessage::parse(bytes)?;
         let pos = self.verified(&message)?;
         let mut record = self.clone();
-        let plaintext = record.states[pos].open(message.iteration, &message.ciphertext)?;
+        let plaintext = record.states[pos].open(message.iteration, message.ciphertext())?;
         Ok((plaintext, record))
     }
 

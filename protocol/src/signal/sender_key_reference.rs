@@ -64,7 +64,7 @@ impl SenderKeyRecord {
         let state = &mut record.states[pos];
         let seed = state.key_for(message.iteration)?;
         let (iv, key) = message_key(&seed);
-        let plaintext = aes_cbc_decrypt(&key, &iv, &message.ciphertext)?;
+        let plaintext = aes_cbc_decrypt(&key, &iv, message.ciphertext())?;
         Ok((plaintext, record))
     }
 }
