@@ -4,8 +4,8 @@
 //!
 //! wacore works through async store traits; here every store holds one record in memory and a
 //! load is a clone (a cache hit), and in timed loops writes are dropped so each call repeats
-//! the same work. Our operations borrow a record and return a new one, so our timed calls
-//! include making that record: both sides pay one record copy per call.
+//! the same work. Our timed calls do the same: a copy of the record (the load), then the
+//! operation in place on it, so both sides pay one record copy per call.
 
 mod dm;
 mod group;

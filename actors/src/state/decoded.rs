@@ -31,13 +31,17 @@ impl<T> Default for Decoded<T> {
     }
 }
 
-impl<T: Clone> Decoded<T> {
-    /// The record under `key` if `bytes` are exactly what it was remembered with.
-    pub(crate) fn get(&self, key: &[u8], bytes: &[u8]) -> Option<T> {
-        self.entries
-            .get(key)
-            .filter(|(stored, _)| stored.as_slice() == bytes)
-            .map(|(_, record)| record.clone())
+impl<T> Decoded<T> {
+    /// Takes the record under `key` out if `bytes` are exactly what it was remembered with.
+    /// The caller moves it in place and remembers it again (under the bytes it writes, or
+    /// under `bytes` if it did not move), so a hit copies no record.
+    pub(crate) fn take(&mut self, key: &[u8], bytes: &[u8]) -> Option<T> {
+        match self.entries.get(key) {
+            Some((stored, _)) if stored.as_slice() == bytes => {
+                self.entries.remove(key).map(|(_, record)| record)
+            }
+            _ => None,
+        }
     }
 
     /// Remembers that `bytes`, stored under `key`, decode to `record`.
@@ -131,13 +135,17 @@ mod tests {
     fn a_hit_needs_the_same_key_and_the_same_bytes() {
         let mut cache = Decoded::<u32>::default();
         cache.remember(b"alice", b"v1", 1);
-        assert_eq!(cache.get(b"alice", b"v1"), Some(1));
-        assert_eq!(cache.get(b"alice", b"v2"), None, "the row moved on");
-        assert_eq!(cache.get(b"bob", b"v1"), None, "another key");
+        assert_eq!(cache.take(b"alice", b"v2"), None, "the row moved on");
+        assert_eq!(cache.take(b"bob", b"v1"), None, "another key");
+        assert_eq!(cache.len(), 1, "a miss leaves the entry");
+        assert_eq!(cache.take(b"alice", b"v1"), Some(1));
+        assert_eq!(cache.take(b"alice", b"v1"), None, "taken out, not copied");
+        cache.remember(b"alice", b"v1", 1);
         cache.remember(b"alice", b"v2", 2);
-        assert_eq!(cache.get(b"alice", b"v1"), None, "replaced, not added");
-        assert_eq!(cache.get(b"alice", b"v2"), Some(2));
+        assert_eq!(cache.take(b"alice", b"v1"), None, "replaced, not added");
         assert_eq!(cache.len(), 1);
+        assert_eq!(cache.take(b"alice", b"v2"), Some(2));
+        assert_eq!(cache.len(), 0);
     }
 
     #[test]
@@ -186,6 +194,6 @@ mod tests {
             assert!(cache.len() <= CAPACITY);
         }
         let last = (CAPACITY * 3 - 1).to_string();
-        assert_eq!(cache.get(last.as_bytes(), b"x"), Some(CAPACITY * 3 - 1));
+        assert_eq!(cache.take(last.as_bytes(), b"x"), Some(CAPACITY * 3 - 1));
     }
 }

@@ -119,7 +119,9 @@ pub(crate) async fn encrypt(
         } else {
             &to_them
         };
-        let (ciphertext, record) = record.encrypt(plaintext).map_err(SendError::Encrypt)?;
+        let ciphertext = record
+            .encrypt_in_place(plaintext)
+            .map_err(SendError::Encrypt)?;
         batch = batch.put(Namespace::SESSIONS, address, record.to_bytes());
         participants.push(DeviceEnc::new(target.clone(), &ciphertext));
     }

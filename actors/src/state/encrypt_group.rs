@@ -209,7 +209,7 @@ pub(crate) async fn encrypt_group(
         registration_id: device.registration_id,
     };
     let targets: BTreeSet<String> = job.devices.iter().map(signal_address).collect();
-    let (record, holders, new_key) = own_sender_key(store, account, job, &targets).await?;
+    let (mut record, holders, new_key) = own_sender_key(store, account, job, &targets).await?;
     // The distribution names the iteration the skmsg below is sent at.
     let skdm = record.distribution_message().map_err(SendError::Encrypt)?;
     let key_id = skdm.key_id;
@@ -242,13 +242,15 @@ pub(crate) async fn encrypt_group(
             };
             (session, batch) = start_session(&session, &local, bundle, &address, batch)?;
         }
-        let (ciphertext, session) = session.encrypt(&skdm_plain).map_err(SendError::Encrypt)?;
+        let ciphertext = session
+            .encrypt_in_place(&skdm_plain)
+            .map_err(SendError::Encrypt)?;
         batch = batch.put(Namespace::SESSIONS, address.clone(), session.to_bytes());
         participants.push(DeviceEnc::new(target.clone(), &ciphertext));
         shared.insert(address);
     }
-    let (skmsg, record) = record
-        .encrypt(&pad(&job.message.encode_to_vec(), rng))
+    let skmsg = record
+        .encrypt_in_place(&pad(&job.message.encode_to_vec(), rng))
         .map_err(SendError::Encrypt)?;
     batch = batch.put(
         Namespace::SENDER_KEYS,

@@ -10,7 +10,9 @@ use wa_protocol::stanza::receipt::{
 };
 
 use super::decoded::DecodedRecords;
-use super::keys::{load_prekeys, load_recv_keys, processed_key, sender_key_key, signed_prekey};
+use super::keys::{
+    load_prekeys, load_recv_keys, processed_key, sender_key_key, signed_prekey, store_moved,
+};
 use super::retries::RetryBook;
 use super::retry_prekey::retry_prekey;
 use super::trust::{check_trust, Trust};
@@ -133,6 +135,9 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
     // A sender whose messages keep failing is not tried for a while: forged messages cost
     // decrypt work and retry prekeys, and a genuine broken session recovers once it is let in.
     let limited = !ctx.failures.check(ctx.clock, &address);
+    // The loaded records, moved in place by the decrypt (and which moved); none when the
+    // sender is limited.
+    let mut loaded = None;
     let mut decryption = if limited {
         tracing::warn!(id = %stanza.id, %address, "sender over its decrypt-failure limit");
         Decryption {
@@ -145,25 +150,29 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
             ..Decryption::default()
         }
     } else {
-        let keys = load_recv_keys(ctx.store, ctx.account, &stanza, ctx.decoded).await?;
+        let mut keys = load_recv_keys(ctx.store, ctx.account, &stanza, ctx.decoded).await?;
         let prekeys = load_prekeys(ctx.store, ctx.account, ctx.device, &stanza).await?;
         let local = LocalIdentity {
             key_pair: ctx.device.identity_key.clone(),
             registration_id: ctx.device.registration_id,
         };
-        wa_protocol::message::decrypt_stanza(
+        let (decryption, moved) = wa_protocol::message::decrypt_stanza_in_place(
             &stanza,
-            &keys,
+            &mut keys.keys,
             &local,
             &prekeys,
             &mut rand::rngs::OsRng,
-        )
+        );
+        loaded = Some((keys, moved));
+        decryption
     };
     let mut trust = Trust::default();
     if let (None, Some(remote)) = (&decryption.failure, decryption.changes.remote_identity) {
         trust = check_trust(ctx.store, ctx.account, &stanza, &address, &remote, now).await?;
         if let Some(error) = trust.refused.take() {
-            // Nothing of the stanza is kept: not the session, not the payloads.
+            // Nothing of the stanza is kept: not the session, not the payloads (and the moved
+            // records are not remembered either).
+            loaded = None;
             decryption = Decryption {
                 failure: Some(DecryptFailure {
                     enc_type: stanza.encs[0].enc_type.clone(),
@@ -182,21 +191,8 @@ pub(crate) async fn handle_message(ctx: &mut Ctx<'_>, node: &Node) -> Result<Out
     }
     let changes = &decryption.changes;
     let mut batch = Batch::new();
-    // What is written here is what the sender's next stanza reads: remembered decoded.
-    if let Some(session) = &changes.session {
-        let bytes = session.to_bytes();
-        ctx.decoded
-            .sessions
-            .remember(address.as_bytes(), &bytes, session.clone());
-        batch = batch.put(Namespace::SESSIONS, address.clone(), bytes);
-    }
-    if let Some(record) = &changes.sender_key {
-        let key = sender_key_key(&stanza.source.chat, identity);
-        let bytes = record.to_bytes();
-        ctx.decoded
-            .sender_keys
-            .remember(&key, &bytes, record.clone());
-        batch = batch.put(Namespace::SENDER_KEYS, key, bytes);
+    if let Some((loaded, moved)) = loaded {
+        batch = store_moved(ctx.decoded, loaded, moved, batch);
     }
     if let Some(id) = changes.consumed_prekey {
         batch = batch

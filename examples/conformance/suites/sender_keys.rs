@@ -64,7 +64,7 @@ fn check_parsed(bytes: &[u8], want: &Value) -> Result<(), String> {
     }
     eq_bytes(
         "skmsg ciphertext",
-        &parsed.ciphertext,
+        parsed.ciphertext(),
         &hex(want, "ciphertext")?,
     )?;
     let signature = bytes

@@ -13,6 +13,9 @@
 //! for c in &out.contents { emit(c) }             // then deliver, receipt and ack
 //! if let Some(f) = &out.failure { send(retry_receipt(..)); emit(Undecryptable) }
 //! ```
+//!
+//! [`decrypt_stanza_in_place`] does the same on the caller's loaded records without copying
+//! them, and says which moved ([`Moved`]); the caller writes those.
 
 use rand_core::CryptoRngCore;
 
@@ -21,7 +24,7 @@ use super::error::DecryptError;
 use super::stanza::{EncNode, EncType, MessageStanza};
 use crate::crypto::PublicKey;
 use crate::signal::{
-    Incoming, LocalIdentity, PreKeyLookup, SenderKeyDistributionMessage, SenderKeyRecord,
+    Incoming, LocalIdentity, PreKeyLookup, Received, SenderKeyDistributionMessage, SenderKeyRecord,
     SessionRecord,
 };
 
@@ -60,6 +63,22 @@ pub fn decrypt_direct(
     })
 }
 
+/// [`decrypt_direct`] into `session`, which is unchanged on any error.
+fn decrypt_direct_in_place(
+    session: &mut SessionRecord,
+    local: &LocalIdentity,
+    prekeys: &impl PreKeyLookup,
+    enc: &EncNode,
+    rng: &mut impl CryptoRngCore,
+) -> Result<Received, DecryptError> {
+    let incoming = match enc.enc_type {
+        EncType::PreKey => Incoming::PreKey(&enc.ciphertext),
+        EncType::Whisper => Incoming::Whisper(&enc.ciphertext),
+        ref other => return Err(DecryptError::UnsupportedType(other.as_wire().to_owned())),
+    };
+    Ok(session.decrypt_in_place(local, prekeys, incoming, rng)?)
+}
+
 /// Decrypts one `skmsg` with the sender-key record of (chat, sender); returns the padded
 /// plaintext and the advanced record to store.
 pub fn decrypt_group(
@@ -72,6 +91,19 @@ pub fn decrypt_group(
         ));
     }
     Ok(sender_key.decrypt(&enc.ciphertext)?)
+}
+
+/// [`decrypt_group`] into `sender_key`, which is unchanged on any error.
+fn decrypt_group_in_place(
+    sender_key: &mut SenderKeyRecord,
+    enc: &EncNode,
+) -> Result<Vec<u8>, DecryptError> {
+    if enc.enc_type != EncType::SenderKey {
+        return Err(DecryptError::UnsupportedType(
+            enc.enc_type.as_wire().to_owned(),
+        ));
+    }
+    Ok(sender_key.decrypt_in_place(&enc.ciphertext)?)
 }
 
 /// Stores a sender's distribution message into its sender-key record.
@@ -101,6 +133,15 @@ pub struct RecvKeys {
     pub session: SessionRecord,
     /// The sender key of (chat, sender device); only read for groups.
     pub sender_key: SenderKeyRecord,
+}
+
+/// Which records of a [`RecvKeys`] [`decrypt_stanza_in_place`] moved: those to persist.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Moved {
+    /// The session record changed.
+    pub session: bool,
+    /// The sender-key record changed.
+    pub sender_key: bool,
 }
 
 /// State to persist, all in one batch, before acking the stanza.
@@ -173,9 +214,30 @@ pub fn decrypt_stanza(
     prekeys: &impl PreKeyLookup,
     rng: &mut impl CryptoRngCore,
 ) -> Decryption {
+    let mut keys = keys.clone();
+    let (mut out, moved) = decrypt_stanza_in_place(stanza, &mut keys, local, prekeys, rng);
+    let RecvKeys {
+        session,
+        sender_key,
+    } = keys;
+    out.changes.session = moved.session.then_some(session);
+    out.changes.sender_key = moved.sender_key.then_some(sender_key);
+    out
+}
+
+/// [`decrypt_stanza`] into `keys`: the records move in place (each one only by the payloads
+/// that succeeded, exactly as far as [`decrypt_stanza`]'s changes would have taken it) and
+/// [`Moved`] says which to persist; [`StateChanges::session`] and
+/// [`StateChanges::sender_key`] are left empty. No record is copied.
+pub fn decrypt_stanza_in_place(
+    stanza: &MessageStanza,
+    keys: &mut RecvKeys,
+    local: &LocalIdentity,
+    prekeys: &impl PreKeyLookup,
+    rng: &mut impl CryptoRngCore,
+) -> (Decryption, Moved) {
     let mut out = Decryption::default();
-    let mut session = keys.session.clone();
-    let mut sender_key = keys.sender_key.clone();
+    let mut moved = Moved::default();
     let has_direct = stanza.encs.iter().any(|e| e.enc_type.is_direct());
     let ordered = stanza
         .encs
@@ -185,21 +247,18 @@ pub fn decrypt_stanza(
     for enc in ordered {
         let decrypted = match &enc.enc_type {
             EncType::PreKey | EncType::Whisper => {
-                decrypt_direct(&session, local, prekeys, enc, rng).map(|d| {
-                    session = d.session.clone();
-                    out.changes.session = Some(d.session);
-                    if d.consumed_prekey.is_some() {
-                        out.changes.consumed_prekey = d.consumed_prekey;
+                decrypt_direct_in_place(&mut keys.session, local, prekeys, enc, rng).map(|r| {
+                    moved.session = true;
+                    if r.consumed_prekey.is_some() {
+                        out.changes.consumed_prekey = r.consumed_prekey;
                     }
-                    out.changes.remote_identity = Some(d.remote_identity);
-                    d.plaintext
+                    out.changes.remote_identity = Some(r.remote_identity);
+                    r.plaintext
                 })
             }
             EncType::SenderKey if !stanza.source.is_group => Err(DecryptError::NotGroup),
-            EncType::SenderKey => decrypt_group(&sender_key, enc).map(|(plaintext, record)| {
-                sender_key = record.clone();
-                out.changes.sender_key = Some(record);
-                plaintext
+            EncType::SenderKey => decrypt_group_in_place(&mut keys.sender_key, enc).inspect(|_| {
+                moved.sender_key = true;
             }),
             other => Err(DecryptError::UnsupportedType(other.as_wire().to_owned())),
         };
@@ -210,14 +269,14 @@ pub fn decrypt_stanza(
                     // A distribution message only means something for a group chat; in a DM
                     // it is dropped, as whatsmeow does.
                     if stanza.source.is_group {
-                        match process_distribution(&sender_key, skdm) {
-                            Ok(record) => {
-                                sender_key = record.clone();
-                                out.changes.sender_key = Some(record);
+                        match SenderKeyDistributionMessage::parse(&skdm.axolotl) {
+                            Ok(parsed) => {
+                                keys.sender_key.process_distribution_in_place(&parsed);
+                                moved.sender_key = true;
                             }
-                            Err(reason) => out.ignored.push(IgnoredEnc {
+                            Err(e) => out.ignored.push(IgnoredEnc {
                                 enc_type: enc.enc_type.clone(),
-                                reason,
+                                reason: DecryptError::BadDistribution(e),
                             }),
                         }
                     }
@@ -241,5 +300,5 @@ pub fn decrypt_stanza(
             }),
         }
     }
-    out
+    (out, moved)
 }

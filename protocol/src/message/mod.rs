@@ -5,7 +5,8 @@
 //! unwrapped, the sender-key distribution message set aside, content outside our schema kept
 //! as [`UnknownContent`]).
 //!
-//! Nothing here stores anything: every state change comes back in [`StateChanges`] so the
+//! Nothing here stores anything: every state change comes back in [`StateChanges`] (or, with
+//! [`decrypt_stanza_in_place`], in the caller's own records, [`Moved`] saying which) so the
 //! caller persists it in one batch before acknowledging (messages.md §1.1, signal.md §4–§8).
 
 pub mod address;
@@ -26,8 +27,9 @@ pub use content::{
     SenderKeyDistribution,
 };
 pub use decrypt::{
-    decode_payload, decrypt_direct, decrypt_group, decrypt_stanza, process_distribution,
-    DecryptFailure, Decryption, DirectDecrypted, IgnoredEnc, RecvKeys, StateChanges,
+    decode_payload, decrypt_direct, decrypt_group, decrypt_stanza, decrypt_stanza_in_place,
+    process_distribution, DecryptFailure, Decryption, DirectDecrypted, IgnoredEnc, Moved, RecvKeys,
+    StateChanges,
 };
 pub use error::DecryptError;
 pub use source::{parse_source, AddressingMode, OwnJids, Source};

@@ -644,3 +644,68 @@ proptest! {
         let _ = unpad_payload(2, &data);
     }
 }
+
+/// The in-place stanza decrypt moves the caller's records exactly as far as the value form's
+/// changes take them, and leaves them alone when nothing decrypts.
+#[test]
+fn in_place_stanza_decrypt_matches_the_value_form() {
+    let mut rng = StdRng::seed_from_u64(12);
+    let bob = peer(&mut rng);
+    let us = peer(&mut rng);
+    let bob_sk = SenderKeyRecord::generate_own(&mut rng);
+    let skdm = wa::Message {
+        sender_key_distribution_message: Some(wa::SenderKeyDistributionMessage {
+            group_id: Some(format!("{GROUP}@g.us")),
+            axolotl_sender_key_distribution_message: Some(
+                bob_sk.distribution_message().unwrap().serialize(),
+            ),
+        }),
+        ..Default::default()
+    };
+    let (bob_session, ty, direct) = bob_sends(&mut rng, &bob, &us, None, &skdm);
+    let (skmsg, _) = bob_sk
+        .encrypt(&pad_with(&text("hi group").encode_to_vec(), 5))
+        .unwrap();
+    let mut tampered = skmsg.serialized().to_vec();
+    tampered[4] ^= 1;
+    for (sk, expect_failure) in [(skmsg.serialized().to_vec(), false), (tampered, true)] {
+        let node = group_stanza(vec![enc("skmsg", sk), enc(ty, direct.clone())]);
+        let stanza = MessageStanza::parse(&node, &own()).unwrap();
+        let keys = RecvKeys::default();
+        let value = decrypt_stanza(&stanza, &keys, &us.identity, &us.prekeys, &mut rng.clone());
+        let mut moving = keys.clone();
+        let (got, moved) =
+            decrypt_stanza_in_place(&stanza, &mut moving, &us.identity, &us.prekeys, &mut rng);
+        assert_eq!(value.failure.is_some(), expect_failure);
+        assert_eq!(got.contents, value.contents);
+        assert_eq!(got.failure, value.failure);
+        assert_eq!(got.ignored, value.ignored);
+        assert_eq!(got.changes.consumed_prekey, value.changes.consumed_prekey);
+        assert_eq!(got.changes.remote_identity, value.changes.remote_identity);
+        assert_eq!((got.changes.session, got.changes.sender_key), (None, None));
+        assert_eq!(
+            moved,
+            Moved {
+                session: true,
+                sender_key: true
+            },
+            "the pkmsg and its distribution message moved both, whatever the skmsg did"
+        );
+        assert_eq!(Some(moving.session), value.changes.session);
+        assert_eq!(Some(moving.sender_key), value.changes.sender_key);
+    }
+
+    // A `msg` that fails moves nothing.
+    let (_, ty, bytes) = bob_sends(&mut rng, &bob, &us, Some(bob_session), &text("x"));
+    let mut bytes = bytes;
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    let node = dm_from_bob(vec![enc(ty, bytes)]);
+    let stanza = MessageStanza::parse(&node, &own()).unwrap();
+    let mut keys = RecvKeys::default();
+    let (got, moved) =
+        decrypt_stanza_in_place(&stanza, &mut keys, &us.identity, &us.prekeys, &mut rng);
+    assert!(got.failure.is_some());
+    assert_eq!(moved, Moved::default());
+    assert_eq!(keys, RecvKeys::default());
+}

@@ -9,14 +9,18 @@
 //! All state lives in plain values that serialize to versioned bytes for a store:
 //! [`SessionRecord`] (per peer device, keyed by its Signal address `user[_agent].device`),
 //! [`SenderKeyRecord`] (per group and sender address), [`LocalIdentity`], [`SignedPreKey`] and
-//! [`PreKey`]. Every operation borrows a record and returns a *new* record on success:
+//! [`PreKey`]. Every operation updates a record in place and leaves it exactly as it was on any
+//! error (no chain moved, no skipped key dropped), so the caller keeps one record and writes it
+//! only after a success:
 //!
 //! ```text
-//! let d = record.decrypt(&identity, &prekeys, Incoming::Whisper(bytes), rng)?;
-//! store.save(address, d.record.to_bytes());       // persist first ...
-//! if let Some(id) = d.consumed_prekey { store.delete_prekey(id) }
-//! ack(); deliver(unpad(&d.plaintext)?);           // ... then acknowledge
+//! let r = record.decrypt_in_place(&identity, &prekeys, Incoming::Whisper(bytes), rng)?;
+//! store.save(address, record.to_bytes());         // persist first ...
+//! if let Some(id) = r.consumed_prekey { store.delete_prekey(id) }
+//! ack(); deliver(unpad(&r.plaintext)?);           // ... then acknowledge
 //! ```
+//!
+//! The value-returning forms (`decrypt`, `encrypt`, ...) do the same on a copy and return it.
 //!
 //! The stored bytes are a hand-rolled versioned layout (see `codec.rs`): a 3-byte magic per kind
 //! (`WSR` session, `WSK` sender key, `WID` identity, `WSP` signed prekey, `WPK` prekey) and a
@@ -24,16 +28,18 @@
 //! [`SignalError::RecordVersion`] rather than guessing.
 //!
 //! A failed decrypt (bad MAC, no session, old counter, bad signature, malformed bytes) returns a
-//! [`SignalError`] and leaves the caller's record untouched, since nothing was written to it.
+//! [`SignalError`] and leaves the record untouched: keys are derived on the side and written
+//! only once the message has decrypted (a ratchet step works on a copy of the one session).
 //! Prekeys are looked up through the [`PreKeyLookup`] trait (or the plain [`PreKeySet`]); the
 //! identity trust decision stays with the caller, which gets the sender's identity key back in
-//! [`Decrypted::remote_identity`].
+//! [`Received::remote_identity`].
 //!
-//! Sending to a device: `record.initiate(&identity, &bundle, rng)` once (X3DH; the bundle's
-//! signature is verified), then `record.encrypt(&pad(msg, rng))` which yields a `pkmsg` until the
-//! peer answers and `msg` afterwards. Groups: the sender keeps its own [`SenderKeyRecord`]
-//! (`generate_own`), sends `distribution_message()` to members over 1:1 sessions and
-//! `encrypt`s once per message; members `process_distribution` and `decrypt`.
+//! Sending to a device: `record.initiate_in_place(&identity, &bundle, rng)` once (X3DH; the
+//! bundle's signature is verified), then `record.encrypt_in_place(&pad(msg, rng))`, a `pkmsg`
+//! until the peer answers and `msg` afterwards. Groups: the sender keeps its own
+//! [`SenderKeyRecord`] (`generate_own`), sends `distribution_message()` to members over 1:1
+//! sessions and `encrypt_in_place`s once per message; members `process_distribution_in_place`
+//! and `decrypt_in_place`.
 //!
 //! Private keys and chain secrets are zeroized on drop and never printed by `Debug`.
 //!
@@ -57,16 +63,22 @@ mod kdf;
 pub mod keys;
 pub mod padding;
 pub mod ratchet;
+mod ratchet_recv;
 pub mod sender_key;
 pub mod session;
 mod signing_cache;
 mod state_codec;
 pub mod wire;
+mod wire_read;
 
 #[cfg(test)]
 mod cost_tests;
 #[cfg(test)]
+mod inplace_tests;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod wire_read_tests;
 
 pub use address::{signal_address, signal_address_user};
 pub use budget::{DecryptCost, ARCHIVED_RATCHET_ATTEMPTS, MAX_DECRYPT_DERIVATIONS};
@@ -80,7 +92,7 @@ pub use keys::{
 pub use padding::{pad, pad_with, unpad};
 pub use ratchet::SessionState;
 pub use sender_key::{SenderKeyRecord, SenderKeyState};
-pub use session::{Ciphertext, Decrypted, Incoming, SessionRecord};
+pub use session::{Ciphertext, Decrypted, Incoming, Received, SessionRecord};
 pub use wire::{
     PreKeyWhisperMessage, SenderKeyDistributionMessage, SenderKeyMessage, WhisperMessage,
     VERSION_BYTE,

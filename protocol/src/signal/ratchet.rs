@@ -53,7 +53,7 @@ pub(crate) struct ReceivingChain {
 impl ReceivingChain {
     /// Chain steps [`ReceivingChain::fill`] would take to reach `counter`, with the same
     /// refusals, so a caller can check the whole cost of a message before doing any of it.
-    fn fill_cost(&self, counter: u32) -> Result<u64, SignalError> {
+    pub(super) fn fill_cost(&self, counter: u32) -> Result<u64, SignalError> {
         fill_cost(self.chain.next, counter, self.chain.key.is_some())
     }
 
@@ -357,7 +357,7 @@ impl SessionState {
         if !message.verify_mac(&keys.mac_key, &self.remote_identity, &self.local_identity) {
             return Err(SignalError::BadMac);
         }
-        let plaintext = aes_cbc_decrypt(&keys.cipher_key, &keys.iv, &message.ciphertext)?;
+        let plaintext = aes_cbc_decrypt(&keys.cipher_key, &keys.iv, message.ciphertext())?;
         self.pending_prekey = None;
         Ok(plaintext)
     }

@@ -5,7 +5,7 @@ use rand_core::CryptoRngCore;
 
 use super::codec::{Reader, Writer};
 use super::error::SignalError;
-use super::kdf::{aes_cbc_decrypt, aes_cbc_encrypt, chain_step, hkdf, Secret32, ZERO_SALT};
+use super::kdf::{aes_cbc_encrypt, chain_step, hkdf, Secret32, ZERO_SALT};
 use super::signing_cache::{self, SigningCache};
 use super::wire::{SenderKeyDistributionMessage, SenderKeyMessage};
 use crate::crypto::{KeyPair, PrivateKey, PublicKey};
@@ -16,6 +16,12 @@ pub const MAX_SENDER_KEY_STATES: usize = 5;
 pub const MAX_SENDER_SKIPPED_KEYS: usize = 2000;
 /// How far ahead of the chain a message may be.
 pub const MAX_SENDER_FORWARD_JUMPS: u32 = 2000;
+
+#[path = "sender_key_recv.rs"]
+mod recv;
+#[cfg(test)]
+#[path = "sender_key_reference.rs"]
+mod reference;
 
 const MAGIC: &[u8; 3] = b"WSK";
 const VERSION: u8 = 1;
@@ -68,38 +74,6 @@ impl SenderKeyState {
         self.chain_key = next;
         self.iteration += 1;
         Ok(seed)
-    }
-
-    fn key_for(&mut self, iteration: u32) -> Result<Secret32, SignalError> {
-        if iteration == u32::MAX {
-            return Err(SignalError::CounterOverflow);
-        }
-        if iteration < self.iteration {
-            return match self.skipped.iter().position(|(i, _)| *i == iteration) {
-                Some(pos) => Ok(self.skipped.remove(pos).1),
-                None => Err(SignalError::OldCounter {
-                    chain: self.iteration,
-                    message: iteration,
-                }),
-            };
-        }
-        if iteration - self.iteration > MAX_SENDER_FORWARD_JUMPS {
-            return Err(SignalError::TooFarInFuture {
-                chain: self.iteration,
-                message: iteration,
-                limit: MAX_SENDER_FORWARD_JUMPS,
-            });
-        }
-        while self.iteration < iteration {
-            let i = self.iteration;
-            let seed = self.step()?;
-            self.skipped.push((i, seed));
-        }
-        if self.skipped.len() > MAX_SENDER_SKIPPED_KEYS {
-            let excess = self.skipped.len() - MAX_SENDER_SKIPPED_KEYS;
-            self.skipped.drain(..excess);
-        }
-        self.step()
     }
 
     fn write(&self, w: &mut Writer) {
@@ -217,7 +191,33 @@ impl SenderKeyRecord {
         })
     }
 
-    /// Encrypts `plaintext` (already padded) at the current iteration and signs it.
+    /// Encrypts `plaintext` (already padded) at the current iteration and signs it, moving our
+    /// sending chain on. On error the record is unchanged.
+    pub fn encrypt_in_place(&mut self, plaintext: &[u8]) -> Result<SenderKeyMessage, SignalError> {
+        let state = self
+            .states
+            .first_mut()
+            .filter(|s| s.signing_private.is_some())
+            .ok_or(SignalError::NoSenderKey(0))?;
+        let iteration = state.iteration;
+        let seed = state.step()?;
+        let signing = state
+            .signing_private
+            .as_ref()
+            .ok_or(SignalError::NoSenderKey(state.key_id))?;
+        // Memoized on the state, so every message after the first signs without recomputing it.
+        let ed_public = state.cache.edwards_public(signing);
+        let (iv, key) = message_key(&seed);
+        let ciphertext = aes_cbc_encrypt(&key, &iv, plaintext);
+        Ok(SenderKeyMessage::build_signed(
+            |m| signing_cache::sign(signing, &ed_public, m),
+            state.key_id,
+            iteration,
+            ciphertext,
+        ))
+    }
+
+    /// [`SenderKeyRecord::encrypt_in_place`] on a copy, returned with the message.
     pub fn encrypt(
         &self,
         plaintext: &[u8],
@@ -225,26 +225,11 @@ impl SenderKeyRecord {
         // The Edwards form is memoized on our state before the copy, so the record we return
         // (and every one after it) signs without recomputing it.
         let own = self.own_state()?;
-        let signing = own
-            .signing_private
-            .as_ref()
-            .ok_or(SignalError::NoSenderKey(own.key_id))?;
-        let ed_public = own.cache.edwards_public(signing);
+        if let Some(signing) = own.signing_private.as_ref() {
+            own.cache.edwards_public(signing);
+        }
         let mut record = self.clone();
-        let state = record
-            .states
-            .first_mut()
-            .ok_or(SignalError::NoSenderKey(0))?;
-        let iteration = state.iteration;
-        let seed = state.step()?;
-        let (iv, key) = message_key(&seed);
-        let ciphertext = aes_cbc_encrypt(&key, &iv, plaintext);
-        let message = SenderKeyMessage::build_signed(
-            |m| signing_cache::sign(signing, &ed_public, m),
-            state.key_id,
-            iteration,
-            ciphertext,
-        );
+        let message = record.encrypt_in_place(plaintext)?;
         Ok((message, record))
     }
 
@@ -264,16 +249,15 @@ impl SenderKeyRecord {
 
     /// Stores a member's distribution message. A repeat of a state we hold at the same or an
     /// earlier iteration changes nothing (we can already derive forward from it).
-    pub fn process_distribution(&self, skdm: &SenderKeyDistributionMessage) -> SenderKeyRecord {
-        let mut record = self.clone();
-        if let Some(pos) = record.states.iter().position(|s| s.key_id == skdm.key_id) {
-            let held = &record.states[pos];
+    pub fn process_distribution_in_place(&mut self, skdm: &SenderKeyDistributionMessage) {
+        if let Some(pos) = self.states.iter().position(|s| s.key_id == skdm.key_id) {
+            let held = &self.states[pos];
             if held.signing_public == skdm.signing_key && held.iteration <= skdm.iteration {
-                return record;
+                return;
             }
-            record.states.remove(pos);
+            self.states.remove(pos);
         }
-        record.states.insert(
+        self.states.insert(
             0,
             SenderKeyState {
                 key_id: skdm.key_id,
@@ -285,30 +269,47 @@ impl SenderKeyRecord {
                 cache: SigningCache::default(),
             },
         );
-        record.states.truncate(MAX_SENDER_KEY_STATES);
+        self.states.truncate(MAX_SENDER_KEY_STATES);
+    }
+
+    /// [`SenderKeyRecord::process_distribution_in_place`] on a copy, returned.
+    pub fn process_distribution(&self, skdm: &SenderKeyDistributionMessage) -> SenderKeyRecord {
+        let mut record = self.clone();
+        record.process_distribution_in_place(skdm);
         record
     }
 
-    /// Verifies and decrypts a `skmsg`, returning the plaintext and the advanced record.
-    pub fn decrypt(&self, bytes: &[u8]) -> Result<(Vec<u8>, SenderKeyRecord), SignalError> {
-        let message = SenderKeyMessage::parse(bytes)?;
+    /// The state a `skmsg` names, once its signature has checked out on that state (a forgery
+    /// costs no derivation and no copy; the verifying form memoized here stays with the state).
+    fn verified(&self, message: &SenderKeyMessage) -> Result<usize, SignalError> {
         let pos = self
             .states
             .iter()
             .position(|s| s.key_id == message.key_id)
             .ok_or(SignalError::NoSenderKey(message.key_id))?;
-        // Checked on our state, before any copy: a forgery costs no clone, and the verifying
-        // form memoized here is carried into the record we return.
         let held = &self.states[pos];
         let (signed, signature) = message.signed_parts();
         if !held.cache.verify(&held.signing_public, signed, signature) {
             return Err(SignalError::BadSignature("sender key message"));
         }
+        Ok(pos)
+    }
+
+    /// Verifies and decrypts a `skmsg`, moving the sender's chain on; on any error the record
+    /// is exactly as it was (no key derived into it, no skipped key dropped).
+    pub fn decrypt_in_place(&mut self, bytes: &[u8]) -> Result<Vec<u8>, SignalError> {
+        let message = SenderKeyMessage::parse(bytes)?;
+        let pos = self.verified(&message)?;
+        self.states[pos].open(message.iteration, message.ciphertext())
+    }
+
+    /// [`SenderKeyRecord::decrypt_in_place`] on a copy, returned with the plaintext. The
+    /// signature is checked before the copy.
+    pub fn decrypt(&self, bytes: &[u8]) -> Result<(Vec<u8>, SenderKeyRecord), SignalError> {
+        let message = SenderKeyMessage::parse(bytes)?;
+        let pos = self.verified(&message)?;
         let mut record = self.clone();
-        let state = &mut record.states[pos];
-        let seed = state.key_for(message.iteration)?;
-        let (iv, key) = message_key(&seed);
-        let plaintext = aes_cbc_decrypt(&key, &iv, &message.ciphertext)?;
+        let plaintext = record.states[pos].open(message.iteration, message.ciphertext())?;
         Ok((plaintext, record))
     }
 

@@ -1,11 +1,10 @@
 //! `SessionRecord`: every session we hold with one peer device, and the pure encrypt/decrypt
-//! operations on it. Each operation borrows the record and returns a new one on success, so a
-//! failure leaves the caller's stored record untouched.
+//! operations on it. Each operation updates the record in place (`*_in_place`) and leaves it
+//! exactly as it was on any error; the value-returning forms run the same on a copy.
 
 use rand_core::CryptoRngCore;
 
 use super::budget::{Budget, DecryptCost, ARCHIVED_RATCHET_ATTEMPTS, MAX_DECRYPT_DERIVATIONS};
-use super::codec::{Reader, Writer};
 use super::error::SignalError;
 use super::keys::{LocalIdentity, PreKeyBundle, PreKeyLookup};
 use super::ratchet::SessionState;
@@ -15,8 +14,12 @@ use crate::crypto::PublicKey;
 /// Archived (previous) sessions kept per peer, for late messages and simultaneous initiation.
 pub const MAX_PREVIOUS_SESSIONS: usize = 40;
 
-const MAGIC: &[u8; 3] = b"WSR";
-const VERSION: u8 = 1;
+#[cfg(test)]
+#[path = "session_reference.rs"]
+mod reference;
+
+#[path = "session_codec.rs"]
+mod stored;
 
 /// The sessions with one peer device: the current one and archived previous ones.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -83,6 +86,18 @@ pub struct Decrypted {
     pub remote_identity: PublicKey,
 }
 
+/// The result of a successful [`SessionRecord::decrypt_in_place`]: persist the record (and
+/// delete `consumed_prekey`) before acknowledging the message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Received {
+    /// The plaintext (still WhatsApp-padded).
+    pub plaintext: Vec<u8>,
+    /// One-time prekey id consumed by a new session, to delete from the prekey store.
+    pub consumed_prekey: Option<u32>,
+    /// The sender's identity key, for the caller's trust check.
+    pub remote_identity: PublicKey,
+}
+
 impl SessionRecord {
     /// An empty record (no session yet).
     pub fn new() -> Self {
@@ -128,24 +143,36 @@ impl SessionRecord {
 
     /// Starts a new session from a peer's prekey bundle (X3DH as initiator); the old current
     /// session, if any, is archived. Draws two key pairs from `rng` (base key, ratchet key).
+    /// On error the record is unchanged.
+    pub fn initiate_in_place(
+        &mut self,
+        local: &LocalIdentity,
+        bundle: &PreKeyBundle,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<(), SignalError> {
+        let state = SessionState::initiate(local, bundle, rng)?;
+        self.promote(state);
+        Ok(())
+    }
+
+    /// [`SessionRecord::initiate_in_place`] on a copy, returned.
     pub fn initiate(
         &self,
         local: &LocalIdentity,
         bundle: &PreKeyBundle,
         rng: &mut impl CryptoRngCore,
     ) -> Result<SessionRecord, SignalError> {
-        let state = SessionState::initiate(local, bundle, rng)?;
         let mut record = self.clone();
-        record.promote(state);
+        record.initiate_in_place(local, bundle, rng)?;
         Ok(record)
     }
 
-    /// Encrypts `plaintext` (already padded) with the current session.
-    pub fn encrypt(&self, plaintext: &[u8]) -> Result<(Ciphertext, SessionRecord), SignalError> {
-        let mut record = self.clone();
-        let state = record.current.as_mut().ok_or(SignalError::NoSession)?;
+    /// Encrypts `plaintext` (already padded) with the current session, moving its sending
+    /// chain on. On error the record is unchanged.
+    pub fn encrypt_in_place(&mut self, plaintext: &[u8]) -> Result<Ciphertext, SignalError> {
+        let state = self.current.as_mut().ok_or(SignalError::NoSession)?;
         let message = state.encrypt(plaintext)?;
-        let out = match &state.pending_prekey {
+        Ok(match &state.pending_prekey {
             Some(p) => Ciphertext::PreKey(PreKeyWhisperMessage::build(
                 state.local_registration_id,
                 p.prekey_id,
@@ -155,16 +182,56 @@ impl SessionRecord {
                 message,
             )),
             None => Ciphertext::Whisper(message),
-        };
+        })
+    }
+
+    /// [`SessionRecord::encrypt_in_place`] on a copy of the record, returned with the message.
+    pub fn encrypt(&self, plaintext: &[u8]) -> Result<(Ciphertext, SessionRecord), SignalError> {
+        let mut record = self.clone();
+        let out = record.encrypt_in_place(plaintext)?;
         Ok((out, record))
     }
 
-    /// Decrypts a `pkmsg` or `msg`. May draw one key pair from `rng` (a ratchet step).
+    /// Decrypts a `pkmsg` or `msg` into this record. May draw one key pair from `rng` (a
+    /// ratchet step). On success persist the record (and delete
+    /// [`Received::consumed_prekey`]) before acknowledging the message; on any error the
+    /// record is exactly as it was (no chain moved, no skipped key dropped).
     ///
     /// The work is bounded whatever the bytes say: a `msg` is tried against the sessions whose
     /// receiving chains know its ratchet key, then with a ratchet step against the current
     /// session and the [`ARCHIVED_RATCHET_ATTEMPTS`] most recent archived ones, and all attempts
     /// share [`MAX_DECRYPT_DERIVATIONS`] chain steps ([`SignalError::DecryptBudget`] beyond).
+    pub fn decrypt_in_place(
+        &mut self,
+        local: &LocalIdentity,
+        prekeys: &impl PreKeyLookup,
+        incoming: Incoming<'_>,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<Received, SignalError> {
+        self.decrypt_in_place_with_cost(local, prekeys, incoming, rng)
+            .0
+    }
+
+    /// [`SessionRecord::decrypt_in_place`], also reporting the work it did (successful or not).
+    pub fn decrypt_in_place_with_cost(
+        &mut self,
+        local: &LocalIdentity,
+        prekeys: &impl PreKeyLookup,
+        incoming: Incoming<'_>,
+        rng: &mut impl CryptoRngCore,
+    ) -> (Result<Received, SignalError>, DecryptCost) {
+        let mut budget = Budget::new(MAX_DECRYPT_DERIVATIONS);
+        let result = match incoming {
+            Incoming::PreKey(bytes) => self.decrypt_prekey(local, prekeys, bytes, rng, &mut budget),
+            Incoming::Whisper(bytes) => WhisperMessage::parse(bytes)
+                .and_then(|msg| self.decrypt_whisper(&msg, rng, &mut budget)),
+        };
+        (result, budget.cost())
+    }
+
+    /// [`SessionRecord::decrypt_in_place`] on a copy of the record, returned on success. The
+    /// copy is made before anything is checked: callers on a hot path or facing hostile
+    /// input keep the record and decrypt in place.
     pub fn decrypt(
         &self,
         local: &LocalIdentity,
@@ -183,23 +250,25 @@ impl SessionRecord {
         incoming: Incoming<'_>,
         rng: &mut impl CryptoRngCore,
     ) -> (Result<Decrypted, SignalError>, DecryptCost) {
-        let mut budget = Budget::new(MAX_DECRYPT_DERIVATIONS);
-        let result = match incoming {
-            Incoming::PreKey(bytes) => self.decrypt_prekey(local, prekeys, bytes, rng, &mut budget),
-            Incoming::Whisper(bytes) => WhisperMessage::parse(bytes)
-                .and_then(|msg| self.decrypt_whisper(&msg, rng, &mut budget)),
-        };
-        (result, budget.cost())
+        let mut record = self.clone();
+        let (result, cost) = record.decrypt_in_place_with_cost(local, prekeys, incoming, rng);
+        let result = result.map(|r| Decrypted {
+            plaintext: r.plaintext,
+            record,
+            consumed_prekey: r.consumed_prekey,
+            remote_identity: r.remote_identity,
+        });
+        (result, cost)
     }
 
     fn decrypt_prekey(
-        &self,
+        &mut self,
         local: &LocalIdentity,
         prekeys: &impl PreKeyLookup,
         bytes: &[u8],
         rng: &mut impl CryptoRngCore,
         budget: &mut Budget,
-    ) -> Result<Decrypted, SignalError> {
+    ) -> Result<Received, SignalError> {
         let msg = PreKeyWhisperMessage::parse(bytes)?;
         let same_base = |s: &SessionState| !s.base_key_ours && s.base_key == msg.base_key;
         // A repeated pkmsg of a session we already built (the peer has not heard from us yet).
@@ -209,14 +278,12 @@ impl SessionRecord {
             self.previous.iter().position(same_base).map(Slot::Previous)
         };
         if let Some(slot) = repeated {
-            let stored = self.slot(slot).ok_or(SignalError::NoSession)?;
-            // Only the one state is copied until the message has proven itself.
-            stored.check_cost(&msg.message, budget)?;
-            let mut state = stored.clone();
-            let plaintext = state.decrypt(&msg.message, rng, budget)?;
-            return Ok(Decrypted {
+            let state = self.slot_mut(slot).ok_or(SignalError::NoSession)?;
+            state.check_cost(&msg.message, budget)?;
+            let plaintext = state.decrypt_in_place(&msg.message, rng, budget)?;
+            self.settle(slot);
+            return Ok(Received {
                 plaintext,
-                record: self.with_decrypted(slot, state),
                 consumed_prekey: None,
                 remote_identity: msg.identity_key,
             });
@@ -236,142 +303,82 @@ impl SessionRecord {
             &signed,
             one_time.as_ref(),
         );
+        // A new session of its own: the record is touched only once it has decrypted.
         let plaintext = state.decrypt(&msg.message, rng, budget)?;
-        let mut record = self.clone();
-        record.promote(state);
-        Ok(Decrypted {
+        self.promote(state);
+        Ok(Received {
             plaintext,
-            record,
             consumed_prekey: msg.prekey_id,
             remote_identity: msg.identity_key,
         })
     }
 
-    /// Which sessions a `msg` is tried against, in order: those that know its ratchet key (no
-    /// ratchet step; current first), then, with a ratchet step, the current session and a few
-    /// recent archived ones. Older sessions cannot plausibly receive a new ratchet key.
-    fn whisper_candidates<'a>(
-        &'a self,
-        ratchet_key: &'a PublicKey,
-    ) -> impl Iterator<Item = Slot> + 'a {
-        // Two passes over the slots instead of partitioned vectors: no allocation per message.
-        let slots = move || {
-            self.current.iter().map(|s| (Slot::Current, s)).chain(
-                self.previous
-                    .iter()
-                    .enumerate()
-                    .map(|(i, s)| (Slot::Previous(i), s)),
-            )
-        };
-        let worth_a_step = |slot: &Slot| match slot {
-            Slot::Current => true,
-            Slot::Previous(i) => *i < ARCHIVED_RATCHET_ATTEMPTS,
-        };
-        let known = slots()
-            .filter(|(_, s)| s.knows_ratchet_key(ratchet_key))
-            .map(|(slot, _)| slot);
-        let unknown = slots()
-            .filter(move |(slot, s)| worth_a_step(slot) && !s.knows_ratchet_key(ratchet_key))
-            .map(|(slot, _)| slot);
-        known.chain(unknown)
-    }
-
-    /// The record after `state` (a copy of the one at `slot`) decrypted a message: a current
-    /// session is replaced in place, an archived one is promoted to current.
-    /// The replaced session is not copied: only the others are.
-    fn with_decrypted(&self, slot: Slot, state: SessionState) -> SessionRecord {
-        match slot {
-            Slot::Current => SessionRecord {
-                current: Some(state),
-                previous: self.previous.clone(),
-            },
-            Slot::Previous(pos) => {
-                let mut record = SessionRecord {
-                    current: self.current.clone(),
-                    previous: Vec::with_capacity(self.previous.len()),
-                };
-                let others = self.previous.iter().enumerate().filter(|(i, _)| *i != pos);
-                record.previous.extend(others.map(|(_, s)| s.clone()));
-                record.promote(state);
-                record
-            }
+    /// After the session at `slot` decrypted a message: an archived one becomes current (the
+    /// current one archived), a current one stays where it is.
+    fn settle(&mut self, slot: Slot) {
+        if let Slot::Previous(pos) = slot {
+            let state = self.previous.remove(pos);
+            self.promote(state);
         }
     }
 
-    fn slot(&self, slot: Slot) -> Option<&SessionState> {
+    fn slot_mut(&mut self, slot: Slot) -> Option<&mut SessionState> {
         match slot {
-            Slot::Current => self.current.as_ref(),
-            Slot::Previous(i) => self.previous.get(i),
+            Slot::Current => self.current.as_mut(),
+            Slot::Previous(i) => self.previous.get_mut(i),
         }
     }
 
+    /// Tries a `msg` on the sessions, in order: those that know its ratchet key (no ratchet
+    /// step; current first), then, with a ratchet step, the current session and a few recent
+    /// archived ones (older sessions cannot plausibly receive a new ratchet key). A failed
+    /// attempt leaves its session unchanged, so the next one sees the record as it was.
     fn decrypt_whisper(
-        &self,
+        &mut self,
         msg: &WhisperMessage,
         rng: &mut impl CryptoRngCore,
         budget: &mut Budget,
-    ) -> Result<Decrypted, SignalError> {
+    ) -> Result<Received, SignalError> {
         let mut first_error = None;
-        for slot in self.whisper_candidates(&msg.ratchet_key) {
-            let Some(stored) = self.slot(slot) else {
-                continue;
-            };
-            // Refuse before cloning: a state can hold thousands of skipped keys.
-            if let Err(e) = stored.check_cost(msg, budget) {
-                budget.count_session();
-                first_error.get_or_insert(e);
-                continue;
-            }
-            let mut state = stored.clone();
-            match state.decrypt(msg, rng, budget) {
-                Ok(plaintext) => {
-                    let remote_identity = state.remote_identity;
-                    return Ok(Decrypted {
-                        plaintext,
-                        record: self.with_decrypted(slot, state),
-                        consumed_prekey: None,
-                        remote_identity,
-                    });
+        // By index, two passes over the slots: no candidate list is allocated per message.
+        let slots = 1 + self.previous.len();
+        for known in [true, false] {
+            for i in 0..slots {
+                let slot = match i {
+                    0 => Slot::Current,
+                    i => Slot::Previous(i - 1),
+                };
+                if !known && matches!(slot, Slot::Previous(p) if p >= ARCHIVED_RATCHET_ATTEMPTS) {
+                    break;
                 }
-                Err(e) => {
+                let Some(state) = self.slot_mut(slot) else {
+                    continue;
+                };
+                if state.knows_ratchet_key(&msg.ratchet_key) != known {
+                    continue;
+                }
+                // Refused before any derivation: a state can hold thousands of skipped keys.
+                if let Err(e) = state.check_cost(msg, budget) {
+                    budget.count_session();
                     first_error.get_or_insert(e);
+                    continue;
+                }
+                match state.decrypt_in_place(msg, rng, budget) {
+                    Ok(plaintext) => {
+                        let remote_identity = state.remote_identity;
+                        self.settle(slot);
+                        return Ok(Received {
+                            plaintext,
+                            consumed_prekey: None,
+                            remote_identity,
+                        });
+                    }
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
                 }
             }
         }
         Err(first_error.unwrap_or(SignalError::NoSession))
-    }
-
-    /// Serializes the record for the store (magic `WSR`, format version 1).
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut w = Writer::record(MAGIC, VERSION);
-        match &self.current {
-            Some(s) => {
-                w.bool(true);
-                s.write(&mut w);
-            }
-            None => w.bool(false),
-        }
-        w.u32(self.previous.len() as u32);
-        for s in &self.previous {
-            s.write(&mut w);
-        }
-        w.finish()
-    }
-
-    /// Reads a record written by [`SessionRecord::to_bytes`].
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, SignalError> {
-        let mut r = Reader::record(bytes, MAGIC, VERSION, "session")?;
-        let current = if r.bool()? {
-            Some(SessionState::read(&mut r)?)
-        } else {
-            None
-        };
-        let n = r.count(MAX_PREVIOUS_SESSIONS as u32)?;
-        let mut previous = Vec::with_capacity(n);
-        for _ in 0..n {
-            previous.push(SessionState::read(&mut r)?);
-        }
-        r.end()?;
-        Ok(Self { current, previous })
     }
 }

@@ -7,10 +7,17 @@ use prost::Message as _;
 use subtle::ConstantTimeEq;
 use wa_protobuf::signal as pb;
 
+use std::ops::Range;
+
 use super::error::SignalError;
 use super::kdf::hmac_sha256;
 use super::keys::{parse_public, serialize_public};
+use super::wire_read::{self, Kind, Value};
+
+#[path = "wire_skdm.rs"]
+mod skdm;
 use crate::crypto::{xeddsa, PublicKey};
+pub use skdm::SenderKeyDistributionMessage;
 
 /// Message version 3 in both nibbles: `(3 << 4) | 3`.
 pub const VERSION_BYTE: u8 = 0x33;
@@ -60,8 +67,8 @@ pub struct WhisperMessage {
     pub counter: u32,
     /// Last index the sender used in its previous sending chain.
     pub previous_counter: u32,
-    /// AES-256-CBC ciphertext of the (padded) plaintext.
-    pub ciphertext: Vec<u8>,
+    /// Where the ciphertext sits in `serialized` (held once, there).
+    ciphertext: Range<usize>,
     serialized: Vec<u8>,
 }
 
@@ -77,18 +84,37 @@ impl WhisperMessage {
         }
         let body = split_version(bytes, WHAT)?;
         let proto = body.get(..body.len() - MAC_LEN).unwrap_or_default();
-        let msg = pb::SignalMessage::decode(proto).map_err(|_| SignalError::BadProtobuf(WHAT))?;
-        let ratchet_key = parse_public(
-            &required(msg.ratchet_key, WHAT, "ratchetKey")?,
-            "ratchetKey",
-        )?;
+        // SignalMessage field numbers (proto/signal.proto): ratchetKey 1, counter 2,
+        // previousCounter 3, ciphertext 4.
+        let [ratchet_key, counter, previous_counter, ciphertext] = wire_read::read(
+            proto,
+            [
+                (1, Kind::Bytes),
+                (2, Kind::Uint32),
+                (3, Kind::Uint32),
+                (4, Kind::Bytes),
+            ],
+        )
+        .map_err(|_| SignalError::BadProtobuf(WHAT))?;
+        let ratchet_key = required(Value::bytes(ratchet_key), WHAT, "ratchetKey")?;
+        let ratchet_key = parse_public(&proto[ratchet_key], "ratchetKey")?;
+        let counter = required(Value::uint32(counter), WHAT, "counter")?;
+        let ciphertext = required(Value::bytes(ciphertext), WHAT, "ciphertext")?;
         Ok(Self {
             ratchet_key,
-            counter: required(msg.counter, WHAT, "counter")?,
-            previous_counter: msg.previous_counter.unwrap_or(0),
-            ciphertext: required(msg.ciphertext, WHAT, "ciphertext")?,
+            counter,
+            previous_counter: Value::uint32(previous_counter).unwrap_or(0),
+            // `proto` starts after the version byte.
+            ciphertext: ciphertext.start + 1..ciphertext.end + 1,
             serialized: bytes.to_vec(),
         })
+    }
+
+    /// The AES-256-CBC ciphertext of the (padded) plaintext.
+    pub fn ciphertext(&self) -> &[u8] {
+        self.serialized
+            .get(self.ciphertext.clone())
+            .unwrap_or_default()
     }
 
     /// Builds and MACs a message (sender identity first in the MAC input).
@@ -101,21 +127,23 @@ impl WhisperMessage {
         previous_counter: u32,
         ciphertext: Vec<u8>,
     ) -> Self {
-        let mut proto = pb::SignalMessage {
+        let len = ciphertext.len();
+        let proto = pb::SignalMessage {
             ratchet_key: Some(serialize_public(&ratchet_key).to_vec()),
             counter: Some(counter),
             previous_counter: Some(previous_counter),
             ciphertext: Some(ciphertext),
         };
         let mut serialized = versioned(&proto, MAC_LEN);
+        // Fields are encoded in number order, so the ciphertext (4) ends the protobuf.
+        let ciphertext = serialized.len() - len..serialized.len();
         let mac = compute_mac(mac_key, sender_identity, receiver_identity, &serialized);
         serialized.extend_from_slice(&mac);
         Self {
             ratchet_key,
             counter,
             previous_counter,
-            // Lent to the protobuf for encoding and taken back: no copy of the ciphertext.
-            ciphertext: proto.ciphertext.take().unwrap_or_default(),
+            ciphertext,
             serialized,
         }
     }
@@ -240,8 +268,8 @@ pub struct SenderKeyMessage {
     pub key_id: u32,
     /// Chain iteration of the message key.
     pub iteration: u32,
-    /// AES-256-CBC ciphertext.
-    pub ciphertext: Vec<u8>,
+    /// Where the ciphertext sits in `serialized` (held once, there).
+    ciphertext: Range<usize>,
     serialized: Vec<u8>,
 }
 
@@ -257,14 +285,29 @@ impl SenderKeyMessage {
         }
         let body = split_version(bytes, WHAT)?;
         let proto = body.get(..body.len() - SIGNATURE_LEN).unwrap_or_default();
-        let msg =
-            pb::SenderKeyMessage::decode(proto).map_err(|_| SignalError::BadProtobuf(WHAT))?;
+        // SenderKeyMessage field numbers (proto/signal.proto): id 1, iteration 2, ciphertext 3.
+        let [id, iteration, ciphertext] = wire_read::read(
+            proto,
+            [(1, Kind::Uint32), (2, Kind::Uint32), (3, Kind::Bytes)],
+        )
+        .map_err(|_| SignalError::BadProtobuf(WHAT))?;
+        let key_id = required(Value::uint32(id), WHAT, "id")?;
+        let iteration = required(Value::uint32(iteration), WHAT, "iteration")?;
+        let ciphertext = required(Value::bytes(ciphertext), WHAT, "ciphertext")?;
         Ok(Self {
-            key_id: required(msg.id, WHAT, "id")?,
-            iteration: required(msg.iteration, WHAT, "iteration")?,
-            ciphertext: required(msg.ciphertext, WHAT, "ciphertext")?,
+            key_id,
+            iteration,
+            // `proto` starts after the version byte.
+            ciphertext: ciphertext.start + 1..ciphertext.end + 1,
             serialized: bytes.to_vec(),
         })
+    }
+
+    /// The AES-256-CBC ciphertext.
+    pub fn ciphertext(&self) -> &[u8] {
+        self.serialized
+            .get(self.ciphertext.clone())
+            .unwrap_or_default()
     }
 
     /// Builds and signs a message with the sender's signing key (deterministic XEdDSA).
@@ -285,18 +328,21 @@ impl SenderKeyMessage {
         iteration: u32,
         ciphertext: Vec<u8>,
     ) -> Self {
-        let mut proto = pb::SenderKeyMessage {
+        let len = ciphertext.len();
+        let proto = pb::SenderKeyMessage {
             id: Some(key_id),
             iteration: Some(iteration),
             ciphertext: Some(ciphertext),
         };
         let mut serialized = versioned(&proto, SIGNATURE_LEN);
+        // Fields are encoded in number order, so the ciphertext (3) ends the protobuf.
+        let ciphertext = serialized.len() - len..serialized.len();
         let signature = sign(&serialized);
         serialized.extend_from_slice(&signature);
         Self {
             key_id,
             iteration,
-            ciphertext: proto.ciphertext.take().unwrap_or_default(),
+            ciphertext,
             serialized,
         }
     }
@@ -316,75 +362,5 @@ impl SenderKeyMessage {
     /// The exact bytes (what goes into `<enc type="skmsg">`).
     pub fn serialized(&self) -> &[u8] {
         &self.serialized
-    }
-}
-
-/// A `SenderKeyDistributionMessage`: hands a sender's chain state to group members.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SenderKeyDistributionMessage {
-    /// Sender key id.
-    pub key_id: u32,
-    /// Iteration of `chain_key`.
-    pub iteration: u32,
-    /// Chain key at `iteration` (secret).
-    pub chain_key: [u8; 32],
-    /// The sender's signing public key.
-    pub signing_key: PublicKey,
-}
-
-impl std::fmt::Debug for SenderKeyDistributionMessage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SenderKeyDistributionMessage")
-            .field("key_id", &self.key_id)
-            .field("iteration", &self.iteration)
-            .field("chain_key", &"<redacted>")
-            .field("signing_key", &self.signing_key)
-            .finish()
-    }
-}
-
-impl Drop for SenderKeyDistributionMessage {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.chain_key);
-    }
-}
-
-impl SenderKeyDistributionMessage {
-    /// Parses `0x33 ‖ protobuf`.
-    pub fn parse(bytes: &[u8]) -> Result<Self, SignalError> {
-        const WHAT: &str = "SenderKeyDistributionMessage";
-        let body = split_version(bytes, WHAT)?;
-        let msg = pb::SenderKeyDistributionMessage::decode(body)
-            .map_err(|_| SignalError::BadProtobuf(WHAT))?;
-        let chain = required(msg.chain_key, WHAT, "chainKey")?;
-        let chain_key =
-            <[u8; 32]>::try_from(chain.as_slice()).map_err(|_| SignalError::BadLength {
-                field: "chainKey",
-                len: chain.len(),
-            })?;
-        Ok(Self {
-            key_id: required(msg.id, WHAT, "id")?,
-            iteration: required(msg.iteration, WHAT, "iteration")?,
-            chain_key,
-            signing_key: parse_public(
-                &required(msg.signing_key, WHAT, "signingKey")?,
-                "signingKey",
-            )?,
-        })
-    }
-
-    /// Serializes as `0x33 ‖ protobuf`.
-    pub fn serialize(&self) -> Vec<u8> {
-        let proto = pb::SenderKeyDistributionMessage {
-            id: Some(self.key_id),
-            iteration: Some(self.iteration),
-            chain_key: Some(self.chain_key.to_vec()),
-            signing_key: Some(serialize_public(&self.signing_key).to_vec()),
-        }
-        .encode_to_vec();
-        let mut out = Vec::with_capacity(1 + proto.len());
-        out.push(VERSION_BYTE);
-        out.extend_from_slice(&proto);
-        out
     }
 }
