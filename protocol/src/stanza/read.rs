@@ -229,7 +229,7 @@ impl<'v, 'a: 'v> StanzaNode<'v> for NodeRef<'v, 'a> {
     }
 
     fn attrs_by_key<const K: usize>(self, keys: &AttrKeys<K>) -> [Option<AttrRef<'v>>; K] {
-        NodeRef::attrs_by_key(&self, keys).map(|v| v.map(AttrRef::View))
+        NodeRef::attrs_by_key(&self, keys, AttrRef::View)
     }
 
     fn children(self) -> Self::Children {
