@@ -32,5 +32,7 @@ pub use jid::{Jid, Server};
 pub use limits::{heap_size, DecodeBudget, DecodeLimits};
 pub use node::{AttrValue, Attrs, Content, Node, NodeBuilder};
 pub use render::{render, render_pretty};
-pub use view::{Children, ContentRef, FrameView, JidRef, NodeRef, StrRef, ValueRef, ViewArena};
+pub use view::{
+    AttrKeys, Children, ContentRef, FrameView, JidRef, NodeRef, StrRef, ValueRef, ViewArena,
+};
 pub use view_decoder::{decode_view, decode_view_in, decode_view_with};

@@ -2,8 +2,8 @@
 //! and our own JIDs (whatsmeow `parseMessageSource`). Shared by `<message>`, `<receipt>` and
 //! `<chatstate>`.
 
-use crate::binary::{Jid, Server};
-use crate::stanza::attrs::{opt_jid, opt_str, req_jid, StanzaError, StanzaNode};
+use crate::binary::{AttrKeys, Jid, Server};
+use crate::stanza::attrs::{jid_of, need, opt_jid, AttrRef, StanzaError, StanzaNode};
 
 /// This account's own addresses, needed to tell our own devices' stanzas apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +76,58 @@ fn normalize_hosted(mut jid: Jid) -> Jid {
     jid
 }
 
+/// The attributes a [`Source`] is read from, taken from a stanza's one pass over its
+/// attributes ([`StanzaNode::attrs_by_key`]) so that each is found once.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct SourceAttrs<'n> {
+    pub(crate) participant: Option<AttrRef<'n>>,
+    pub(crate) recipient: Option<AttrRef<'n>>,
+    pub(crate) addressing_mode: Option<AttrRef<'n>>,
+    pub(crate) participant_pn: Option<AttrRef<'n>>,
+    pub(crate) participant_lid: Option<AttrRef<'n>>,
+    pub(crate) peer_recipient_pn: Option<AttrRef<'n>>,
+    pub(crate) peer_recipient_lid: Option<AttrRef<'n>>,
+    pub(crate) sender_pn: Option<AttrRef<'n>>,
+    pub(crate) sender_lid: Option<AttrRef<'n>>,
+}
+
+/// The names [`SourceAttrs::from_slots`] expects, in order, after a parser's own names.
+macro_rules! source_keys {
+    ($($own:literal),* $(,)?) => {
+        $crate::binary::AttrKeys::new([
+            $($own,)*
+            "participant",
+            "recipient",
+            "addressing_mode",
+            "participant_pn",
+            "participant_lid",
+            "peer_recipient_pn",
+            "peer_recipient_lid",
+            "sender_pn",
+            "sender_lid",
+        ])
+    };
+}
+pub(crate) use source_keys;
+
+impl<'n> SourceAttrs<'n> {
+    /// The source slots: the last nine of an array read with [`source_keys!`] names.
+    pub(crate) fn from_slots(slots: &[Option<AttrRef<'n>>]) -> Self {
+        let s = &slots[slots.len() - 9..];
+        Self {
+            participant: s[0],
+            recipient: s[1],
+            addressing_mode: s[2],
+            participant_pn: s[3],
+            participant_lid: s[4],
+            peer_recipient_pn: s[5],
+            peer_recipient_lid: s[6],
+            sender_pn: s[7],
+            sender_lid: s[8],
+        }
+    }
+}
+
 /// Reads the source attributes of `node` (tag `tag`, for error messages). A group stanza
 /// without `participant` is an error.
 pub fn parse_source<'n, N: StanzaNode<'n>>(
@@ -83,21 +135,27 @@ pub fn parse_source<'n, N: StanzaNode<'n>>(
     tag: &'static str,
     own: &OwnJids,
 ) -> Result<Source, StanzaError> {
-    let from = req_jid(node, tag, "from")?;
-    parse_source_from(node, tag, own, from, None)
+    const KEYS: AttrKeys<10> = source_keys!("from");
+    let slots = node.attrs_by_key(&KEYS);
+    let from = need(jid_of(slots[0], tag, "from")?, tag, "from")?;
+    parse_source_from(node, tag, own, from, None, &SourceAttrs::from_slots(&slots))
 }
 
-/// As [`parse_source`], with `from` already read (parsing a JID twice was a tenth of a
-/// `<message>` parse). A group stanza without `participant` takes `participant` instead:
-/// grouped receipts list their senders in `<participants><user jid>` children.
+/// As [`parse_source`], with `from` and the other attributes already read (parsing a JID
+/// twice was a tenth of a `<message>` parse). A group stanza without `participant` takes
+/// `participant` instead: grouped receipts list their senders in `<participants><user jid>`
+/// children.
 pub(crate) fn parse_source_from<'n, N: StanzaNode<'n>>(
     node: N,
     tag: &'static str,
     own: &OwnJids,
     from: Jid,
     participant: Option<Jid>,
+    a: &SourceAttrs<'n>,
 ) -> Result<Source, StanzaError> {
-    let addressing_mode = opt_str(node, "addressing_mode").map(|s| AddressingMode::from_wire(&s));
+    let addressing_mode = a
+        .addressing_mode
+        .map(|s| AddressingMode::from_wire(&s.text()));
     let mut src = Source {
         chat: from.clone(),
         sender: from.clone(),
@@ -110,7 +168,7 @@ pub(crate) fn parse_source_from<'n, N: StanzaNode<'n>>(
     };
     if from.is_group() || from.is_broadcast() {
         src.is_group = true;
-        src.sender = match (opt_jid(node, tag, "participant")?, participant) {
+        src.sender = match (jid_of(a.participant, tag, "participant")?, participant) {
             (Some(p), _) | (None, Some(p)) => p,
             (None, None) => {
                 return Err(StanzaError::MissingAttr {
@@ -120,27 +178,27 @@ pub(crate) fn parse_source_from<'n, N: StanzaNode<'n>>(
             }
         };
         src.sender_alt = if src.addressing_mode == Some(AddressingMode::Lid) {
-            opt_jid(node, tag, "participant_pn")?
+            jid_of(a.participant_pn, tag, "participant_pn")?
         } else {
-            opt_jid(node, tag, "participant_lid")?
+            jid_of(a.participant_lid, tag, "participant_lid")?
         };
         src.is_from_me = own.is_me(&src.sender);
         if from.is_broadcast() {
-            src.broadcast_list_owner = opt_jid(node, tag, "recipient")?;
+            src.broadcast_list_owner = jid_of(a.recipient, tag, "recipient")?;
         }
     } else if from.is_newsletter() {
         // chat and sender are both the newsletter, as initialised.
     } else if own.is_me(&from) {
         let from = normalize_hosted(from);
         src.is_from_me = true;
-        src.chat = match opt_jid(node, tag, "recipient")? {
+        src.chat = match jid_of(a.recipient, tag, "recipient")? {
             Some(r) => r,
             None => from.to_non_ad(),
         };
         src.recipient_alt = if src.chat.is_lid() {
-            opt_jid(node, tag, "peer_recipient_pn")?
+            jid_of(a.peer_recipient_pn, tag, "peer_recipient_pn")?
         } else {
-            opt_jid(node, tag, "peer_recipient_lid")?
+            jid_of(a.peer_recipient_lid, tag, "peer_recipient_lid")?
         };
         src.sender = from;
     } else if from.is_bot() {
@@ -155,9 +213,9 @@ pub(crate) fn parse_source_from<'n, N: StanzaNode<'n>>(
         let from = normalize_hosted(from);
         src.chat = from.to_non_ad();
         src.sender_alt = if from.is_lid() {
-            opt_jid(node, tag, "sender_pn")?
+            jid_of(a.sender_pn, tag, "sender_pn")?
         } else {
-            opt_jid(node, tag, "sender_lid")?
+            jid_of(a.sender_lid, tag, "sender_lid")?
         };
         src.sender = from;
     }

@@ -3,12 +3,12 @@
 
 use std::borrow::Cow;
 
-use crate::binary::Jid;
+use crate::binary::{AttrKeys, Jid};
 use crate::stanza::attrs::{
-    expect_tag, opt_int, opt_jid, opt_str, req_str, StanzaError, StanzaNode,
+    expect_tag, int_of, jid_of, need, opt_str, str_of, StanzaError, StanzaNode,
 };
 
-use super::source::{parse_source_from, OwnJids, Source};
+use super::source::{parse_source_from, source_keys, OwnJids, Source, SourceAttrs};
 
 /// The kind of an `<enc>` payload (`type` attribute).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,10 +76,13 @@ impl EncNode {
     /// its bytes.
     pub fn parse<'n, N: StanzaNode<'n>>(node: N) -> Result<Self, StanzaError> {
         expect_tag(node, "enc")?;
-        let enc_type = EncType::from_wire(&req_str(node, "enc", "type")?);
+        const KEYS: AttrKeys<5> =
+            AttrKeys::new(["type", "v", "mediatype", "decrypt-fail", "count"]);
+        let [ty, v, media_type, decrypt_fail, count] = node.attrs_by_key(&KEYS);
+        let enc_type = EncType::from_wire(&need(ty, "enc", "type")?.text());
         // whatsmeow reads `v` as an int and only decodes 2 and 3; we default a missing `v` to
         // 2 since every peer sends it and older stanzas omitted it.
-        let version = opt_int(node, "enc", "v")?.unwrap_or(2);
+        let version = int_of(v, "enc", "v")?.unwrap_or(2);
         let ciphertext = node
             .content_bytes()
             .ok_or(StanzaError::BadContent {
@@ -90,9 +93,9 @@ impl EncNode {
         Ok(Self {
             enc_type,
             version,
-            media_type: opt_str(node, "mediatype"),
-            decrypt_fail: opt_str(node, "decrypt-fail"),
-            retry_count: opt_int(node, "enc", "count")?,
+            media_type: str_of(media_type),
+            decrypt_fail: str_of(decrypt_fail),
+            retry_count: int_of(count, "enc", "count")?,
             ciphertext,
         })
     }
@@ -200,28 +203,39 @@ impl MessageStanza {
     /// view (same result, without building the owned tree).
     pub fn parse<'n, N: StanzaNode<'n>>(node: N, own: &OwnJids) -> Result<Self, StanzaError> {
         expect_tag(node, "message")?;
-        let from = crate::stanza::attrs::req_jid(node, "message", "from")?;
-        let source = parse_source_from(node, "message", own, from.clone(), None)?;
-        let id = req_str(node, "message", "id")?;
-        let timestamp = opt_int(node, "message", "t")?.ok_or(StanzaError::MissingAttr {
-            tag: "message",
-            attr: "t",
-        })?;
+        const KEYS: AttrKeys<18> = source_keys!(
+            "from",
+            "id",
+            "t",
+            "notify",
+            "category",
+            "type",
+            "edit",
+            "offline",
+            "server_id"
+        );
+        let slots = node.attrs_by_key(&KEYS);
+        let [from, id, t, notify, category, message_type, edit, offline, server_id, ..] = slots;
+        let src = SourceAttrs::from_slots(&slots);
+        let from = need(jid_of(from, "message", "from")?, "message", "from")?;
+        let source = parse_source_from(node, "message", own, from.clone(), None, &src)?;
+        let id = need(str_of(id), "message", "id")?;
+        let timestamp = need(int_of(t, "message", "t")?, "message", "t")?;
         let mut out = Self {
             id,
             from,
             source,
-            participant: opt_jid(node, "message", "participant")?,
-            recipient: opt_jid(node, "message", "recipient")?,
+            participant: jid_of(src.participant, "message", "participant")?,
+            recipient: jid_of(src.recipient, "message", "recipient")?,
             timestamp,
-            push_name: opt_str(node, "notify"),
-            category: opt_str(node, "category"),
-            message_type: opt_str(node, "type"),
-            edit: opt_str(node, "edit")
-                .map(|e| EditAttribute::from_wire(&e))
+            push_name: str_of(notify),
+            category: str_of(category),
+            message_type: str_of(message_type),
+            edit: edit
+                .map(|e| EditAttribute::from_wire(&e.text()))
                 .unwrap_or_default(),
-            offline: opt_str(node, "offline"),
-            server_id: opt_int(node, "message", "server_id")?,
+            offline: str_of(offline),
+            server_id: int_of(server_id, "message", "server_id")?,
             multicast: false,
             verified_name: None,
             unavailable: None,

@@ -1,10 +1,8 @@
 //! The server's answer to a sent message (server.md §5):
 //! `<ack class="message" id from t [phash] [error] [server_id] [refresh_lid]/>`.
 
-use crate::binary::{Jid, Node};
-use crate::stanza::attrs::{
-    expect_tag, opt_int, opt_jid, opt_str, req_str, StanzaError, StanzaNode,
-};
+use crate::binary::{AttrKeys, Jid, Node};
+use crate::stanza::attrs::{expect_tag, int_of, jid_of, need, str_of, StanzaError, StanzaNode};
 
 /// Whether the server took the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,21 +36,24 @@ impl MessageAck {
     /// `Ok(None)` for an ack of another class (receipts, notifications).
     pub fn parse<'n, N: StanzaNode<'n>>(node: N) -> Result<Option<Self>, StanzaError> {
         expect_tag(node, "ack")?;
-        if node.attr_text("class").as_deref() != Some("message") {
+        const KEYS: AttrKeys<7> =
+            AttrKeys::new(["class", "id", "error", "from", "t", "phash", "server_id"]);
+        let [class, id, error, from, t, phash, server_id] = node.attrs_by_key(&KEYS);
+        if !class.is_some_and(|c| c.eq_str("message")) {
             return Ok(None);
         }
-        let id = req_str(node, "ack", "id")?;
-        let outcome = match opt_int::<u16, _>(node, "ack", "error")? {
+        let id = need(str_of(id), "ack", "id")?;
+        let outcome = match int_of::<u16>(error, "ack", "error")? {
             Some(code) => AckOutcome::Refused(code),
             None => AckOutcome::Accepted,
         };
         Ok(Some(Self {
             id,
-            from: opt_jid(node, "ack", "from")?,
-            t: opt_int(node, "ack", "t")?,
+            from: jid_of(from, "ack", "from")?,
+            t: int_of(t, "ack", "t")?,
             outcome,
-            phash: opt_str(node, "phash"),
-            server_id: opt_int(node, "ack", "server_id")?,
+            phash: str_of(phash),
+            server_id: int_of(server_id, "ack", "server_id")?,
         }))
     }
 }

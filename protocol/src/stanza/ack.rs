@@ -2,7 +2,7 @@
 //! `<call>` is answered with `<ack class=tag id to [participant] [type]>` (messages.md §2;
 //! whatsmeow `receipt.go` `sendAck`).
 
-use crate::binary::Node;
+use crate::binary::{AttrKeys, Node};
 
 use super::read::StanzaNode;
 
@@ -14,22 +14,22 @@ pub const ACKED_TAGS: [&str; 4] = ["message", "receipt", "notification", "call"]
 pub fn ack_for<'n, N: StanzaNode<'n>>(stanza: N) -> Option<Node> {
     // The class is one of the static tags, so the ack borrows it instead of copying.
     let tag = *ACKED_TAGS.iter().find(|t| stanza.tag_is(t))?;
-    let id = stanza.attr_value("id")?;
-    let from = stanza.attr_value("from")?;
+    const KEYS: AttrKeys<5> = AttrKeys::new(["id", "from", "participant", "recipient", "type"]);
+    let [id, from, participant, recipient, ty] = stanza.attrs_by_key(&KEYS);
     let mut b = Node::build("ack")
         .attr("class", tag)
-        .attr("id", id)
-        .attr("to", from);
-    if let Some(p) = stanza.attr_value("participant") {
-        b = b.attr("participant", p);
+        .attr("id", id?.to_attr_value())
+        .attr("to", from?.to_attr_value());
+    if let Some(p) = participant {
+        b = b.attr("participant", p.to_attr_value());
     }
-    if let Some(r) = stanza.attr_value("recipient") {
-        b = b.attr("recipient", r);
+    if let Some(r) = recipient {
+        b = b.attr("recipient", r.to_attr_value());
     }
     // whatsmeow copies `type` except for messages, whose type is the content kind.
     if tag != "message" {
-        if let Some(t) = stanza.attr_value("type") {
-            b = b.attr("type", t);
+        if let Some(t) = ty {
+            b = b.attr("type", t.to_attr_value());
         }
     }
     Some(b.finish())

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use crate::binary::Jid;
 
-pub use super::read::StanzaNode;
+pub use super::read::{AttrRef, StanzaNode};
 
 /// Why an incoming stanza could not be read.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -89,7 +89,12 @@ fn bad(tag: &'static str, attr: &'static str, value: &str) -> StanzaError {
 
 /// An optional string attribute.
 pub(crate) fn opt_str<'n, N: StanzaNode<'n>>(node: N, attr: &str) -> Option<String> {
-    node.attr_text(attr).map(Cow::into_owned)
+    str_of(node.attr(attr))
+}
+
+/// An optional string attribute read by [`StanzaNode::attrs_by_key`].
+pub(crate) fn str_of(value: Option<AttrRef<'_>>) -> Option<String> {
+    value.map(|v| v.text().into_owned())
 }
 
 /// A required string attribute.
@@ -98,7 +103,16 @@ pub(crate) fn req_str<'n, N: StanzaNode<'n>>(
     tag: &'static str,
     attr: &'static str,
 ) -> Result<String, StanzaError> {
-    opt_str(node, attr).ok_or(StanzaError::MissingAttr { tag, attr })
+    need(str_of(node.attr(attr)), tag, attr)
+}
+
+/// `value`, or the error naming the missing attribute.
+pub(crate) fn need<T>(
+    value: Option<T>,
+    tag: &'static str,
+    attr: &'static str,
+) -> Result<T, StanzaError> {
+    value.ok_or(StanzaError::MissingAttr { tag, attr })
 }
 
 /// An optional JID attribute: absent is `None`, present but unparsable is an error.
@@ -107,7 +121,16 @@ pub(crate) fn opt_jid<'n, N: StanzaNode<'n>>(
     tag: &'static str,
     attr: &'static str,
 ) -> Result<Option<Jid>, StanzaError> {
-    match node.attr_jid(attr) {
+    jid_of(node.attr(attr), tag, attr)
+}
+
+/// [`opt_jid`] of a value read by [`StanzaNode::attrs_by_key`].
+pub(crate) fn jid_of(
+    value: Option<AttrRef<'_>>,
+    tag: &'static str,
+    attr: &'static str,
+) -> Result<Option<Jid>, StanzaError> {
+    match value.map(AttrRef::jid) {
         None => Ok(None),
         Some(Ok(j)) => Ok(Some(j)),
         Some(Err(text)) => Err(bad(tag, attr, &text)),
@@ -120,7 +143,7 @@ pub(crate) fn req_jid<'n, N: StanzaNode<'n>>(
     tag: &'static str,
     attr: &'static str,
 ) -> Result<Jid, StanzaError> {
-    opt_jid(node, tag, attr)?.ok_or(StanzaError::MissingAttr { tag, attr })
+    need(opt_jid(node, tag, attr)?, tag, attr)
 }
 
 /// An optional decimal integer attribute.
@@ -129,10 +152,19 @@ pub(crate) fn opt_int<'n, T: std::str::FromStr, N: StanzaNode<'n>>(
     tag: &'static str,
     attr: &'static str,
 ) -> Result<Option<T>, StanzaError> {
-    match node.attr_plain(attr) {
+    int_of(node.attr(attr), tag, attr)
+}
+
+/// [`opt_int`] of a value read by [`StanzaNode::attrs_by_key`].
+pub(crate) fn int_of<T: std::str::FromStr>(
+    value: Option<AttrRef<'_>>,
+    tag: &'static str,
+    attr: &'static str,
+) -> Result<Option<T>, StanzaError> {
+    match value.map(AttrRef::number) {
         None => Ok(None),
-        Some(Err(jid)) => Err(bad(tag, attr, &jid)),
-        Some(Ok(s)) => s.parse().map(Some).map_err(|_| bad(tag, attr, &s)),
+        Some(Ok(n)) => Ok(Some(n)),
+        Some(Err(text)) => Err(bad(tag, attr, &text)),
     }
 }
 
@@ -142,7 +174,7 @@ pub(crate) fn req_int<'n, T: std::str::FromStr, N: StanzaNode<'n>>(
     tag: &'static str,
     attr: &'static str,
 ) -> Result<T, StanzaError> {
-    opt_int(node, tag, attr)?.ok_or(StanzaError::MissingAttr { tag, attr })
+    need(opt_int(node, tag, attr)?, tag, attr)
 }
 
 /// A required child element.

@@ -6,9 +6,12 @@
 //! envelope itself is broken (no `from`) or a recognised type is malformed. Types we do not
 //! model come back as [`NotificationKind::Other`] so the caller can forward the raw node.
 
-use crate::binary::Jid;
+use crate::binary::{AttrKeys, Jid};
 
-use super::attrs::{expect_tag, opt_int, opt_jid, opt_str, req_jid, StanzaError, StanzaNode};
+use super::attrs::{
+    expect_tag, int_of, jid_of, need, opt_int, opt_jid, opt_str, req_jid, str_of, AttrRef,
+    StanzaError, StanzaNode,
+};
 use super::business::parse_business;
 pub use super::business::{BusinessChange, BusinessChangeKind, Subscription};
 use super::group_changes::parse_changes;
@@ -142,32 +145,39 @@ impl Notification {
     /// of a borrowed view (same result, without building the owned tree).
     pub fn parse<'n, N: StanzaNode<'n>>(node: N) -> Result<Self, StanzaError> {
         expect_tag(node, "notification")?;
-        let from = req_jid(node, "notification", "from")?;
-        let ty = opt_str(node, "type").unwrap_or_default();
-        let kind = match ty.as_str() {
+        const KEYS: AttrKeys<6> =
+            AttrKeys::new(["from", "type", "id", "participant", "notify", "t"]);
+        let [from, ty, id, participant, notify, t] = node.attrs_by_key(&KEYS);
+        let from = need(
+            jid_of(from, "notification", "from")?,
+            "notification",
+            "from",
+        )?;
+        let ty = ty.map(AttrRef::text).unwrap_or_default();
+        let kind = match &*ty {
             "picture" => NotificationKind::Picture(parse_pictures(node)?),
             "status" => match node.child("set") {
                 Some(set) => NotificationKind::About {
                     text: set.content_text().unwrap_or_default(),
                 },
-                None => NotificationKind::Other(ty),
+                None => NotificationKind::Other(ty.into_owned()),
             },
             "devices" => NotificationKind::Devices(parse_devices(node)?),
             "business" => NotificationKind::Business(parse_business(node)?),
             "w:gp2" => parse_group(node)?,
-            "encrypt" => parse_encrypt(node, &from, ty)?,
+            "encrypt" => parse_encrypt(node, &from, ty.into_owned())?,
             "link_code_companion_reg" => NotificationKind::LinkCodeCompanionReg,
             "account_sync" => NotificationKind::AccountSync(
                 node.children().map(|c| c.tag_text().into_owned()).collect(),
             ),
-            _ => NotificationKind::Other(ty),
+            _ => NotificationKind::Other(ty.into_owned()),
         };
         Ok(Self {
-            id: opt_str(node, "id"),
+            id: str_of(id),
             from,
-            participant: opt_jid(node, "notification", "participant")?,
-            notify: opt_str(node, "notify"),
-            timestamp: opt_int(node, "notification", "t")?,
+            participant: jid_of(participant, "notification", "participant")?,
+            notify: str_of(notify),
+            timestamp: int_of(t, "notification", "t")?,
             kind,
         })
     }

@@ -372,3 +372,42 @@ fn the_view_parse_matches_known_values() {
         Some(Jid::lid("200000000000002").with_device(3))
     );
 }
+
+/// `AttrKeys` matches a token key by its code alone, which is right only if no string is a
+/// token twice (the encoder could then send either code for one key).
+#[test]
+fn token_strings_are_unique_across_dictionaries() {
+    use crate::binary::tokens::{DOUBLE_BYTE, SINGLE_BYTE};
+    let mut seen = std::collections::HashSet::new();
+    let all = SINGLE_BYTE[1..]
+        .iter()
+        .chain(DOUBLE_BYTE.iter().flatten())
+        .filter(|t| !t.is_empty());
+    for t in all {
+        assert!(seen.insert(*t), "token {t:?} appears twice");
+    }
+}
+
+#[test]
+fn one_pass_reads_what_lookups_read() {
+    use crate::binary::AttrKeys;
+    const KEYS: AttrKeys<5> = AttrKeys::new(["from", "t", "not-a-token-key", "id", "absent"]);
+    let n = Node::build("message")
+        .attr("id", "3EB0ABCDEF")
+        .attr("from", Jid::pn("15551234567").with_device(2))
+        .attr("t", "1700000000")
+        .attr("not-a-token-key", "raw")
+        .finish();
+    let bytes = encode(&n).unwrap();
+    let view = decode_view(&bytes).unwrap();
+    let v = view.root();
+    let slots = StanzaNode::attrs_by_key(v, &KEYS);
+    let owned = (&n).attrs_by_key(&KEYS);
+    for (i, name) in KEYS.names().iter().enumerate() {
+        let by_lookup = StanzaNode::attr(v, name).map(|a| a.to_attr_value());
+        assert_eq!(slots[i].map(|a| a.to_attr_value()), by_lookup, "{name}");
+        assert_eq!(owned[i].map(|a| a.to_attr_value()), by_lookup, "{name}");
+    }
+    assert!(slots[4].is_none());
+    assert_eq!(slots[1].map(|a| a.number::<i64>()), Some(Ok(1_700_000_000)));
+}

@@ -3,14 +3,15 @@
 //! (messages.md §3–§4; whatsmeow `receipt.go` `parseReceipt`, `sendMessageReceipt`, `MarkRead`,
 //! `retry.go` `sendRetryReceipt`, `handleRetryReceipt`).
 
-use crate::binary::{Jid, Node, Server};
+use crate::binary::{AttrKeys, Jid, Node, Server};
 use crate::crypto::PublicKey;
-use crate::message::source::{parse_source_from, OwnJids, Source};
+use crate::message::source::{parse_source_from, source_keys, OwnJids, Source, SourceAttrs};
 use crate::message::MessageStanza;
 use crate::signal::{PreKey, PreKeyBundle, SignedPreKey};
 
 use super::attrs::{
-    expect_tag, opt_int, opt_jid, opt_str, req_int, req_jid, req_str, StanzaError, StanzaNode,
+    expect_tag, int_of, jid_of, need, opt_int, opt_str, req_int, req_jid, req_str, str_of, AttrRef,
+    StanzaError, StanzaNode,
 };
 use super::prekey_nodes::{
     identity_node, key_type_node, parse_bundle, parse_registration, prekey_node, registration_node,
@@ -135,16 +136,21 @@ impl IncomingReceipt {
     /// view (same result, without building the owned tree).
     pub fn parse<'n, N: StanzaNode<'n>>(node: N, own: &OwnJids) -> Result<Vec<Self>, StanzaError> {
         expect_tag(node, "receipt")?;
-        let from = req_jid(node, "receipt", "from")?;
-        let kind = ReceiptKind::from_wire(node.attr_text("type").as_deref());
-        let timestamp = opt_int(node, "receipt", "t")?;
-        let recipient = opt_jid(node, "receipt", "recipient")?;
-        let grouped = (from.is_group() || from.is_broadcast()) && !node.has_attr("participant");
+        const KEYS: AttrKeys<13> = source_keys!("from", "type", "t", "id");
+        let slots = node.attrs_by_key(&KEYS);
+        let [from, ty, t, id, ..] = slots;
+        let src = SourceAttrs::from_slots(&slots);
+        let from = need(jid_of(from, "receipt", "from")?, "receipt", "from")?;
+        let kind = ReceiptKind::from_wire(ty.map(AttrRef::text).as_deref());
+        let timestamp = int_of(t, "receipt", "t")?;
+        let recipient = jid_of(src.recipient, "receipt", "recipient")?;
+        let grouped = (from.is_group() || from.is_broadcast()) && src.participant.is_none();
         if grouped {
-            return parse_grouped(node, own, &from, &kind, recipient);
+            let stanza_id = str_of(id).unwrap_or_default();
+            return parse_grouped(node, own, &from, &kind, recipient, stanza_id, &src);
         }
-        let source = parse_source_from(node, "receipt", own, from, None)?;
-        let id = req_str(node, "receipt", "id")?;
+        let source = parse_source_from(node, "receipt", own, from, None, &src)?;
+        let id = need(str_of(id), "receipt", "id")?;
         let mut message_ids = vec![id.clone()];
         if let Some(list) = node.child("list") {
             message_ids.extend(
@@ -174,8 +180,9 @@ fn parse_grouped<'n, N: StanzaNode<'n>>(
     from: &Jid,
     kind: &ReceiptKind,
     recipient: Option<Jid>,
+    stanza_id: String,
+    src: &SourceAttrs<'n>,
 ) -> Result<Vec<IncomingReceipt>, StanzaError> {
-    let stanza_id = opt_str(node, "id").unwrap_or_default();
     let mut out = Vec::new();
     let mut groups = node.children_by_tag("participants").peekable();
     if groups.peek().is_none() {
@@ -188,7 +195,7 @@ fn parse_grouped<'n, N: StanzaNode<'n>>(
         let key = req_str(participants, "participants", "key")?;
         for user in participants.children_by_tag("user") {
             let jid = req_jid(user, "user", "jid")?;
-            let source = parse_source_from(node, "receipt", own, from.clone(), Some(jid))?;
+            let source = parse_source_from(node, "receipt", own, from.clone(), Some(jid), src)?;
             out.push(IncomingReceipt {
                 stanza_id: stanza_id.clone(),
                 source,
