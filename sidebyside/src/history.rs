@@ -2,9 +2,9 @@
 //! what a companion keeps at once (the message secrets of every conversation, the PN → LID
 //! mappings, push names), the conversations themselves left undecoded on both sides.
 //!
-//! Ours is what `actors/src/history/process.rs` runs per blob: `inflate` (whole, within the
-//! cap), `scan` (conversation ranges; the other top-level fields decoded) and
-//! `message_secrets` over each conversation. wacore's is `process_history_sync_bytes` (a
+//! Ours is what `actors/src/history/process.rs` runs per blob, `history::read_blob`: `inflate`
+//! (whole, within the cap), `scan` (conversation ranges; the other top-level fields decoded)
+//! and `message_secrets` over each conversation. wacore's is `process_history_sync_bytes` (a
 //! streaming inflate window and the same kind of field walk; it also collects trusted-contact
 //! token candidates from 1:1 conversations, which this blob does not carry). `check` asserts
 //! that both find the same secrets, mappings and conversation count.
@@ -14,7 +14,7 @@ use std::hint::black_box;
 use bytes::Bytes;
 use prost::Message as _;
 use wa_protobuf::wa;
-use wa_protocol::history::{compress, inflate, message_secrets, scan, DEFAULT_MAX_INFLATED};
+use wa_protocol::history::{compress, read_blob, DEFAULT_MAX_INFLATED};
 use wacore::history_sync::process_history_sync_bytes;
 
 use crate::Path;
@@ -97,7 +97,8 @@ fn blob() -> Vec<u8> {
 /// pairs, and the conversation count.
 type Kept = (Vec<(String, String, Vec<u8>)>, Vec<(String, String)>, usize);
 
-/// Ours, as the history actor runs it; the result is what the actor goes on with.
+/// Ours, as the history actor runs it (`history::read_blob`); the result is what the actor
+/// goes on with.
 fn ours(
     compressed: &[u8],
 ) -> (
@@ -105,14 +106,7 @@ fn ours(
     wa_protocol::history::ScannedHistory,
     Vec<wa_protocol::history::MessageSecret>,
 ) {
-    let inflated = inflate(compressed, DEFAULT_MAX_INFLATED).expect("ours inflates");
-    let scanned = scan(&inflated).expect("ours scans");
-    let secrets = scanned
-        .conversations
-        .iter()
-        .flat_map(|r| message_secrets(&inflated[r.clone()]))
-        .collect();
-    (inflated, scanned, secrets)
+    read_blob(compressed, DEFAULT_MAX_INFLATED).expect("ours reads it")
 }
 
 fn ours_kept(compressed: &[u8]) -> Kept {

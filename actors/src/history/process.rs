@@ -8,8 +8,8 @@ use prost::Message as _;
 use rand::RngCore as _;
 use wa_protocol::binary::{Jid, Node};
 use wa_protocol::history::{
-    hist_sync_receipt, inflate, message_secrets, scan, server_error_receipt, ChunkInfo,
-    HistoryError, HistorySource, MessageSecret, ScannedHistory, SyncType,
+    hist_sync_receipt, read_blob, server_error_receipt, ChunkInfo, HistoryError, HistorySource,
+    MessageSecret, ScannedHistory, SyncType,
 };
 
 use super::config::HistoryConfig;
@@ -183,14 +183,8 @@ pub(super) async fn process(
 type Decoded = (Bytes, ScannedHistory, Vec<MessageSecret>);
 
 fn decode(compressed: &[u8], max: usize) -> Result<Decoded, HistoryError> {
-    let inflated = Bytes::from(inflate(compressed, max)?);
-    let scanned = scan(&inflated)?;
-    let secrets = scanned
-        .conversations
-        .iter()
-        .flat_map(|r| message_secrets(&inflated[r.clone()]))
-        .collect();
-    Ok((inflated, scanned, secrets))
+    let (inflated, scanned, secrets) = read_blob(compressed, max)?;
+    Ok((Bytes::from(inflated), scanned, secrets))
 }
 
 /// Where a message secret is stored: `chat \0 sender \0 id`, the sender being us for our own

@@ -28,4 +28,4 @@ pub use receipt::{
     OnDemandRequest,
 };
 pub use scan::{scan, ScannedHistory, MAX_CONVERSATIONS};
-pub use secrets::{message_secrets, MessageSecret, MAX_SECRETS_PER_CONVERSATION};
+pub use secrets::{message_secrets, read_blob, MessageSecret, MAX_SECRETS_PER_CONVERSATION};

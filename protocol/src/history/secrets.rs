@@ -113,3 +113,20 @@ fn secret_of(history_msg: &[u8]) -> Option<(bool, String, String, Vec<u8>)> {
         secret.to_vec(),
     ))
 }
+
+/// A downloaded blob read as a companion reads it at once: inflated within `max`, scanned,
+/// and the message secrets of every conversation collected (the conversations themselves stay
+/// undecoded, as byte ranges of the returned buffer).
+pub fn read_blob(
+    compressed: &[u8],
+    max: usize,
+) -> Result<(Vec<u8>, super::ScannedHistory, Vec<MessageSecret>), super::HistoryError> {
+    let inflated = super::inflate(compressed, max)?;
+    let scanned = super::scan(&inflated)?;
+    let secrets = scanned
+        .conversations
+        .iter()
+        .flat_map(|r| message_secrets(&inflated[r.clone()]))
+        .collect();
+    Ok((inflated, scanned, secrets))
+}

@@ -432,21 +432,26 @@ fn group_stanza(encs: Vec<Node>) -> Node {
         .finish()
 }
 
+/// The 1:1 message that hands `sk`'s distribution message to a member of [`GROUP`].
+fn skdm_for(sk: &SenderKeyRecord) -> wa::Message {
+    wa::Message {
+        sender_key_distribution_message: Some(wa::SenderKeyDistributionMessage {
+            group_id: Some(format!("{GROUP}@g.us")),
+            axolotl_sender_key_distribution_message: Some(
+                sk.distribution_message().unwrap().serialize(),
+            ),
+        }),
+        ..Default::default()
+    }
+}
+
 #[test]
 fn group_skdm_in_pkmsg_then_skmsg_decrypts_in_one_pass() {
     let mut rng = StdRng::seed_from_u64(9);
     let bob = peer(&mut rng);
     let us = peer(&mut rng);
     let bob_sk = SenderKeyRecord::generate_own(&mut rng);
-    let skdm = wa::Message {
-        sender_key_distribution_message: Some(wa::SenderKeyDistributionMessage {
-            group_id: Some(format!("{GROUP}@g.us")),
-            axolotl_sender_key_distribution_message: Some(
-                bob_sk.distribution_message().unwrap().serialize(),
-            ),
-        }),
-        ..Default::default()
-    };
+    let skdm = skdm_for(&bob_sk);
     let (_, ty, direct) = bob_sends(&mut rng, &bob, &us, None, &skdm);
     let (skmsg, _) = bob_sk
         .encrypt(&pad_with(&text("hi group").encode_to_vec(), 5))
@@ -653,15 +658,7 @@ fn in_place_stanza_decrypt_matches_the_value_form() {
     let bob = peer(&mut rng);
     let us = peer(&mut rng);
     let bob_sk = SenderKeyRecord::generate_own(&mut rng);
-    let skdm = wa::Message {
-        sender_key_distribution_message: Some(wa::SenderKeyDistributionMessage {
-            group_id: Some(format!("{GROUP}@g.us")),
-            axolotl_sender_key_distribution_message: Some(
-                bob_sk.distribution_message().unwrap().serialize(),
-            ),
-        }),
-        ..Default::default()
-    };
+    let skdm = skdm_for(&bob_sk);
     let (bob_session, ty, direct) = bob_sends(&mut rng, &bob, &us, None, &skdm);
     let (skmsg, _) = bob_sk
         .encrypt(&pad_with(&text("hi group").encode_to_vec(), 5))
